@@ -1,0 +1,1 @@
+"""Handoff to human agents: the queue and the conversation status model."""

@@ -1,0 +1,1 @@
+"""NLU: rule-based entities, the emergency guard and their Rasa components."""

@@ -1,0 +1,154 @@
+"""The emergency guard's rules: a danger lexicon, live-event cues, after-the-fact cues, negation.
+
+Types and procedures follow DOMAIN.md §1 and §5 (seed 002_5ac8522a3e6f9142.txt §5.6.6–5.6.9,
+seed 000_9f7d19d4d8a4ed5d.txt 「客户求助服务」A–G). A missed emergency is the worst failure of
+the product, so the guard only ever *raises* a message to ``emergency``; it never lowers one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# Each type: patterns over the raw text (jieba can split danger words either way, so the
+# patterns are checked on characters; tokens are used for negation scope below).
+DANGER_PATTERNS: dict[str, list[str]] = {
+    "fire": [
+        r"(着|著|起|失)(火|伙)", r"火灾", r"火警", r"冒(黑|白)?烟", r"浓烟", r"(很|好|特别)?(重|大|浓)的?烟味", r"烟味",
+        r"烧(起来|着了)", r"火苗", r"火光", r"明火", r"\bfire\b", r"\bsmoke\b",
+    ],
+    "gas": [
+        r"(燃气|煤气|天然气|液化气|没气)(泄漏|泄露|漏|味|臭)", r"(闻到|有|一股).{0,6}(燃气|煤气|天然气|液化气)",
+        r"漏气", r"gas\s*leak",
+    ],
+    "lift": [
+        r"(困|关|卡|锁)(在)?(电梯|电第|電梯)", r"(电梯|电第|電梯).{0,8}(困|关着|关住|卡住|卡着|出不来|被关|有人)",
+        r"被困.{0,4}(电梯|電梯)", r"trapped.{0,10}(lift|elevator)",
+    ],
+    "flood": [
+        r"水管.{0,2}(爆|裂开|破了|崩)", r"爆管", r"漫水|水漫|水浸|被淹|淹了|淹到", r"(漫|流|淹|渗)到.{0,4}(插座|电箱|电器|配电)",
+        r"(插座|电箱|配电箱|电闸).{0,6}(进水|泡水|有水)", r"水(哗哗|一直)往下(灌|流|冲)", r"\bflood",
+    ],
+    "electric": [
+        r"触电|被电(到|击)|电击", r"漏电", r"(冒|打|闪)火花", r"(电线|插座|电箱|配电箱|电表箱|开关).{0,6}(冒烟|着火|起火|烧|火花|焦味)",
+        r"短路", r"electric\s*shock",
+    ],
+    "crime": [
+        r"小偷", r"(在|被|有人)偷", r"偷(东西|车|电瓶|电动车|自行车|快递|钱|包)", r"被盗|盗窃|入室", r"撬(门|锁|窗)",
+        r"抢劫|抢(东西|包|钱)|打劫", r"打架|斗殴|打人|互殴|群殴|动手打", r"行凶|持刀|拿(着)?刀|砍人|捅人|杀人|拿棍",
+        r"家暴|绑架|劫持", r"尾随|跟踪", r"可疑(的)?(人|男子|女子)", r"\b(thief|robbery|burglar)",
+    ],
+    "medical": [
+        r"晕倒|昏倒|晕过去|昏迷|不省人事|失去意识|没(有)?意识|叫不醒", r"(没|没有)(了)?(呼吸|心跳)|喘不(上|过)气|呼吸困难",
+        r"胸(口)?.{0,2}(痛|疼|闷)|心脏(病)?(发作|不舒服)|心梗|中风|脑梗", r"抽搐|抽风|癫痫|羊癫疯", r"(大|好多|很多)?出血|流(了)?(好多|很多)?血|血流不止",
+        r"摔(倒|伤|了一跤)|跌倒|骨折", r"烫伤|烧伤", r"噎住|卡住喉咙|误食|吞(了|下)", r"休克|急救|救护车|\b120\b", r"羊水破|要生了",
+        r"bleeding|unconscious|heart attack",
+    ],
+    "poisoning": [r"中毒", r"一氧化碳", r"农药", r"吃错(了)?药"],
+    "falling_object": [
+        r"高空(坠物|抛物)", r"(砸|打)(到|伤|中)(了)?(人|头|孩子|小孩|老人|车)", r"(掉|坠|落)下来.{0,6}(砸|人)",
+        r"(玻璃|窗户|外机|空调外机|广告牌|瓷砖|墙皮).{0,6}(要掉|掉下|坠落|摇摇欲坠|快掉)",
+    ],
+    "suicide": [
+        r"轻生|自杀|跳楼|割腕|寻死|不想活|活不下去|想死|上吊|服毒", r"吃了.{0,4}(安眠药|农药)", r"要跳(下去|楼)?",
+        r"kill\s*(my|him|her)self|suicide",
+    ],
+    "elderly": [
+        r"(独居|空巢|孤寡|一个人住的)?老人.{0,10}(没(有)?(人)?(应|回应|开门|动静|反应)|联系不上|(电话)?(打)?不通|不接电话|好几天没(出门|见))",
+        r"(敲门|打电话).{0,6}(没人应|没人开|没反应|没动静).{0,10}(老人|爷爷|奶奶|大爷|阿姨|老太太|老爷子)",
+    ],
+    "trapped": [
+        r"(反)?锁在(屋|房|家|车|卫生间|厕所|阳台)", r"被(反)?锁在", r"困在", r"被困", r"出不去了", r"被埋|被压(住|在)|埋在",
+    ],
+    "disaster": [r"地震", r"塌(了|方)|倒塌|坍塌", r"墙.{0,4}(要倒|倒了|塌)", r"山体滑坡|泥石流"],
+    "generic": [r"救命|救救|就命", r"\bhelp\b|\bsos\b", r"快来人|来人啊", r"出人命", r"紧急求助"],
+}
+
+# Clearly a live event: happening now or asking for help now.
+LIVE_CUES = re.compile(
+    r"现在|正在|刚刚|刚才|此刻|马上|赶紧|赶快|快(来|点|派|过来|救)|救命|急|请速|立刻|立即|怎么办|帮帮|帮忙|求助|"
+    r"出不来|还在|里面有人|[!！]{1,}|now|help"
+)
+# Told after the fact, as a grievance, a habit or a hazard report, not a live event.
+AFTER_THE_FACT_CUES = re.compile(
+    r"上(个)?月|上周|上礼拜|去年|前年|以前|之前|曾经|那次|上次|前几天|前段时间|老是|总是|经常|屡次|频繁|多次|"
+    r"三天两头|隔三差五|一直没|至今|迟迟|投诉|举报|反映|赔偿|隐患|不作为|物业不管|没人管|不管不问|过去"
+)
+# Hypothetical, procedural or preventive talk.
+HYPOTHETICAL_CUES = re.compile(
+    r"容易|万一|以防|预防|防止|如果|假如|要是|会不会|担心会|演练|培训|年检|注意事项|应急预案|怎么预防|宣传|检查一下消防"
+)
+NEGATION_BEFORE = re.compile(r"(没有|没|不是|并非|并没有|无|未|不用|不会|别)[^，。,.!！?？]{0,2}$")
+NEGATION_AFTER = re.compile(r"^[^，。,.!！?？]{0,3}(已经)?(没事了|解决了|处理好了|灭了|没有了|修好了)")
+# Words that contain a danger word but are not one.
+FALSE_FRIENDS = re.compile(r"(抽|吸)烟.{0,6}烟味|烟味.{0,6}(抽|吸)烟|抽烟|吸烟|烟头|烟花|香烟|油烟|灭火器|防火门|消防栓|消防通道|偷偷|偷懒|偷工减料|关在门外")
+
+
+@dataclass
+class GuardResult:
+    """What the guard found in one message."""
+
+    danger_types: list[str] = field(default_factory=list)
+    matched: list[str] = field(default_factory=list)
+    negated: list[str] = field(default_factory=list)
+    live: bool = False
+    after_the_fact: bool = False
+    hypothetical: bool = False
+
+    @property
+    def is_emergency(self) -> bool:
+        if not self.danger_types:
+            return False
+        if self.live:
+            return True
+        return not (self.after_the_fact or self.hypothetical)
+
+    @property
+    def primary_type(self) -> str:
+        specific = [t for t in self.danger_types if t != "generic"]
+        return specific[0] if specific else (self.danger_types[0] if self.danger_types else "other")
+
+    def as_dict(self) -> dict:
+        return {
+            "emergency": self.is_emergency,
+            "types": self.danger_types,
+            "matched": self.matched,
+            "negated": self.negated,
+            "live": self.live,
+            "after_the_fact": self.after_the_fact,
+            "hypothetical": self.hypothetical,
+        }
+
+
+_COMPILED = {kind: [re.compile(p, re.IGNORECASE) for p in patterns] for kind, patterns in DANGER_PATTERNS.items()}
+
+
+def _mask_false_friends(text: str) -> str:
+    return FALSE_FRIENDS.sub(lambda m: "□" * len(m.group(0)), text)
+
+
+def assess(text: str) -> GuardResult:
+    """Assess one message for a live emergency."""
+    result = GuardResult()
+    if not text:
+        return result
+    masked = _mask_false_friends(text[:2000])
+    for kind, patterns in _COMPILED.items():
+        for pattern in patterns:
+            for match in pattern.finditer(masked):
+                before, after = masked[: match.start()], masked[match.end() :]
+                if NEGATION_BEFORE.search(before) or NEGATION_AFTER.search(after):
+                    result.negated.append(match.group(0))
+                    continue
+                if kind not in result.danger_types:
+                    result.danger_types.append(kind)
+                result.matched.append(match.group(0))
+    result.live = bool(LIVE_CUES.search(masked))
+    result.after_the_fact = bool(AFTER_THE_FACT_CUES.search(masked))
+    result.hypothetical = bool(HYPOTHETICAL_CUES.search(masked))
+    return result
+
+
+def emergency_type(text: str) -> str:
+    """The most specific danger type in the text, ``other`` when none is named."""
+    return assess(text).primary_type

@@ -1,0 +1,118 @@
+"""The product's tables. Schema changes go through Alembic (``bot/storage/migrations``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import declarative_base, relationship
+
+from bot.clock import as_utc, utcnow
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """Timezone-aware UTC datetimes on SQLite and PostgreSQL alike."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else as_utc(value)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else as_utc(value)
+
+
+Base = declarative_base()
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    number = sa.Column(sa.String(32), unique=True, index=True)
+    category = sa.Column(sa.String(16), nullable=False, index=True)
+    subcategory = sa.Column(sa.String(32), nullable=False, default="")
+    priority = sa.Column(sa.String(8), nullable=False, index=True)
+    status = sa.Column(sa.String(16), nullable=False, default="new", index=True)
+    address = sa.Column(sa.String(128), nullable=False, default="")
+    contact_name = sa.Column(sa.String(32), nullable=False, default="")
+    contact_phone = sa.Column(sa.String(32), nullable=False, default="", index=True)
+    description = sa.Column(sa.Text, nullable=False, default="")
+    visit_time = sa.Column(sa.String(64), nullable=False, default="")
+    department = sa.Column(sa.String(32), nullable=False, default="")
+    conversation_id = sa.Column(sa.String(255), nullable=False, default="", index=True)
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    respond_by = sa.Column(UTCDateTime, nullable=True)
+    resolve_by = sa.Column(UTCDateTime, nullable=True)
+
+    events = relationship(
+        "TicketEvent", back_populates="ticket", order_by="TicketEvent.id", lazy="selectin"
+    )
+
+
+class TicketEvent(Base):
+    """The status history of a ticket: every change, who made it and why."""
+
+    __tablename__ = "ticket_events"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    ticket_id = sa.Column(sa.Integer, sa.ForeignKey("tickets.id"), nullable=False, index=True)
+    status = sa.Column(sa.String(16), nullable=False)
+    note = sa.Column(sa.Text, nullable=False, default="")
+    actor = sa.Column(sa.String(64), nullable=False, default="bot")
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+
+    ticket = relationship("Ticket", back_populates="events")
+
+
+class Conversation(Base):
+    """One resident conversation; its status says who is steering it.
+
+    ``bot`` → ``pending`` (waiting for an agent) → ``assigned`` → ``resolved``; back to
+    ``bot`` on hand-back (Chatwoot's pending → open → resolved model).
+    """
+
+    __tablename__ = "conversations"
+
+    id = sa.Column(sa.String(255), primary_key=True)
+    status = sa.Column(sa.String(16), nullable=False, default="bot", index=True)
+    priority = sa.Column(sa.Integer, nullable=False, default=2)
+    waiting_since = sa.Column(UTCDateTime, nullable=True)
+    assigned_agent = sa.Column(sa.String(64), nullable=True)
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class HandoffRequest(Base):
+    """A request for a human in the agent queue (emergency or the resident's wish)."""
+
+    __tablename__ = "handoff_requests"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    conversation_id = sa.Column(
+        sa.String(255), sa.ForeignKey("conversations.id"), nullable=False, index=True
+    )
+    reason = sa.Column(sa.String(32), nullable=False)
+    priority = sa.Column(sa.Integer, nullable=False)
+    ticket_id = sa.Column(sa.Integer, sa.ForeignKey("tickets.id"), nullable=True)
+    summary = sa.Column(sa.Text, nullable=False, default="")
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+    handled_at = sa.Column(UTCDateTime, nullable=True)
+
+
+class Message(Base):
+    """Every message of a conversation, both directions, stored before delivery."""
+
+    __tablename__ = "messages"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    conversation_id = sa.Column(sa.String(255), nullable=False, index=True)
+    role = sa.Column(sa.String(16), nullable=False)
+    text = sa.Column(sa.Text, nullable=False, default="")
+    payload = sa.Column(sa.JSON, nullable=True)
+    intent = sa.Column(sa.String(64), nullable=True)
+    confidence = sa.Column(sa.Float, nullable=True)
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, index=True)

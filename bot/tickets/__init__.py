@@ -1,0 +1,1 @@
+"""Tickets: rules for priority and deadlines, and the ticket store."""
