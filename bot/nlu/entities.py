@@ -13,9 +13,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from bot.nlu.lexicon import COMMON_AREAS, COMPOUND_SURNAMES, NUMBER, SURNAMES, TITLES, cn_to_int
+from bot.nlu.lexicon import (
+    COMMON_AREAS,
+    COMPOUND_SURNAMES,
+    NUMBER,
+    SURNAMES,
+    TITLES,
+    cn_to_int,
+)
 
-ENTITY_NAMES = ("address", "phone", "surname", "title", "visit_time", "ticket_id")
+ENTITY_NAMES = ("address", "phone", "surname", "title", "visit_time", "ticket_id", "rating")
 
 
 @dataclass(frozen=True)
@@ -178,6 +185,18 @@ def _find_times(text: str, token_times: list[tuple[int, int]]) -> list[Entity]:
     return found
 
 
+RATING = re.compile(r"很不满意|不满意|非常满意|满意|一般")
+RATING_CONTEXT = re.compile(r"评价|评分|打分|打|选|给")
+
+
+def _find_ratings(text: str) -> list[Entity]:
+    """A satisfaction level (DOMAIN §6), only when the message is about rating."""
+    stripped = text.strip(" 。！!，,")
+    if stripped not in ("非常满意", "满意", "一般", "不满意", "很不满意") and not RATING_CONTEXT.search(text):
+        return []
+    return [Entity("rating", m.group(0), m.start(), m.end(), m.group(0)) for m in RATING.finditer(text)][:1]
+
+
 def _drop_overlaps(entities: list[Entity]) -> list[Entity]:
     """Keep the longest of overlapping entities; surname and title pairs never overlap others."""
     kept: list[Entity] = []
@@ -202,7 +221,8 @@ def extract_entities(text: str) -> list[Entity]:
 
     times = [e for e in _find_times(text, token_times) if free(e)]
     names = [e for e in _find_names(text) if free(e)]
-    return sorted(structured + times + names, key=lambda e: e.start)
+    ratings = [e for e in _find_ratings(text) if free(e)]
+    return sorted(structured + times + names + ratings, key=lambda e: e.start)
 
 
 def first_value(text: str, entity: str) -> str | None:

@@ -116,3 +116,16 @@ class Message(Base):
     intent = sa.Column(sa.String(64), nullable=True)
     confidence = sa.Column(sa.Float, nullable=True)
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, index=True)
+
+
+class SatisfactionRating(Base):
+    """A resident's rating of a conversation, on the five levels of DOMAIN.md §6."""
+
+    __tablename__ = "satisfaction_ratings"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    conversation_id = sa.Column(sa.String(255), nullable=False, index=True)
+    level = sa.Column(sa.String(8), nullable=False)
+    score = sa.Column(sa.Integer, nullable=False)
+    source = sa.Column(sa.String(16), nullable=False, default="bot")
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)

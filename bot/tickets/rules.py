@@ -149,3 +149,10 @@ def deadline_times(created_at: datetime, deadlines: Deadlines) -> tuple[datetime
 def local_deadline_text(moment: datetime) -> str:
     local = as_utc(moment).astimezone(LOCAL_TZ)
     return f"{local.month}月{local.day}日{local:%H:%M}"
+
+
+def same_day_window(now: datetime) -> timedelta:
+    """Time left until the end of the local day; at least 4 hours for a complaint made late."""
+    local = as_utc(now).astimezone(LOCAL_TZ)
+    end_of_day = local.replace(hour=23, minute=59, second=0, microsecond=0)
+    return max(end_of_day - local, timedelta(hours=4))

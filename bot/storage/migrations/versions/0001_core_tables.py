@@ -1,4 +1,4 @@
-"""Core tables: tickets, their status history, conversations, handoffs and messages.
+"""Core tables: tickets, their status history, conversations, handoffs, messages, ratings.
 
 Revision ID: 0001
 Revises:
@@ -92,7 +92,18 @@ def upgrade() -> None:
     op.create_index("ix_messages_conversation_id", "messages", ["conversation_id"])
     op.create_index("ix_messages_created_at", "messages", ["created_at"])
 
+    op.create_table(
+        "satisfaction_ratings",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("conversation_id", sa.String(255), nullable=False),
+        sa.Column("level", sa.String(8), nullable=False),
+        sa.Column("score", sa.Integer, nullable=False),
+        sa.Column("source", sa.String(16), nullable=False, server_default="bot"),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+    )
+    op.create_index("ix_satisfaction_ratings_conversation_id", "satisfaction_ratings", ["conversation_id"])
+
 
 def downgrade() -> None:
-    for table in ("messages", "handoff_requests", "conversations", "ticket_events", "tickets"):
+    for table in ("satisfaction_ratings", "messages", "handoff_requests", "conversations", "ticket_events", "tickets"):
         op.drop_table(table)

@@ -1,0 +1,1 @@
+"""rasa_sdk custom actions: thin wrappers that call into the ``bot`` package."""
