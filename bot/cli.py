@@ -1,0 +1,161 @@
+"""``python -m bot``: the project's own jobs (serve, train, evaluate, bench, tickets, migrate)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bot.settings import MODELS_DIR, PROJECT_ROOT, database_url
+
+logger = logging.getLogger("bot")
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from bot.storage import upgrade
+
+    upgrade()
+    print(f"database is up to date: {_safe_url()}")
+    return 0
+
+
+def _safe_url() -> str:
+    url = database_url()
+    return url.split("@", 1)[-1] if "@" in url else url
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from bot.modeling import ensure_model, model_path, train
+
+    if args.force or not model_path(MODELS_DIR).exists():
+        path, seconds = train(MODELS_DIR)
+        print(f"trained {path} in {seconds:.0f} s")
+    else:
+        path = ensure_model(MODELS_DIR)
+        print(f"model is up to date: {path}")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from bot.modeling import ensure_model, quiet_env
+
+    model = ensure_model(MODELS_DIR)
+    out = Path(args.out)
+    command = [sys.executable, "-m", "rasa", "test", "nlu", "--nlu", str(PROJECT_ROOT / "tests" / "heldout"), "--model", str(model), "--out", str(out)]
+    subprocess.run(command, cwd=PROJECT_ROOT, env=quiet_env(), check=True)
+    print(f"rasa test nlu on the held-out split: reports in {out}")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from bot.bench import nlu
+
+    results = nlu.run(MODELS_DIR, measure_training=not args.skip_training)
+    print(nlu.format_report(results))
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, ensure_ascii=False, indent=2))
+        print(f"full results: {args.json}")
+    return 0
+
+
+def cmd_tickets(args: argparse.Namespace) -> int:
+    from bot.storage import session_scope, upgrade
+    from bot.tickets.service import list_tickets, ticket_to_dict
+
+    upgrade()
+    with session_scope() as session:
+        rows = [
+            ticket_to_dict(t)
+            for t in list_tickets(session, args.category, args.priority, args.status, args.overdue, args.limit)
+        ]
+    if args.format == "json":
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        for row in rows:
+            print(f"{row['number']}  {row['category']:<9} {row['priority']:<3} {row['status']:<11} {row['contact_phone']:<12} {row['address']:<12} {row['description'][:40]}")
+        print(f"{len(rows)} ticket(s)")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from bot.modeling import ensure_model
+    from bot.processes import Stack
+    from bot.storage import upgrade
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    upgrade()
+    logger.info("database ready: %s", _safe_url())
+    model = ensure_model(MODELS_DIR)
+    logger.info("model: %s", model)
+    stack = Stack(model, rasa_port=args.rasa_port, actions_port=args.actions_port)
+    stopping = False
+
+    def _stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    try:
+        stack.start()
+        logger.info("ready: Rasa REST channel http://localhost:%s/webhooks/rest/webhook, actions on %s", args.rasa_port, args.actions_port)
+        while not stopping:
+            dead = [name for name, p in stack.processes.items() if p.poll() is not None]
+            if dead:
+                logger.error("process stopped unexpectedly: %s", ", ".join(dead))
+                return 1
+            time.sleep(0.5)
+        logger.info("stopping…")
+        return 0
+    finally:
+        stack.stop()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="锦华物业 intake assistant: the project's own jobs.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="migrate the database, train the model if needed, run Rasa and the action server")
+    serve.add_argument("--rasa-port", type=int, default=5005)
+    serve.add_argument("--actions-port", type=int, default=5055)
+    serve.set_defaults(func=cmd_serve)
+
+    train = sub.add_parser("train", help="train the model into models/ when its data or config changed")
+    train.add_argument("--force", action="store_true", help="train even when an up-to-date model exists")
+    train.set_defaults(func=cmd_train)
+
+    evaluate = sub.add_parser("evaluate", help="rasa test nlu on the held-out split")
+    evaluate.add_argument("--out", default="results/heldout")
+    evaluate.set_defaults(func=cmd_evaluate)
+
+    bench = sub.add_parser("bench", help="benchmarks")
+    bench_sub = bench.add_subparsers(dest="suite", required=True)
+    bench_nlu = bench_sub.add_parser("nlu", help="accuracy on held-out and external sets, training time, parse latency, memory")
+    bench_nlu.add_argument("--skip-training", action="store_true", help="do not time a full training run")
+    bench_nlu.add_argument("--json", help="write all results (with mistakes) to this file")
+    bench_nlu.set_defaults(func=cmd_bench)
+
+    tickets = sub.add_parser("tickets", help="tickets")
+    tickets_sub = tickets.add_subparsers(dest="action", required=True)
+    listing = tickets_sub.add_parser("list", help="list tickets (phone numbers masked)")
+    listing.add_argument("--format", choices=("table", "json"), default="table")
+    listing.add_argument("--category", choices=("inquiry", "repair", "complaint", "emergency"))
+    listing.add_argument("--priority")
+    listing.add_argument("--status")
+    listing.add_argument("--overdue", action="store_true")
+    listing.add_argument("--limit", type=int, default=200)
+    listing.set_defaults(func=cmd_tickets)
+
+    migrate = sub.add_parser("migrate", help="apply the database migrations")
+    migrate.set_defaults(func=cmd_migrate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
