@@ -112,7 +112,9 @@ class ActionHandleEmergency(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         s = slots(tracker, "address", "phone", "surname", "title")
-        outcome = handle_emergency(tracker.sender_id, resident_text(tracker), s["address"], s["phone"], s["surname"], s["title"])
+        address = latest_entity(tracker, "address") or s["address"]
+        phone = latest_entity(tracker, "phone") or s["phone"]
+        outcome = handle_emergency(tracker.sender_id, resident_text(tracker), address, phone, s["surname"], s["title"])
         say(dispatcher, outcome.reply)
         # The bot stops steering: an agent takes over from the queue (DOMAIN §5: 严禁推诿).
         return _stop_forms() + _reset(*REPAIR_SLOTS, *COMPLAINT_SLOTS) + [ConversationPaused()]
