@@ -1,0 +1,58 @@
+"""Rasa's tracker store follows DATABASE_URL: SQLite by default, PostgreSQL when asked."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.settings import PROJECT_ROOT
+from bot.storage.tracker_store import DatabaseUrlTrackerStore
+
+POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def postgres_reachable() -> bool:
+    try:
+        with sa.create_engine(POSTGRES_URL, future=True).connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+        return True
+    except sa.exc.OperationalError:
+        return False
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def tracker_store_url(request: pytest.FixtureRequest, tmp_path, monkeypatch: pytest.MonkeyPatch) -> str:  # type: ignore[no-untyped-def]
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    else:
+        if not postgres_reachable():
+            message = "PostgreSQL not reachable at 127.0.0.1:5432: tracker store test on PostgreSQL skipped"
+            if os.environ.get("CI") == "true":
+                pytest.fail(message)
+            pytest.skip(message)
+        url = POSTGRES_URL
+    monkeypatch.setenv("DATABASE_URL", url)
+    return url
+
+
+def test_tracker_store_saves_and_reads_conversations(tracker_store_url: str) -> None:
+    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+    store = DatabaseUrlTrackerStore(domain=domain)
+    assert store.engine.dialect.name == tracker_store_url.split(":", 1)[0]
+    sender = f"tracker-{uuid.uuid4().hex[:8]}"
+    tracker = DialogueStateTracker.from_events(
+        sender,
+        [ActionExecuted("action_listen"), UserUttered("楼道灯坏了", intent={"name": "repair", "confidence": 0.99})],
+    )
+    asyncio.run(store.save(tracker))
+    restored = asyncio.run(store.retrieve(sender))
+    assert restored is not None
+    assert restored.latest_message.text == "楼道灯坏了"
+    assert restored.latest_message.intent["name"] == "repair"
