@@ -54,6 +54,7 @@ def train(
     root: Path = PROJECT_ROOT,
     name: str | None = None,
     config: Path | None = None,
+    cache_dir: Path | None = None,
 ) -> tuple[Path, float]:
     """Train with ``rasa train`` in a subprocess; returns the model path and the seconds it took."""
     models_dir.mkdir(parents=True, exist_ok=True)
@@ -68,7 +69,10 @@ def train(
     ]
     started = time.perf_counter()
     logger.info("Training the model: %s", " ".join(command))
-    subprocess.run(command, cwd=root, env=quiet_env(), check=True)
+    env = quiet_env()
+    if cache_dir is not None:  # a fresh cache dir makes it a full training, nothing reused
+        env["RASA_CACHE_DIRECTORY"] = str(cache_dir)
+    subprocess.run(command, cwd=root, env=env, check=True)
     return models_dir / f"{name}.tar.gz", time.perf_counter() - started
 
 

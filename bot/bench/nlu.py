@@ -78,7 +78,7 @@ def run(models_dir: Path, measure_training: bool = True, repeats: int = 3) -> di
     results: dict[str, Any] = {}
     if measure_training:
         with tempfile.TemporaryDirectory() as scratch:
-            _, seconds = train(Path(scratch), name="bench")
+            _, seconds = train(Path(scratch) / "model", name="bench", cache_dir=Path(scratch) / "cache")
         results["training_seconds"] = round(seconds, 1)
     model = ensure_model(models_dir)
     stack = Stack(model, rasa_port=free_port(), actions_port=free_port(), log_dir=Path(tempfile.mkdtemp()))
