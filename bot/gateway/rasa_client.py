@@ -41,7 +41,10 @@ class RasaClient:
             raise RasaUnavailable(str(error)) from error
 
     async def resume(self, conversation_id: str) -> None:
-        await self.append_events(conversation_id, [{"event": "resume"}])
+        """Unpause the tracker. Messages recorded while paused have no ``action_listen`` before
+        them, so the policies would see a state no rule matches (and fall back, then replay the
+        emergency action): an ``action_listen`` after the resume gives the next turn a clean start."""
+        await self.append_events(conversation_id, [{"event": "resume"}, {"event": "action", "name": "action_listen"}])
 
     async def record_agent_reply(self, conversation_id: str, text: str, agent: str) -> None:
         """Best effort: the tracker keeps the agent's words as a bot utterance for context."""
