@@ -116,3 +116,19 @@ def test_claim_race_exactly_one_wins(db: str) -> None:
     winner = next(name for name, won in results.items() if won)
     with session_scope(db) as session:
         assert session.get(Conversation, "race-1").assigned_agent == winner
+
+
+def test_cli_creates_agent_with_prompted_password(db: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import getpass
+
+    from bot.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", db)
+    answers = iter(["password-123", "password-123", "password-123", "different-1"])
+    monkeypatch.setattr(getpass, "getpass", lambda prompt="": next(answers))
+    assert main(["agents", "create", "小张"]) == 0
+    assert main(["agents", "create", "小赵"]) == 1  # the repeat differs
+    with session_scope(db) as session:
+        assert authenticate(session, "小张", "password-123") is not None
+        assert authenticate(session, "小赵", "password-123") is None
+    assert "小张 created" in capsys.readouterr().out
