@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
 import subprocess
 import sys
@@ -92,7 +93,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     logger.info("database ready: %s", _safe_url())
     model = ensure_model(MODELS_DIR)
     logger.info("model: %s", model)
-    stack = Stack(model, rasa_port=args.rasa_port, actions_port=args.actions_port)
+    stack = Stack(model, rasa_port=args.rasa_port, actions_port=args.actions_port, gateway_port=args.port)
     stopping = False
 
     def _stop(*_: object) -> None:
@@ -104,6 +105,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         stack.start()
         logger.info("ready: Rasa REST channel http://localhost:%s/webhooks/rest/webhook, actions on %s", args.rasa_port, args.actions_port)
+        logger.info("web gateway: residents http://localhost:%s/ , agents http://localhost:%s/agent", args.port, args.port)
         while not stopping:
             dead = [name for name, p in stack.processes.items() if p.poll() is not None]
             if dead:
@@ -116,6 +118,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
         stack.stop()
 
 
+def cmd_agents(args: argparse.Namespace) -> int:
+    import getpass
+
+    from bot.gateway.agents import create_agent
+    from bot.storage import session_scope, upgrade
+
+    upgrade()
+    password = getpass.getpass(f"password for {args.name}: ")
+    if password != getpass.getpass("repeat the password: "):
+        print("the passwords differ; no account created", file=sys.stderr)
+        return 1
+    try:
+        with session_scope() as session:
+            create_agent(session, args.name, password)
+    except ValueError as error:
+        print(f"no account created: {error}", file=sys.stderr)
+        return 1
+    print(f"agent {args.name} created; log in at /agent")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="锦华物业 intake assistant: the project's own jobs.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -123,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="migrate the database, train the model if needed, run Rasa and the action server")
     serve.add_argument("--rasa-port", type=int, default=5005)
     serve.add_argument("--actions-port", type=int, default=5055)
+    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")), help="web gateway port (env PORT, default 8000)")
     serve.set_defaults(func=cmd_serve)
 
     train = sub.add_parser("train", help="train the model into models/ when its data or config changed")
@@ -150,6 +174,12 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--overdue", action="store_true")
     listing.add_argument("--limit", type=int, default=200)
     listing.set_defaults(func=cmd_tickets)
+
+    agents = sub.add_parser("agents", help="console accounts")
+    agents_sub = agents.add_subparsers(dest="action", required=True)
+    create = agents_sub.add_parser("create", help="create an agent account (prompts for the password)")
+    create.add_argument("name")
+    create.set_defaults(func=cmd_agents)
 
     migrate = sub.add_parser("migrate", help="apply the database migrations")
     migrate.set_defaults(func=cmd_migrate)

@@ -54,15 +54,16 @@ class Stack:
     actions_port: int = 5055
     endpoints: Path = PROJECT_ROOT / "endpoints.yml"
     log_dir: Path | None = None
+    gateway_port: int | None = None
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
-    def _spawn(self, name: str, args: list[str]) -> subprocess.Popen:
+    def _spawn(self, name: str, args: list[str], module: str = "rasa", env: dict[str, str] | None = None) -> subprocess.Popen:
         out = None
         if self.log_dir:
             self.log_dir.mkdir(parents=True, exist_ok=True)
             out = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed by the process
         process = subprocess.Popen(
-            [sys.executable, "-m", "rasa", *args], cwd=PROJECT_ROOT, env=quiet_env(), stdout=out, stderr=subprocess.STDOUT if out else None
+            [sys.executable, "-m", module, *args], cwd=PROJECT_ROOT, env={**quiet_env(), **(env or {})}, stdout=out, stderr=subprocess.STDOUT if out else None
         )
         self.processes[name] = process
         return process
@@ -88,7 +89,16 @@ class Stack:
         )
         wait_for_http(f"http://127.0.0.1:{self.actions_port}/health", timeout, actions)
         wait_for_http(f"http://127.0.0.1:{self.rasa_port}/status", timeout, rasa)
+        if self.gateway_port is not None:
+            self.start_gateway(timeout)
         return self
+
+    def start_gateway(self, timeout: float = 60.0) -> subprocess.Popen:
+        """The web gateway (``python -m bot.gateway``) in front of this stack's Rasa."""
+        env = {"PORT": str(self.gateway_port), "RASA_URL": f"http://127.0.0.1:{self.rasa_port}"}
+        gateway = self._spawn("gateway", [], module="bot.gateway", env=env)
+        wait_for_http(f"http://127.0.0.1:{self.gateway_port}/healthz", timeout, gateway)
+        return gateway
 
     def stop(self) -> None:
         for process in self.processes.values():

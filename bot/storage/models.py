@@ -129,3 +129,26 @@ class SatisfactionRating(Base):
     score = sa.Column(sa.Integer, nullable=False)
     source = sa.Column(sa.String(16), nullable=False, default="bot")
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class Agent(Base):
+    """A customer-service agent who logs in to the console (``python -m bot agents create``)."""
+
+    __tablename__ = "agents"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    name = sa.Column(sa.String(64), nullable=False, unique=True)
+    password_hash = sa.Column(sa.String(255), nullable=False)
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class AgentSession(Base):
+    """A logged-in console session; the cookie holds the token, the table only its SHA-256."""
+
+    __tablename__ = "agent_sessions"
+
+    token_hash = sa.Column(sa.String(64), primary_key=True)
+    agent_id = sa.Column(sa.Integer, sa.ForeignKey("agents.id"), nullable=False, index=True)
+    csrf_token = sa.Column(sa.String(64), nullable=False)
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+    expires_at = sa.Column(UTCDateTime, nullable=False, index=True)

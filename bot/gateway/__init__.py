@@ -1,0 +1,1 @@
+"""The web gateway: resident widget and WebSocket, agent console, in front of Rasa's REST channel."""

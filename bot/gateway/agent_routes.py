@@ -1,0 +1,140 @@
+"""Console endpoints: login/logout, queue, transcript, claim, reply, hand back, resolve, ``/ws/agent``."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.gateway import console
+from bot.gateway.agent_auth import agent_api, clear_session_cookie, current_agent, set_session_cookie
+from bot.gateway.agents import LoggedIn, authenticate, close_session, open_session
+from bot.gateway.queueview import snapshot
+from bot.gateway.state import Gateway
+from bot.gateway.transcript import history
+from bot.gateway.web import same_origin
+from bot.storage import session_scope
+from bot.storage.models import Conversation
+
+logger = logging.getLogger(__name__)
+bp = Blueprint("agent")
+
+
+def _gateway(request: Request) -> Gateway:
+    return request.app.ctx.gateway
+
+
+def _body(request: Request) -> dict:
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _outcome(outcome: console.Outcome) -> HTTPResponse:
+    if outcome.ok:
+        return response.json({"ok": True})
+    return response.json({"ok": False, "error": outcome.error, "violations": outcome.detail}, status=outcome.status)
+
+
+@bp.post("/api/agent/login")
+async def login(request: Request) -> HTTPResponse:
+    # JSON only: a cross-site form cannot post JSON without a CORS preflight, which we never allow.
+    if not (request.content_type or "").startswith("application/json"):
+        return response.json({"error": "请求格式有误"}, status=415)
+    body = _body(request)
+    name, password = str(body.get("name", "")), str(body.get("password", ""))
+    gateway = _gateway(request)
+    if not gateway.login_limiter.allow(f"{request.remote_addr or request.ip}:{name}"):
+        return response.json({"error": "尝试次数过多，请一分钟后再试"}, status=429)
+    with session_scope() as session:
+        agent = authenticate(session, name, password)
+        if agent is None:
+            return response.json({"error": "用户名或密码不正确"}, status=401)
+        token, csrf = open_session(session, agent, gateway.config.session_hours)
+    reply = response.json({"ok": True, "name": name, "csrf": csrf})
+    set_session_cookie(reply, token, int(gateway.config.session_hours * 3600))
+    return reply
+
+
+@bp.post("/api/agent/logout")
+@agent_api
+async def logout(request: Request, agent: LoggedIn) -> HTTPResponse:
+    from bot.gateway.agent_auth import COOKIE
+
+    with session_scope() as session:
+        close_session(session, request.cookies.get(COOKIE))
+    reply = response.json({"ok": True})
+    clear_session_cookie(reply)
+    return reply
+
+
+@bp.get("/api/agent/queue")
+@agent_api
+async def queue(request: Request, agent: LoggedIn) -> HTTPResponse:
+    with session_scope() as session:
+        return response.json(snapshot(session))
+
+
+@bp.get("/api/agent/conversations/<conversation_id>")
+@agent_api
+async def transcript(request: Request, agent: LoggedIn, conversation_id: str) -> HTTPResponse:
+    with session_scope() as session:
+        conversation = session.get(Conversation, conversation_id)
+        if conversation is None:
+            return response.json({"error": "没有找到这个会话"}, status=404)
+        return response.json(
+            {"id": conversation.id, "status": conversation.status, "assigned_agent": conversation.assigned_agent, "messages": history(session, conversation_id)}
+        )
+
+
+@bp.post("/api/agent/check")
+@agent_api
+async def check_draft(request: Request, agent: LoggedIn) -> HTTPResponse:
+    return response.json({"violations": console.violations(str(_body(request).get("text", "")))})
+
+
+@bp.post("/api/agent/conversations/<conversation_id>/claim")
+@agent_api
+async def claim(request: Request, agent: LoggedIn, conversation_id: str) -> HTTPResponse:
+    return _outcome(await console.claim(_gateway(request), conversation_id, agent.name))
+
+
+@bp.post("/api/agent/conversations/<conversation_id>/reply")
+@agent_api
+async def reply(request: Request, agent: LoggedIn, conversation_id: str) -> HTTPResponse:
+    return _outcome(await console.reply(_gateway(request), conversation_id, agent.name, str(_body(request).get("text", ""))))
+
+
+@bp.post("/api/agent/conversations/<conversation_id>/hand-back")
+@agent_api
+async def hand_back(request: Request, agent: LoggedIn, conversation_id: str) -> HTTPResponse:
+    return _outcome(await console.hand_back(_gateway(request), conversation_id, agent.name))
+
+
+@bp.post("/api/agent/conversations/<conversation_id>/resolve")
+@agent_api
+async def resolve(request: Request, agent: LoggedIn, conversation_id: str) -> HTTPResponse:
+    return _outcome(await console.resolve(_gateway(request), conversation_id, agent.name))
+
+
+@bp.websocket("/ws/agent")
+async def agent_socket(request: Request, ws) -> None:  # type: ignore[no-untyped-def]
+    agent = current_agent(request)
+    if agent is None or not same_origin(request):
+        await ws.close(code=4401, reason="unauthorized")
+        return
+    gateway = _gateway(request)
+    gateway.hub.agents[ws] = agent.name
+    try:
+        with session_scope() as session:
+            await ws.send(json.dumps({"type": "queue", **snapshot(session)}, ensure_ascii=False))
+        while True:  # the console only listens; incoming frames are ignored
+            if await ws.recv() is None:
+                break
+    finally:
+        gateway.hub.agents.pop(ws, None)

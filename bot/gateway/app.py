@@ -1,0 +1,37 @@
+"""The Sanic application: blueprints, static files, the shared Gateway state."""
+
+from __future__ import annotations
+
+import logging
+
+from sanic import Sanic
+
+from bot.gateway import agent_routes, pages, resident_routes
+from bot.gateway.config import GatewayConfig
+from bot.gateway.rasa_client import RasaClient
+from bot.gateway.state import Gateway
+from bot.gateway.web import secure_headers
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(config: GatewayConfig, name: str = "wuye_gateway") -> Sanic:
+    app = Sanic(name)
+    app.config.WEBSOCKET_MAX_SIZE = 256 * 1024
+    app.config.REQUEST_MAX_SIZE = 256 * 1024
+    app.blueprint(pages.bp)
+    app.blueprint(resident_routes.bp)
+    app.blueprint(agent_routes.bp)
+    app.static("/static", str(pages.STATIC))
+    app.register_middleware(secure_headers, "response")
+
+    @app.listener("before_server_start")
+    async def _start(app: Sanic, _loop: object) -> None:
+        app.ctx.gateway = Gateway(config, RasaClient(config.rasa_url))
+        logger.info("gateway on port %s, Rasa at %s", config.port, config.rasa_url)
+
+    @app.listener("after_server_stop")
+    async def _stop(app: Sanic, _loop: object) -> None:
+        await app.ctx.gateway.rasa.close()
+
+    return app
