@@ -6,6 +6,7 @@ reload restores history; HTML payloads render as text in both UIs; mobile screen
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,6 +38,8 @@ def gateway(rasa_stack: Stack, stack_database: str, tmp_path_factory: pytest.Tem
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{CHROMIUM} is not installed (scripts/setup-browser installs it)")
         pytest.skip(f"{CHROMIUM} is not installed")
     with playwright_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)

@@ -327,7 +327,7 @@ def test_closing_asks_thanks_rates_and_says_goodbye() -> None:
     text = closing()
     assert text.startswith("请问还有其他可以帮您的吗？")
     assert "感谢您对锦华物业工作的支持" in text
-    assert "1 非常满意、2 满意、3 一般、4 不满意、5 很不满意" in text
+    assert "非常满意、满意、一般、不满意、很不满意" in text
     assert text.endswith("再见！")
     assert closing("张", "阿姨").startswith("张阿姨，请问还有其他可以帮您的吗？")
 

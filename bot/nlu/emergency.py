@@ -77,7 +77,7 @@ DANGER_PATTERNS: dict[str, list[str]] = {
 
 # Clearly a live event: happening now or asking for help now.
 LIVE_CUES = re.compile(
-    r"现在|正在|刚刚|刚才|此刻|马上|赶紧|赶快|快(来|点|派|过来|救)|救命|急|请速|立刻|立即|怎么办|帮帮|帮忙|求助|"
+    r"(?<![到至直])现在|正在|刚刚|刚才|此刻|马上|赶紧|赶快|快(来|点|派|过来|救)|救命|急|请速|立刻|立即|怎么办|帮帮|帮忙|求助|"
     r"出不来|还在|里面有人|[!！]{1,}|now|help"
 )
 # Told after the fact, as a grievance, a habit or a hazard report, not a live event.
@@ -87,12 +87,16 @@ AFTER_THE_FACT_CUES = re.compile(
 )
 # Hypothetical, procedural or preventive talk.
 HYPOTHETICAL_CUES = re.compile(
-    r"容易|万一|以防|预防|防止|如果|假如|要是|会不会|担心会|演练|培训|年检|注意事项|应急预案|怎么预防|宣传|检查一下消防"
+    r"容易|万一|以防|预防|防止|如果|假如|要是|会不会|担心[^，。,.!！?？]{0,8}会|演练|培训|年检|注意事项|应急预案|怎么预防|宣传|检查一下消防"
 )
 NEGATION_BEFORE = re.compile(r"(没有|没|不是|并非|并没有|无|未|不用|不会|别)[^，。,.!！?？]{0,2}$")
 NEGATION_AFTER = re.compile(r"^[^，。,.!！?？]{0,3}(已经)?(没事了|解决了|处理好了|灭了|没有了|修好了)")
-# Words that contain a danger word but are not one.
-FALSE_FRIENDS = re.compile(r"(抽|吸)烟.{0,6}烟味|烟味.{0,6}(抽|吸)烟|抽烟|吸烟|烟头|烟花|香烟|油烟|灭火器|防火门|消防栓|消防通道|偷偷|偷懒|偷工减料|关在门外")
+# Words that contain a danger word but are not one; and "nobody is trapped", whose negation sits
+# inside a wide pattern such as 电梯.{0,8}(困|关住) where the check before the match cannot see it.
+FALSE_FRIENDS = re.compile(
+    r"(抽|吸)烟.{0,6}烟味|烟味.{0,6}(抽|吸)烟|抽烟|吸烟|烟头|烟花|香烟|油烟|灭火器|防火门|消防栓|消防通道|偷偷|偷懒|偷工减料|关在门外|"
+    r"(没|没有|无)人(被)?(困|关|卡|锁)(住|着|在)?"
+)
 
 
 @dataclass

@@ -90,7 +90,8 @@ def _find_addresses(text: str) -> list[Entity]:
 # --- phone numbers and ticket numbers -------------------------------------------------------
 
 MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})(?!\d)")
-LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})-(\d{7,8})(?!\d)")
+# Area code, then a 7–8 digit number that may itself be split: 0571-86612345, 0571-8661-2345, 010 1234 5678.
+LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})[ -](\d{3,4})[ -]?(\d{4})(?!\d)")
 TICKET = re.compile(r"(?<![A-Za-z0-9])[Ww][Yy]\s?(\d{12,14})(?!\d)")
 
 
@@ -99,7 +100,8 @@ def _find_phones(text: str) -> list[Entity]:
         Entity("phone", "".join(m.groups()), m.start(), m.end(), m.group(0)) for m in MOBILE.finditer(text)
     ]
     found += [
-        Entity("phone", "-".join(m.groups()), m.start(), m.end(), m.group(0)) for m in LANDLINE.finditer(text)
+        Entity("phone", f"{m.group(1)}-{m.group(2)}{m.group(3)}", m.start(), m.end(), m.group(0))
+        for m in LANDLINE.finditer(text)
     ]
     return found
 
@@ -140,6 +142,9 @@ PART_OF_DAY = ["上午", "下午", "中午", "晚上", "早上", "傍晚", "白�
 ANY_TIME = ["随时", "都可以", "都行", "任何时间", "全天"]
 CLOCK = re.compile(rf"(?:{NUMBER}|\d{{1,2}})\s*(?:点|点钟|[:：]\d{{2}})(?:半|\d{{1,2}}分?|一刻)?")
 DATE = re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*[日号]|\d{1,2}\s*[日号](?=[上下中晚早]|\s*\d)")
+# jieba splits 下周二 into 下 + 周二; the prefix changes the day, so it belongs to the time.
+WEEK_PREFIX = re.compile(r"(?:下下|下|这|本)$")
+WEEK_WORD = re.compile(r"周|星期|礼拜")
 TIME_SUFFIX = re.compile(r"^(?:以后|之后|后|以前|之前|前|左右|前后|到\d{1,2}点|至\d{1,2}点)")
 
 
@@ -177,6 +182,9 @@ def _find_times(text: str, token_times: list[tuple[int, int]]) -> list[Entity]:
             merged.append([start, end])
     found = []
     for start, end in merged:
+        prefix = WEEK_PREFIX.search(text[:start])
+        if prefix and WEEK_WORD.match(text, start):
+            start = prefix.start()
         suffix = TIME_SUFFIX.match(text[end:])
         if suffix:
             end += suffix.end()

@@ -1,0 +1,104 @@
+"""Shared pytest fixtures for the tests package."""
+
+# =================================================================================================
+# Storage fixtures: a fresh, migrated database per test, on SQLite and on PostgreSQL.
+#
+# ``database_url`` runs a test once on a SQLite file in ``tmp_path`` and once on PostgreSQL
+# (127.0.0.1:5432, database ``test``) in a schema of its own, ``t_<random>``, dropped afterwards.
+# Where PostgreSQL is not reachable the PostgreSQL run is skipped with a plain message, except
+# under ``CI=true``, where it fails. ``db`` is the same, on SQLite only, for tests that need one
+# database and not the comparison. Both set ``DATABASE_URL`` and run the Alembic migrations.
+# =================================================================================================
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+POSTGRES_SERVER_URL = "postgresql://postgres@127.0.0.1:5432/test"
+POSTGRES_UNREACHABLE = "PostgreSQL not reachable at 127.0.0.1:5432: storage tests on PostgreSQL skipped"
+
+
+@lru_cache(maxsize=1)
+def postgres_reachable() -> bool:
+    """Whether the test server answers (checked once per run, with a short timeout)."""
+    engine = sa.create_engine(POSTGRES_SERVER_URL, future=True, connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+        return True
+    except (sa.exc.OperationalError, sa.exc.InterfaceError):
+        return False
+    finally:
+        engine.dispose()
+
+
+def require_postgres() -> None:
+    """Skip (or fail under ``CI=true``) when the PostgreSQL server cannot be reached."""
+    if postgres_reachable():
+        return
+    if os.environ.get("CI", "").strip().lower() == "true":
+        pytest.fail(POSTGRES_UNREACHABLE, pytrace=False)
+    pytest.skip(POSTGRES_UNREACHABLE)
+
+
+def _sqlite_url(directory: Path) -> str:
+    return f"sqlite:///{directory / 'wuye-test.db'}"
+
+
+def _forget_engine(url: str) -> None:
+    """Close the pooled connections of the product's cached engine for ``url``."""
+    from bot.storage.database import engine_for
+
+    engine_for(url).dispose()
+
+
+def _migrated(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.storage.migrate import upgrade
+
+    monkeypatch.setenv("DATABASE_URL", url)
+    upgrade()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh, migrated database; ``DATABASE_URL`` points at it for the test's duration."""
+    if request.param == "sqlite":
+        url = _sqlite_url(tmp_path)
+        _migrated(url, monkeypatch)
+        yield url
+        _forget_engine(url)
+        return
+
+    require_postgres()
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(POSTGRES_SERVER_URL, future=True)
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    url = f"{POSTGRES_SERVER_URL}?options=-csearch_path%3D{schema}"
+    try:
+        _migrated(url, monkeypatch)
+        yield url
+    finally:
+        _forget_engine(url)
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """One fresh, migrated SQLite database (``database_url`` without the PostgreSQL run)."""
+    url = _sqlite_url(tmp_path)
+    _migrated(url, monkeypatch)
+    yield url
+    _forget_engine(url)
+
+
+# ============================================ end of storage fixtures ============================
