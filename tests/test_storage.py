@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
+from alembic.script import ScriptDirectory
 
 from bot.clock import LOCAL_TZ, as_utc
 from bot.handoff import queue
@@ -29,8 +30,8 @@ from bot.intake.inquiry import create_inquiry_ticket
 from bot.intake.repair import RepairRequest, create_repair_ticket
 from bot.storage import session_scope
 from bot.storage.database import get_engine
-from bot.storage.migrate import downgrade, upgrade
-from bot.storage.models import Conversation, HandoffRequest, Ticket
+from bot.storage.migrate import alembic_config, downgrade, upgrade
+from bot.storage.models import Base, Conversation, HandoffRequest, Ticket
 from bot.tickets import service
 from bot.tickets.rules import (
     COMPLAINT_DEADLINES,
@@ -54,6 +55,7 @@ from bot.tickets.service import (
 )
 
 PRODUCT_TABLES = {"tickets", "ticket_events", "conversations", "handoff_requests", "messages", "satisfaction_ratings"}
+MODEL_TABLES = set(Base.metadata.tables)
 PHONE = "13812345678"
 
 
@@ -146,15 +148,32 @@ def table_names(url: str) -> set[str]:
     return set(sa.inspect(get_engine(url)).get_table_names())
 
 
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(url: str) -> str | None:
+    with get_engine(url).connect() as connection:
+        return connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one_or_none()
+
+
+def test_migrations_create_exactly_the_model_tables(database_url: str) -> None:
+    assert PRODUCT_TABLES <= MODEL_TABLES
+    assert table_names(database_url) == MODEL_TABLES | {"alembic_version"}
+    assert current_revision(database_url) == head_revision()
+
+
 def test_migrations_upgrade_downgrade_upgrade(database_url: str) -> None:
-    assert table_names(database_url) >= PRODUCT_TABLES
     make_ticket()
 
     downgrade()
-    assert not PRODUCT_TABLES & table_names(database_url)
+    assert table_names(database_url) & MODEL_TABLES == set()
+    assert current_revision(database_url) is None
 
     upgrade()
-    assert table_names(database_url) >= PRODUCT_TABLES
+    assert table_names(database_url) == MODEL_TABLES | {"alembic_version"}
     with session_scope() as session:
         assert session.execute(sa.select(sa.func.count()).select_from(Ticket)).scalar_one() == 0
     # The schema works again after the round trip.
@@ -162,11 +181,16 @@ def test_migrations_upgrade_downgrade_upgrade(database_url: str) -> None:
     assert load(number).status == "new"
 
 
-def test_upgrade_is_idempotent(database_url: str) -> None:
+def test_migrations_step_down_and_up_one_revision_at_a_time(database_url: str) -> None:
+    number = make_ticket()
+    downgrade(revision="0001")
+    assert current_revision(database_url) == "0001"
+    assert table_names(database_url) >= PRODUCT_TABLES
+    assert load(number).number == number  # data in the core tables survives
     upgrade()
-    upgrade()
-    with get_engine(database_url).connect() as connection:
-        assert connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == "0001"
+    assert current_revision(database_url) == head_revision()
+    upgrade()  # idempotent at head
+    assert current_revision(database_url) == head_revision()
 
 
 def test_fixture_points_the_product_at_the_test_database(database_url: str) -> None:
@@ -520,6 +544,30 @@ def test_pending_conversation_can_be_handed_back(database_url: str) -> None:
     assert status_of("c2") == "bot"
 
 
+def race_to_claim(conversation_id: str, agents: tuple[str, ...] = ("agent-a", "agent-b")) -> dict[str, bool]:
+    """Agents claim the same conversation at the same moment, each in its own transaction."""
+    barrier = threading.Barrier(len(agents))
+    results: dict[str, bool] = {}
+    errors: list[BaseException] = []
+
+    def agent(name: str) -> None:
+        try:
+            with session_scope() as session:
+                barrier.wait(timeout=10)
+                results[name] = claim(session, conversation_id, name)
+        except BaseException as error:  # reported below, in the main thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=agent, args=(name,)) for name in agents]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    assert not any(thread.is_alive() for thread in threads)
+    return results
+
+
 def test_claim_is_atomic_under_a_race(database_url: str) -> None:
     rounds = 5
     with session_scope() as session:
@@ -528,24 +576,7 @@ def test_claim_is_atomic_under_a_race(database_url: str) -> None:
 
     for i in range(rounds):
         conversation_id = f"race-{i}"
-        barrier = threading.Barrier(2)
-        results: dict[str, bool] = {}
-        errors: list[BaseException] = []
-
-        def agent(name: str, conversation_id: str = conversation_id, barrier: threading.Barrier = barrier) -> None:
-            try:
-                with session_scope() as session:
-                    barrier.wait(timeout=10)
-                    results[name] = claim(session, conversation_id, name)
-            except BaseException as error:  # reported below, in the main thread
-                errors.append(error)
-
-        threads = [threading.Thread(target=agent, args=(name,)) for name in ("agent-a", "agent-b")]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
-        assert not errors, errors
+        results = race_to_claim(conversation_id)
         assert sorted(results.values()) == [False, True], results
         winner = next(name for name, won in results.items() if won)
         with session_scope() as session:
@@ -554,3 +585,10 @@ def test_claim_is_atomic_under_a_race(database_url: str) -> None:
             assert (conversation.status, conversation.assigned_agent) == ("assigned", winner)
     with session_scope() as session:
         assert pending_queue(session) == []
+
+
+def test_only_one_of_many_agents_wins(database_url: str) -> None:
+    with session_scope() as session:
+        request_handoff(session, "crowded", "emergency", PRIORITY_EMERGENCY)
+    results = race_to_claim("crowded", tuple(f"agent-{n}" for n in range(6)))
+    assert sum(results.values()) == 1 and len(results) == 6

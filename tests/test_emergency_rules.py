@@ -1,0 +1,238 @@
+"""The emergency guard's rules (bot/nlu/emergency.py) and the Rasa component that applies them.
+
+DOMAIN §1: a past event told as a grievance is a complaint, the same words as a live event are an
+emergency; when in doubt, emergency. The examples are written for these tests.
+"""
+
+from __future__ import annotations
+
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu.components import EmergencyGuard
+from bot.nlu.emergency import DANGER_PATTERNS, assess, emergency_type
+from bot.safety import PROCEDURES
+
+# --------------------------------------------------------------------------- every danger type
+
+POSITIVES = [
+    ("fire", "12栋楼道里着火了，烟一直往上冒"),
+    ("fire", "隔壁窗户冒黑烟，好像起火了"),
+    ("gas", "一进门就闻到很重的煤气味"),
+    ("gas", "灶台那边的燃气软管裂了，嘶嘶地响"),
+    ("lift", "我跟孩子被困在5号楼电梯里了"),
+    ("lift", "电梯卡在两层中间，里面有人在拍门"),
+    ("flood", "楼上水管爆了，水从天花板灌下来"),
+    ("flood", "客厅水漫到电视柜那边的插座了"),
+    ("electric", "我妈洗衣服的时候被电到了"),
+    ("electric", "走廊的电箱一直冒火花"),
+    ("crime", "有人在撬我家的门锁，我在屋里"),
+    ("crime", "楼下两个人打起来了，一个拿着棍子"),
+    ("medical", "我老伴突然晕倒了，怎么叫都叫不醒"),
+    ("medical", "孩子从滑梯上摔下来，头在流血"),
+    ("poisoning", "家里烧炭取暖，全家头疼想吐"),
+    ("falling_object", "有人从楼上往下扔花盆，砸到车了"),
+    ("falling_object", "9栋外墙的瓷砖摇摇欲坠，下面是人行道"),
+    ("suicide", "对门的小伙子站在天台边，说他不想活了"),
+    ("elderly", "楼下独居的王奶奶两天没开门，电话也打不通"),
+    ("trapped", "小孩把自己反锁在卫生间，出不去了"),
+    ("disaster", "小区门口的路面塌了一个大坑"),
+    ("generic", "救命啊"),
+]
+
+
+@pytest.mark.parametrize(("kind", "text"), POSITIVES, ids=[f"{k}-{i}" for i, (k, _) in enumerate(POSITIVES)])
+def test_each_danger_type_is_recognised(kind: str, text: str) -> None:
+    result = assess(text)
+    assert result.is_emergency, result.as_dict()
+    assert result.primary_type == kind, result.as_dict()
+    assert emergency_type(text) == kind
+
+
+def test_every_danger_type_has_a_positive_example_and_a_procedure() -> None:
+    assert {kind for kind, _ in POSITIVES} == set(DANGER_PATTERNS)
+    assert set(DANGER_PATTERNS) - {"generic"} <= set(PROCEDURES)
+
+
+def test_the_most_specific_type_wins_over_a_cry_for_help() -> None:
+    result = assess("救命！厨房着火了")
+    assert {"fire", "generic"} <= set(result.danger_types)
+    assert result.primary_type == "fire"
+
+
+# --------------------------------------------------------------------------- live events
+
+LIVE = [
+    "现在电梯里还关着人，快派人来",
+    "刚刚楼下有人持刀抢包，人还没走",
+    "赶紧来人，3栋有个老人倒地不起了",
+    "着火了！！",
+    "电梯停了，里面有人在喊",
+]
+
+
+@pytest.mark.parametrize("text", LIVE)
+def test_live_events_are_emergencies(text: str) -> None:
+    result = assess(text)
+    assert result.is_emergency, result.as_dict()
+
+
+def test_a_live_cue_outweighs_a_past_word() -> None:
+    # "以前" is an after-the-fact cue, but the event is happening now.
+    result = assess("以前也漏过，现在燃气管又在漏气，味道很大")
+    assert result.after_the_fact and result.live
+    assert result.is_emergency
+
+
+def test_danger_without_any_cue_counts_as_an_emergency() -> None:
+    # DOMAIN §1: when in doubt, emergency.
+    result = assess("楼道里有很浓的烟")
+    assert not (result.live or result.after_the_fact or result.hypothetical)
+    assert result.is_emergency
+
+
+# --------------------------------------------------------------------------- after the fact
+
+AFTER_THE_FACT = [
+    ("lift", "上个月电梯关人关了半小时，物业一直没给说法"),
+    ("crime", "之前车库被盗了三辆电动车，保安根本没人管"),
+    ("fire", "去年楼道着火烧坏了我家门，到现在还没赔偿"),
+    ("lift", "上周电梯困人，到现在也没有人解释"),
+    ("crime", "我要投诉，小区里经常有小偷，你们不作为"),
+    ("flood", "前几天水管爆了淹了地下室，损失谁来赔偿"),
+]
+
+
+@pytest.mark.parametrize(("kind", "text"), AFTER_THE_FACT)
+def test_grievances_about_past_events_are_not_emergencies(kind: str, text: str) -> None:
+    result = assess(text)
+    assert kind in result.danger_types, result.as_dict()
+    assert result.after_the_fact
+    assert not result.is_emergency, result.as_dict()
+
+
+# --------------------------------------------------------------------------- hypothetical
+
+HYPOTHETICAL = [
+    "万一家里着火了应该从哪里逃生？",
+    "如果电梯困人了要打哪个电话",
+    "电动车在楼道里充电很容易起火",
+    "担心老房子的电线会漏电，能来检查一下吗",
+    "小区什么时候搞消防演练",
+    "燃气泄漏的注意事项有哪些",
+]
+
+
+@pytest.mark.parametrize("text", HYPOTHETICAL)
+def test_hypothetical_and_preventive_talk_is_not_an_emergency(text: str) -> None:
+    result = assess(text)
+    assert result.hypothetical, result.as_dict()
+    assert not result.is_emergency, result.as_dict()
+
+
+# --------------------------------------------------------------------------- negation
+
+NEGATED = [
+    ("没有着火，是邻居家在熏腊肉", "着火"),
+    ("不是漏气，是下水道返上来的味道", "漏气"),
+    ("刚才那股烟味已经没事了", "烟味"),
+    ("电梯坏了，没人被困，就是一直停在一楼", None),
+    ("电梯停了，但是没有人被关在里面", None),
+]
+
+
+@pytest.mark.parametrize(("text", "negated"), NEGATED)
+def test_negated_danger_is_not_an_emergency(text: str, negated: str | None) -> None:
+    result = assess(text)
+    assert not result.is_emergency, result.as_dict()
+    if negated:
+        assert negated in result.negated
+
+
+def test_negation_only_covers_its_own_clause() -> None:
+    result = assess("没有人受伤，但是厨房着火了")
+    assert result.is_emergency and result.primary_type == "fire"
+
+
+# --------------------------------------------------------------------------- false friends
+
+FALSE_FRIENDS = [
+    "楼道里总有人抽烟，烟味很大",
+    "走廊的灭火器过期了，能换一下吗",
+    "消防通道被私家车堵住了",
+    "保洁阿姨上班时间偷懒玩手机",
+    "楼下烧烤店的油烟太大了",
+    "过年放烟花能放吗",
+    "有人把烟头扔在电梯里",
+    "防火门被人用砖头顶着",
+    "装修队偷工减料",
+    "我被关在门外了，钥匙落在家里",
+    "楼上偷偷在阳台搭了个棚子",
+]
+
+
+@pytest.mark.parametrize("text", FALSE_FRIENDS)
+def test_false_friends_are_not_danger_words(text: str) -> None:
+    result = assess(text)
+    assert not result.is_emergency, result.as_dict()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["厨房水龙头一直滴水", "楼道灯坏了好几天", "物业费可以按月交吗", "楼上邻居晚上太吵", "想办一张门禁卡", "电梯按钮不灵"],
+)
+def test_ordinary_messages_are_not_emergencies(text: str) -> None:
+    result = assess(text)
+    assert not result.is_emergency and result.danger_types == []
+    assert result.primary_type == "other"
+
+
+def test_empty_text() -> None:
+    assert not assess("").is_emergency
+    assert assess("").as_dict()["types"] == []
+
+
+# --------------------------------------------------------------------------- the Rasa component
+
+
+def _message(text: str, intent: str, confidence: float, emergency_confidence: float = 0.0) -> Message:
+    ranking = [{"name": intent, "confidence": confidence}]
+    if intent != "emergency" and emergency_confidence:
+        ranking.append({"name": "emergency", "confidence": emergency_confidence})
+    return Message(data={"text": text, "intent": {"name": intent, "confidence": confidence}, "intent_ranking": ranking})
+
+
+def _guard(message: Message) -> Message:
+    EmergencyGuard(EmergencyGuard.get_default_config()).process([message])
+    return message
+
+
+def test_guard_raises_a_live_danger_to_emergency() -> None:
+    message = _guard(_message("快来人，楼道着火了", "complaint", 0.8))
+    assert message.get("intent") == {"name": "emergency", "confidence": 0.95}
+    assert message.get("intent_ranking")[0]["name"] == "emergency"
+    assert message.get("emergency_guard")["promoted"] is True
+
+
+def test_guard_raises_when_the_classifier_is_in_doubt() -> None:
+    message = _guard(_message("楼下那户人家一直在尖叫", "complaint", 0.5, emergency_confidence=0.35))
+    assert message.get("intent")["name"] == "emergency"
+    assert message.get("intent")["confidence"] == 0.35
+
+
+@pytest.mark.parametrize(
+    ("text", "emergency_confidence"),
+    [("上个月电梯关人，物业一直不管", 0.4), ("万一着火了从哪里逃生", 0.4), ("楼道灯坏了", 0.1), ("楼道里有人抽烟，烟味很大", 0.0)],
+)
+def test_guard_leaves_past_hypothetical_and_ordinary_messages_alone(text: str, emergency_confidence: float) -> None:
+    message = _guard(_message(text, "complaint", 0.6, emergency_confidence))
+    assert message.get("intent")["name"] == "complaint"
+    assert message.get("emergency_guard")["promoted"] is False
+
+
+def test_guard_never_lowers_an_emergency_and_ignores_buttons() -> None:
+    message = _guard(_message("没有着火", "emergency", 0.9))
+    assert message.get("intent") == {"name": "emergency", "confidence": 0.9}
+    button = _guard(_message("/complaint", "complaint", 1.0))
+    assert button.get("intent")["name"] == "complaint"
+    assert button.get("emergency_guard") is None
