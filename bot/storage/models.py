@@ -139,6 +139,7 @@ class Agent(Base):
     id = sa.Column(sa.Integer, primary_key=True)
     name = sa.Column(sa.String(64), nullable=False, unique=True)
     password_hash = sa.Column(sa.String(255), nullable=False)
+    role = sa.Column(sa.String(16), nullable=False, default="agent")  # agent | trainer
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
 
 
@@ -152,3 +153,75 @@ class AgentSession(Base):
     csrf_token = sa.Column(sa.String(64), nullable=False)
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
     expires_at = sa.Column(UTCDateTime, nullable=False, index=True)
+
+
+class Attachment(Base):
+    """A file a resident sent (a photo of a leak): kept in the database, linked to its ticket."""
+
+    __tablename__ = "attachments"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    conversation_id = sa.Column(sa.String(255), nullable=False, index=True)
+    message_id = sa.Column(sa.Integer, sa.ForeignKey("messages.id"), nullable=True, index=True)
+    ticket_id = sa.Column(sa.Integer, sa.ForeignKey("tickets.id"), nullable=True, index=True)
+    filename = sa.Column(sa.String(255), nullable=False, default="")
+    content_type = sa.Column(sa.String(64), nullable=False)
+    size = sa.Column(sa.Integer, nullable=False)
+    data = sa.Column(sa.LargeBinary, nullable=False)
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class Annotation(Base):
+    """A label for a resident's text: by a trainer in the inbox, or an agent's class correction.
+
+    ``intent`` is one of the model's intents (retrieval intents as ``inquiry/fee_payment``);
+    ``noise`` marks a text that must not become training data. ``exported_at`` is set when the
+    example was written to ``nlu_data/``.
+    """
+
+    __tablename__ = "annotations"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    message_id = sa.Column(sa.Integer, sa.ForeignKey("messages.id"), nullable=True, index=True)
+    conversation_id = sa.Column(sa.String(255), nullable=False, default="", index=True)
+    text = sa.Column(sa.Text, nullable=False)
+    intent = sa.Column(sa.String(64), nullable=True)
+    entities = sa.Column(sa.JSON, nullable=True)
+    noise = sa.Column(sa.Boolean, nullable=False, default=False)
+    source = sa.Column(sa.String(16), nullable=False, default="trainer")
+    author = sa.Column(sa.String(64), nullable=False, default="")
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    exported_at = sa.Column(UTCDateTime, nullable=True)
+
+
+class ModelVersion(Base):
+    """Every trained model and its evaluation: ``candidate`` → ``active`` | ``rejected``;
+    an active model becomes ``retired`` when another is promoted (and can be rolled back to)."""
+
+    __tablename__ = "model_versions"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    name = sa.Column(sa.String(128), nullable=False, unique=True)
+    path = sa.Column(sa.String(512), nullable=False)
+    status = sa.Column(sa.String(16), nullable=False, default="candidate", index=True)
+    metrics = sa.Column(sa.JSON, nullable=True)
+    reason = sa.Column(sa.Text, nullable=False, default="")
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+    promoted_at = sa.Column(UTCDateTime, nullable=True)
+
+
+class TrainingJob(Base):
+    """A background retraining run with its visible progress."""
+
+    __tablename__ = "training_jobs"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    status = sa.Column(sa.String(16), nullable=False, default="queued", index=True)
+    stage = sa.Column(sa.String(64), nullable=False, default="")
+    progress = sa.Column(sa.Float, nullable=False, default=0.0)
+    log = sa.Column(sa.Text, nullable=False, default="")
+    model_version_id = sa.Column(sa.Integer, sa.ForeignKey("model_versions.id"), nullable=True)
+    started_by = sa.Column(sa.String(64), nullable=False, default="")
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+    finished_at = sa.Column(UTCDateTime, nullable=True)
