@@ -24,6 +24,7 @@ from bot.gateway.attachments import (
     sniff,
     store_photo,
 )
+from bot.gateway.frames import RATE_LIMIT_REPLY
 from bot.gateway.ratings import ALREADY_RATED_REPLY, BAD_LEVEL_REPLY, NOT_RESOLVED_REPLY
 from bot.gateway.relay import RASA_DOWN_REPLY
 from bot.handoff.queue import PRIORITY_NORMAL, request_handoff
@@ -282,3 +283,23 @@ def test_photos_are_linked_to_the_conversations_ticket(database_url: str) -> Non
         assert attachment_of[latest.message["id"]].ticket_id == second_id  # the most recent ticket
         message = session.get(Message, latest.message["id"])
         assert message.payload["attachment"]["id"] == attachment_of[latest.message["id"]].id
+
+
+def test_rate_limited_text_is_given_back_to_sockets_that_ask(base: str, db: str) -> None:
+    r = resident_session(base)
+
+    async def flood() -> list[dict]:
+        notices: list[dict] = []
+        async with websockets.connect(ws_url(base, f"/ws/resident?token={r['token']}&features=refused")) as socket:
+            for i in range(21):  # the gateway's default limit is 20 per 10 s
+                await socket.send(json.dumps({"text": f"第{i}条留言"}))
+            received = 0
+            while received < 20 * 2 + 1:  # echo + polite reply each, and one notice
+                frame = json.loads(await asyncio.wait_for(socket.recv(), 30))
+                received += 1
+                if frame["type"] == "notice":
+                    notices.append(frame)
+        return notices
+
+    assert asyncio.run(flood()) == [{"type": "notice", "text": RATE_LIMIT_REPLY, "refused": "第20条留言"}]
+    assert "第20条留言" not in [m.text for m in rows(db, Message, r["resident_id"])]

@@ -21,9 +21,15 @@ from bot.storage import session_scope
 
 logger = logging.getLogger(__name__)
 
-# Resident sockets that asked for typing frames (``/ws/resident?…&features=typing``, as the widget
-# does); other clients keep receiving messages and notices only.
-TYPING_SOCKETS: weakref.WeakSet[Any] = weakref.WeakSet()
+# What each resident socket asked for with ``/ws/resident?…&features=typing,refused`` (the widget
+# asks for both): ``typing`` frames, and ``refused`` (the text of a rate-limited message in the
+# notice, so the widget can give it back to the resident). Other clients get the plain protocol.
+FEATURES: weakref.WeakKeyDictionary[Any, frozenset[str]] = weakref.WeakKeyDictionary()
+KNOWN_FEATURES = frozenset({"typing", "refused"})
+
+
+def wants(socket: Any, feature: str) -> bool:
+    return feature in FEATURES.get(socket, frozenset())
 
 MAX_TEXT = RASA_MAX_TEXT
 TOO_LONG_REPLY = "您的消息较长，我们已完整保存；智能助手先阅读了前5000字，如有遗漏请您分段补充，谢谢。"
@@ -102,7 +108,7 @@ async def handle_resident_text(gateway: Gateway, resident_id: str, text: str, co
 async def typing(gateway: Gateway, resident_id: str, on: bool) -> None:
     """Show or hide the resident's "对方正在输入…" bubble."""
     data = json.dumps({"type": "typing", "on": on})
-    for socket in [s for s in gateway.hub.residents.get(resident_id, ()) if s in TYPING_SOCKETS]:
+    for socket in [s for s in gateway.hub.residents.get(resident_id, ()) if wants(s, "typing")]:
         try:
             await socket.send(data)
         except Exception as error:  # a closed socket is dropped by its own handler

@@ -13,7 +13,7 @@ from sanic.response import HTTPResponse
 from bot.gateway import attachments, ratings
 from bot.gateway.agent_auth import current_agent
 from bot.gateway.frames import RATE_LIMIT_REPLY, ResidentFrame, parse
-from bot.gateway.relay import TYPING_SOCKETS, handle_resident_photo, handle_resident_text
+from bot.gateway.relay import FEATURES, KNOWN_FEATURES, handle_resident_photo, handle_resident_text, wants
 from bot.gateway.state import Gateway
 from bot.gateway.tokens import new_resident_id, sign, verify
 from bot.gateway.transcript import history
@@ -67,8 +67,7 @@ async def resident_socket(request: Request, ws) -> None:  # type: ignore[no-unty
         return
     sockets = gateway.hub.residents[resident_id]
     sockets.add(ws)
-    if "typing" in request.args.get("features", "").split(","):
-        TYPING_SOCKETS.add(ws)
+    FEATURES[ws] = KNOWN_FEATURES.intersection(request.args.get("features", "").split(","))
     try:
         while True:
             raw = await ws.recv()
@@ -78,7 +77,10 @@ async def resident_socket(request: Request, ws) -> None:  # type: ignore[no-unty
             if not isinstance(frame, ResidentFrame):
                 await ws.send(json.dumps({"type": "notice", "text": frame}, ensure_ascii=False))
             elif not gateway.limiter.allow(resident_id):
-                await ws.send(json.dumps({"type": "notice", "text": RATE_LIMIT_REPLY}, ensure_ascii=False))
+                notice = {"type": "notice", "text": RATE_LIMIT_REPLY}
+                if wants(ws, "refused"):
+                    notice["refused"] = frame.text
+                await ws.send(json.dumps(notice, ensure_ascii=False))
             else:
                 await handle_resident_text(gateway, resident_id, frame.text, frame.command)
     finally:

@@ -111,7 +111,7 @@
   photoInput.setAttribute("data-testid", "chat-photo-input");
   var input = el("textarea", "wy-input");
   input.rows = 1;
-  input.placeholder = "请输入您想咨询、报修或投诉的内容";
+  input.placeholder = "请输入咨询、报修或投诉内容";
   input.setAttribute("data-testid", "chat-input");
   input.setAttribute("aria-label", "消息");
   var send = el("button", "wy-send", "发送");
@@ -300,6 +300,19 @@
     }
   }
 
+  function giveBack(text) {
+    // A message the gateway refused (too many too fast) leaves the outbox and returns to the input.
+    for (var i = 0; i < outbox.length; i++) {
+      if (outbox[i].text === text) {
+        var entry = outbox.splice(i, 1)[0];
+        if (entry.node && entry.node.parentNode) entry.node.parentNode.removeChild(entry.node);
+        saveOutbox();
+        break;
+      }
+    }
+    input.value = input.value ? text + "\n" + input.value : text;
+  }
+
   function online() { return socket && socket.readyState === WebSocket.OPEN; }
 
   function transmit(entry) {
@@ -398,7 +411,7 @@
 
   function connect() {
     var scheme = origin.indexOf("https:") === 0 ? "wss:" : "ws:";
-    var ws = new WebSocket(scheme + "//" + new URL(origin).host + "/ws/resident?token=" + encodeURIComponent(token) + "&features=typing");
+    var ws = new WebSocket(scheme + "//" + new URL(origin).host + "/ws/resident?token=" + encodeURIComponent(token) + "&features=typing,refused");
     socket = ws;
     ws.addEventListener("open", function () {
       attempt = 0;
@@ -409,7 +422,7 @@
       var frame;
       try { frame = JSON.parse(event.data); } catch (e) { return; }
       if (frame.type === "message") render(frame.message);
-      else if (frame.type === "notice") notice(frame.text);
+      else if (frame.type === "notice") { notice(frame.text); if (frame.refused) giveBack(frame.refused); }
       else if (frame.type === "typing") setTyping(!!frame.on);
     });
     ws.addEventListener("close", function (event) {
