@@ -199,6 +199,22 @@ def test_offline_banner_outbox_and_reconnect(page: Any, stack: tuple[GatewayProc
     assert [m.text for m in stored(database_url, Message, resident_id) if m.role == "resident"] == texts
 
 
+def test_browser_offline_and_online_events(page: Any, stack: tuple[GatewayProcess, StandInRasa, str]) -> None:
+    expect = playwright_api.expect
+    _, rasa, database_url = stack
+    rasa.release.set()
+    resident_id = page.locator(".wy-app").get_attribute("data-resident")
+    page.context.set_offline(True)
+    expect(page.get_by_test_id("offline-notice")).to_be_visible()
+    say(page, "地铁里信号不好，先写下来")
+    expect(page.get_by_test_id("chat-pending")).to_have_count(1)
+    assert stored(database_url, Message, resident_id) == []
+    page.context.set_offline(False)  # the online event reconnects at once, without waiting for the back-off
+    expect(page.get_by_test_id("offline-notice")).to_be_hidden()
+    expect(messages(page, "resident").filter(has_text="先写下来")).to_have_count(1)
+    expect(page.get_by_test_id("chat-pending")).to_have_count(0)
+
+
 def test_photo_becomes_an_image_bubble(page: Any, stack: tuple[GatewayProcess, StandInRasa, str], tmp_path: Path) -> None:
     expect = playwright_api.expect
     _, _, database_url = stack

@@ -408,6 +408,7 @@
 
   offlineRetry.addEventListener("click", retryNow);
   window.addEventListener("online", retryNow);
+  window.addEventListener("offline", function () { if (socket) socket.close(); setOffline(true); });
 
   function connect() {
     var scheme = origin.indexOf("https:") === 0 ? "wss:" : "ws:";
