@@ -89,6 +89,10 @@ async def handle_resident_text(gateway: Gateway, resident_id: str, text: str, co
                 await typing(gateway, resident_id, False)
                 await _deliver(gateway, resident_id, "bot", RASA_DOWN_REPLY)
             return
+        except Exception:
+            if status == "bot":
+                await typing(gateway, resident_id, False)
+            raise
         if status != "bot":
             # Rasa is paused: it records the text and stays silent; the agents got the message.
             await gateway.broadcast_queue()
