@@ -20,6 +20,7 @@ import pytest
 import sqlalchemy as sa
 
 from bot.gateway.attachments import WRONG_TYPE_REPLY
+from bot.gateway.frames import RATE_LIMIT_REPLY
 from bot.handoff.queue import PRIORITY_NORMAL, request_handoff
 from bot.processes import free_port, wait_for_http
 from bot.settings import PROJECT_ROOT
@@ -70,7 +71,7 @@ class StandInRasa:
 class GatewayProcess:
     """A gateway on a fixed port that can be stopped and started again (the offline test)."""
 
-    def __init__(self, database_url: str, rasa_url: str, log: Path) -> None:
+    def __init__(self, database_url: str, rasa_url: str, log: Path, **env: str) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -81,6 +82,7 @@ class GatewayProcess:
             "PORT": str(self.port),
             "RASA_URL": rasa_url,
             "RASA_TELEMETRY_ENABLED": "false",
+            **env,
         }
         self.process: subprocess.Popen | None = None
 
@@ -282,3 +284,27 @@ def test_agent_notices_and_rating_after_resolve(page: Any, stack: tuple[GatewayP
     page.reload()  # rated once: the buttons do not come back
     expect(page.locator('[data-testid="chat-notice"][data-event="rated"]')).to_be_visible()
     expect(page.get_by_test_id("rating-panel")).to_have_count(0)
+
+
+def test_rate_limited_text_returns_to_the_input(browser: Any, stack: tuple[GatewayProcess, StandInRasa, str], tmp_path: Path) -> None:
+    expect = playwright_api.expect
+    _, rasa, database_url = stack
+    rasa.release.set()
+    strict = GatewayProcess(database_url, rasa.url, tmp_path / "strict.log", GATEWAY_RATE_LIMIT="2", GATEWAY_RATE_WINDOW="60")
+    strict.start()
+    context = browser.new_context(**MOBILE)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT)
+        page.goto(strict.base + "/")
+        expect(page.locator(".wy-app.wy-online")).to_be_visible()
+        resident_id = page.locator(".wy-app").get_attribute("data-resident")
+        for text in ("第一条", "第二条", "第三条：请尽快派人"):
+            say(page, text)
+        expect(page.get_by_test_id("chat-notice").filter(has_text=RATE_LIMIT_REPLY)).to_be_visible()
+        expect(page.get_by_test_id("chat-input")).to_have_value("第三条：请尽快派人")  # nothing typed is lost
+        expect(messages(page, "resident")).to_have_count(2)
+        assert [m.text for m in stored(database_url, Message, resident_id) if m.role == "resident"] == ["第一条", "第二条"]
+    finally:
+        context.close()
+        strict.stop()
