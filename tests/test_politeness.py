@@ -362,3 +362,36 @@ def test_every_script_output_is_polite(surname: str | None, title: str | None) -
     ]
     for text in outputs:
         assert check(text) == [], text
+
+
+def test_gateway_and_widget_texts_for_residents_are_polite() -> None:
+    """What the web gateway and the resident widget show residents (module constants and the
+    widget's Chinese string literals)."""
+    import re
+
+    from bot.gateway import attachments, frames, ratings, relay
+    from bot.gateway.pages import STATIC
+    from bot.intake.rating import rating_reply
+
+    texts = [
+        frames.MALFORMED_REPLY,
+        frames.EMPTY_REPLY,
+        frames.RATE_LIMIT_REPLY,
+        relay.TOO_LONG_REPLY,
+        relay.RASA_DOWN_REPLY,
+        attachments.TOO_LARGE_REPLY,
+        attachments.EMPTY_REPLY,
+        attachments.WRONG_TYPE_REPLY,
+        attachments.UNAUTHORIZED_REPLY,
+        attachments.LINKED_REPLY.format(number="WY202611230001"),
+        attachments.UNLINKED_REPLY,
+        ratings.BAD_LEVEL_REPLY,
+        ratings.NOT_RESOLVED_REPLY,
+        ratings.ALREADY_RATED_REPLY,
+        *(ratings.RATED_TEXT.format(level=level, thanks=rating_reply(level)) for level in SATISFACTION_LEVELS),
+    ]
+    widget = (STATIC / "widget.js").read_text(encoding="utf-8")
+    literals = [s for s in re.findall(r'"((?:[^"\\\n]|\\.)*)"', widget) if re.search(r"[\u4e00-\u9fff]", s)]
+    assert len(literals) > 20  # the widget's own texts were found
+    for text in texts + literals:
+        assert check(text) == [], text

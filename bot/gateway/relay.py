@@ -1,10 +1,18 @@
-"""A resident's message: stored first, then to Rasa (bot) or to the agents (pending/assigned)."""
+"""A resident's message: stored first, then to Rasa (bot) or to the agents (pending/assigned).
+
+While Rasa works on a message the resident's widget gets ``{"type": "typing", "on": true}`` and,
+when the replies are in (or Rasa failed), ``{"type": "typing", "on": false}``. A photo is stored
+and shown like a message but never sent to Rasa (a photo alone must not open a ticket).
+"""
 
 from __future__ import annotations
 
+import json
 import logging
+import weakref
 from typing import Any
 
+from bot.gateway.attachments import LINKED_REPLY, UNLINKED_REPLY, store_photo
 from bot.gateway.rasa_client import RASA_MAX_TEXT, RasaUnavailable
 from bot.gateway.state import Gateway
 from bot.gateway.transcript import store
@@ -12,6 +20,16 @@ from bot.handoff.queue import conversation_status, get_or_create_conversation
 from bot.storage import session_scope
 
 logger = logging.getLogger(__name__)
+
+# What each resident socket asked for with ``/ws/resident?…&features=typing,refused`` (the widget
+# asks for both): ``typing`` frames, and ``refused`` (the text of a rate-limited message in the
+# notice, so the widget can give it back to the resident). Other clients get the plain protocol.
+FEATURES: weakref.WeakKeyDictionary[Any, frozenset[str]] = weakref.WeakKeyDictionary()
+KNOWN_FEATURES = frozenset({"typing", "refused"})
+
+
+def wants(socket: Any, feature: str) -> bool:
+    return feature in FEATURES.get(socket, frozenset())
 
 MAX_TEXT = RASA_MAX_TEXT
 TOO_LONG_REPLY = "您的消息较长，我们已完整保存；智能助手先阅读了前5000字，如有遗漏请您分段补充，谢谢。"
@@ -61,17 +79,25 @@ async def handle_resident_text(gateway: Gateway, resident_id: str, text: str, co
             await gateway.hub.to_agents(frame)
         if len(text) > MAX_TEXT:
             await _deliver(gateway, resident_id, "bot", TOO_LONG_REPLY)
+        if status == "bot":
+            await typing(gateway, resident_id, True)
         try:
             replies = await gateway.rasa.send(resident_id, command or text[:MAX_TEXT])
         except RasaUnavailable as error:
             logger.error("Rasa unavailable for %s: %s", resident_id, error)
             if status == "bot":
+                await typing(gateway, resident_id, False)
                 await _deliver(gateway, resident_id, "bot", RASA_DOWN_REPLY)
             return
+        except Exception:
+            if status == "bot":
+                await typing(gateway, resident_id, False)
+            raise
         if status != "bot":
             # Rasa is paused: it records the text and stays silent; the agents got the message.
             await gateway.broadcast_queue()
             return
+        await typing(gateway, resident_id, False)
         for reply in replies:
             reply_text, payload = _bot_message(reply)
             if reply_text or payload:
@@ -81,3 +107,30 @@ async def handle_resident_text(gateway: Gateway, resident_id: str, text: str, co
         if after != "bot":
             await gateway.hub.to_agents({"type": "alert", "conversation_id": resident_id, "status": after})
             await gateway.broadcast_queue()
+
+
+async def typing(gateway: Gateway, resident_id: str, on: bool) -> None:
+    """Show or hide the resident's "对方正在输入…" bubble."""
+    data = json.dumps({"type": "typing", "on": on})
+    for socket in [s for s in gateway.hub.residents.get(resident_id, ()) if wants(s, "typing")]:
+        try:
+            await socket.send(data)
+        except Exception as error:  # a closed socket is dropped by its own handler
+            logger.debug("typing frame not sent: %s", error)
+
+
+async def handle_resident_photo(gateway: Gateway, resident_id: str, data: bytes, filename: str | None) -> dict[str, Any]:
+    """Store a checked photo as the resident's message; agents see it, the bot only acknowledges it."""
+    async with gateway.hub.locks[resident_id]:
+        status = await _open(gateway, resident_id)
+        with session_scope() as session:
+            stored = store_photo(session, resident_id, data, filename)
+        frame = {"type": "message", "message": stored.message}
+        await gateway.hub.to_resident(resident_id, frame)
+        if status != "bot":
+            await gateway.hub.to_agents(frame)
+            await gateway.broadcast_queue()
+        else:
+            reply = LINKED_REPLY.format(number=stored.ticket_number) if stored.ticket_number else UNLINKED_REPLY
+            await _deliver(gateway, resident_id, "bot", reply)
+        return stored.message

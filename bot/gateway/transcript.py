@@ -33,6 +33,7 @@ def as_dict(message: Message) -> dict[str, Any]:
         "buttons": payload.get("buttons", []),
         "agent": payload.get("agent"),
         "event": payload.get("event"),
+        "attachment": payload.get("attachment"),
         "created_at": message.created_at.isoformat(),
     }
 

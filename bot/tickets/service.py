@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bot.clock import LOCAL_TZ, as_utc, utcnow
-from bot.storage.models import Ticket, TicketEvent
+from bot.storage.models import Attachment, Ticket, TicketEvent
 from bot.tickets.masking import mask_phone
 from bot.tickets.rules import Deadlines, deadline_times
 
@@ -74,7 +74,21 @@ def create_ticket(session: Session, new: NewTicket, actor: str = "bot") -> Ticke
     ticket.number = ticket_number(ticket.id, created)
     session.add(TicketEvent(ticket_id=ticket.id, status="new", note="受理", actor=actor, created_at=created))
     session.flush()
+    link_attachments(session, ticket)
     return ticket
+
+
+def link_attachments(session: Session, ticket: Ticket) -> int:
+    """Give a new ticket the photos its conversation sent before it existed; how many."""
+    if not ticket.conversation_id:
+        return 0
+    result = session.execute(
+        sa.update(Attachment)
+        .where(Attachment.conversation_id == ticket.conversation_id, Attachment.ticket_id.is_(None))
+        .values(ticket_id=ticket.id)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)
 
 
 def get_ticket(session: Session, number: str) -> Ticket | None:
