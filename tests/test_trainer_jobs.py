@@ -42,10 +42,20 @@ def test_progress_follows_components_and_epochs(tmp_path: Path) -> None:
 
 
 def test_failed_training_is_recorded_and_frees_the_lock(db: str, tmp_path: Path) -> None:
+    from bot.storage.models import TrainingJob
+
+    with session_scope(db) as session:  # left "running" by a process that died
+        stale = TrainingJob(status="running", stage="训练 DIETClassifier", progress=0.4, started_by="gone")
+        session.add(stale)
+        session.flush()
+        stale_id = stale.id
     root = small_root(tmp_path / "project", 3)
     (root / "config.yml").write_text("language: zh\npipeline:\n  - name: NoSuchComponent\npolicies: []\n")
     registry_dir = tmp_path / "registry"
     job_id = jobs.start_training("trainer1", root, models_dir=registry_dir)
+    with session_scope(db) as session:
+        closed = session.get(TrainingJob, stale_id)
+        assert closed.status == "failed" and "中断" in closed.stage
     assert jobs.wait(job_id, timeout=300)
     with session_scope(db) as session:
         status = jobs.job_status(session, job_id)
@@ -53,20 +63,6 @@ def test_failed_training_is_recorded_and_frees_the_lock(db: str, tmp_path: Path)
     assert status["model_version_id"] is None and status["finished_at"]
     assert "NoSuchComponent" in status["log_tail"] and "rasa train 退出码" in status["log_tail"]
     second = jobs.start_training("trainer1", root, models_dir=registry_dir)  # the lock was released
-    assert jobs.wait(second, timeout=300)
     with session_scope(db) as session:
         assert jobs.latest_job(session)["id"] == second
-
-
-def test_stale_running_job_of_a_dead_process_is_closed(db: str, tmp_path: Path) -> None:
-    from bot.storage.models import TrainingJob
-
-    with session_scope(db) as session:
-        session.add(TrainingJob(status="running", stage="训练 DIETClassifier", progress=0.4, started_by="gone"))
-    root = small_root(tmp_path / "project", 3)
-    (root / "config.yml").write_text("language: zh\npipeline:\n  - name: NoSuchComponent\npolicies: []\n")
-    job_id = jobs.start_training("trainer1", root, models_dir=tmp_path / "registry")
-    assert jobs.wait(job_id, timeout=300)
-    with session_scope(db) as session:
-        stale = session.get(TrainingJob, job_id - 1)
-        assert stale.status == "failed" and "中断" in stale.stage
+    assert jobs.wait(second, timeout=300)

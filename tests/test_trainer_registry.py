@@ -172,3 +172,19 @@ def test_baseline_is_the_served_model_registered_once(database_url: str, tmp_pat
         again = registry.ensure_baseline(session, models_dir=models_dir, evaluate=evaluate)
         assert again.id == baseline.id and again.metrics["heldout"]["macro_f1"] == 0.9
     assert evaluated == [served.resolve()]
+
+
+def test_serve_starts_the_active_version(database_url: str, tmp_path: Path) -> None:
+    from bot.modeling import model_path
+    from bot.processes import serving_model
+
+    models_dir = tmp_path / "models"
+    models_dir.mkdir()
+    current = model_path(models_dir)
+    current.write_bytes(b"the model for today's data")
+    assert serving_model(models_dir) == current, "no registry yet: the model for the current data"
+    with session_scope(database_url) as session:
+        registry.register(session, model_file(tmp_path, "promoted"), status=registry.ACTIVE)
+    assert serving_model(models_dir) == (tmp_path / "promoted.tar.gz").resolve()
+    (tmp_path / "promoted.tar.gz").unlink()
+    assert serving_model(models_dir) == current, "a missing file falls back to the model for the data"

@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bot.settings import PROJECT_ROOT
+
 DEFAULT_RASA_URL = "http://127.0.0.1:5005"
 
 
@@ -27,11 +29,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     from bot.trainer.export import export_annotations, validate_data
 
     with _session() as session:
-        result = export_annotations(session)
+        result = export_annotations(session, Path(args.root))
     out: dict[str, Any] = {"path": str(result.path), "written": result.written, "skipped": [{"text": t, "reason": r} for t, r in result.skipped]}
     code = 0
     if not args.no_validate:
-        ok, output = validate_data()
+        ok, output = validate_data(Path(args.root))
         out["validate"] = {"ok": ok, "output_tail": output[-1500:]}
         code = 0 if ok else 1
     _print(out)
@@ -41,7 +43,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     from bot.trainer.export import validate_data
 
-    ok, output = validate_data()
+    ok, output = validate_data(Path(args.root))
     print(output[-4000:])
     print("rasa data validate: " + ("passed" if ok else "FAILED"))
     return 0 if ok else 1
@@ -53,7 +55,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     upgrade()
     try:
-        job_id = start_training(args.by)
+        job_id = start_training(args.by, Path(args.root))
     except TrainingBusy as busy:
         print(str(busy), file=sys.stderr)
         return 2
@@ -195,8 +197,11 @@ def add_trainer_parser(sub: argparse._SubParsersAction) -> None:
     export = actions.add_parser("export", help="write the annotations to nlu_data/annotated.yml, then rasa data validate")
     export.add_argument("--no-validate", action="store_true")
     export.set_defaults(func=cmd_export)
-    actions.add_parser("validate", help="rasa data validate").set_defaults(func=cmd_validate)
+    validate = actions.add_parser("validate", help="rasa data validate")
+    validate.set_defaults(func=cmd_validate)
     train = actions.add_parser("train", help="train a candidate model (waits, showing progress), register and evaluate it")
+    for action in (export, validate, train):
+        action.add_argument("--root", default=str(PROJECT_ROOT), help="the project folder with nlu_data/, domain.yml, config.yml (default: this checkout)")
     train.add_argument("--by", default="cli", help="who started it (recorded in the job)")
     train.set_defaults(func=cmd_train)
     status = actions.add_parser("status", help="a training job's status (the latest by default)")
