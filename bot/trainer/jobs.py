@@ -40,6 +40,7 @@ STAGE_NAMES = {"queued": "排队中", "start": "准备训练数据", "evaluate":
 
 STARTING = re.compile(r"Starting to train component '([^']+)'")
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+PROGRESS_BAR = re.compile(r"\d+%\||\d+it \[")  # tqdm bars: progress, not log
 EPOCHS = re.compile(r"Epochs:\s+\d+%\|[^|]*\|\s*(\d+)/(\d+)")
 
 _threads: dict[int, threading.Thread] = {}
@@ -141,7 +142,7 @@ def _run(job_id: int, url: str, root: Path, config: Path, models_dir: Path, lock
         last_write = 0.0
         for line in _lines(process.stdout):
             changed = parser.feed(line)
-            if line.strip() and not EPOCHS.search(line) and "Warning" not in line and "warn(" not in line:
+            if line.strip() and not PROGRESS_BAR.search(line) and "Warning" not in line and "warn(" not in line:
                 log.append(line.rstrip())
                 log[:] = log[-200:]
             if changed and time.monotonic() - last_write > 1.0:
