@@ -183,7 +183,8 @@ def start_training(
     evaluate: Callable[[Path], dict] | None = None,
 ) -> int:
     """Start a background training of ``root``'s data; the TrainingJob id. Raises TrainingBusy."""
-    models_dir = models_dir or registry.REGISTRY_DIR
+    models_dir = Path(models_dir or registry.REGISTRY_DIR).resolve()
+    root = Path(root).resolve()
     url = database_url()
     lock = open(_lock_path(models_dir), "a")  # noqa: SIM115 - released and closed by the job's thread
     try:
@@ -207,7 +208,7 @@ def start_training(
         lock.close()
         raise
     thread = threading.Thread(
-        target=_run, args=(job_id, url, Path(root), Path(config or Path(root) / "config.yml"), models_dir, lock, evaluate),
+        target=_run, args=(job_id, url, root, Path(config or root / "config.yml").resolve(), models_dir, lock, evaluate),
         name=f"training-job-{job_id}", daemon=True,
     )
     _threads[job_id] = thread
