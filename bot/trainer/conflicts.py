@@ -77,12 +77,13 @@ def _signature(paths: Iterable[Path]) -> tuple[tuple[str, float], ...]:
 
 @lru_cache(maxsize=4)
 def _nlu_examples_cached(signature: tuple[tuple[str, float], ...]) -> tuple[LabelledText, ...]:
-    from rasa.shared.nlu.training_data.loading import load_data
+    from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
 
     examples: list[LabelledText] = []
     for path, _mtime in signature:
-        data = load_data(path)
-        for message in data.intent_examples:
+        if not RasaYAMLReader.is_yaml_nlu_file(path):
+            continue  # rules, stories, responses
+        for message in RasaYAMLReader().read(path).intent_examples:
             label = message.get("intent_response_key") or message.get("intent")
             if message.get("text") and label:
                 examples.append(LabelledText(message.get("text"), label, "nlu_data"))
