@@ -1,0 +1,153 @@
+"""The trainer's inbox in a real browser (Playwright, /usr/bin/chromium) against a real gateway:
+log in as a trainer, filter low confidence, correct a label with entities, see the conflict warning
+for a test-set text and mark it as noise; HTML in a resident's text stays text."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from bot.gateway.agents import create_agent
+from bot.processes import free_port
+from bot.settings import PROJECT_ROOT
+from bot.storage import session_scope, upgrade
+from bot.storage.models import Annotation
+from tests.trainer_support import HELDOUT_TEXT, parse, resident_said, seed, write_tracker
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
+RESULTS = PROJECT_ROOT / "test-results"
+TIMEOUT = 30_000
+PASSWORD = "correct-horse-1"
+ADDRESS_TEXT = "3-2-102 厨房水龙头漏水了 明天上午来修吧"
+HTML_TEXT = '<img src=x onerror="window.__pwned=1">电梯按钮没反应'
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('trainerweb') / 'gw.db'}"
+    upgrade(url)
+    with session_scope(url) as session:
+        create_agent(session, "培训员小李", PASSWORD, role="trainer")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATABASE_URL", url)
+        seed(url)
+        resident_said(url, "web-1", ADDRESS_TEXT)
+        write_tracker("web-1", [(ADDRESS_TEXT, parse("repair", 0.58, [("repair", 0.58), ("complaint", 0.3)]))])
+        resident_said(url, "web-2", HTML_TEXT)
+    yield url
+
+
+@pytest.fixture(scope="module")
+def base(db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from tests.gateway_support import running_gateway
+
+    log = tmp_path_factory.mktemp("trainerweblog") / "gateway.log"
+    with running_gateway(db, f"http://127.0.0.1:{free_port()}", log) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{CHROMIUM} is not installed (scripts/setup-browser installs it)")
+        pytest.skip(f"{CHROMIUM} is not installed")
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+def select_text(item, start: int, end: int) -> None:  # type: ignore[no-untyped-def]
+    """Select characters [start, end) of the message text the way a mouse drag does."""
+    item.get_by_test_id("inbox-text").evaluate(
+        """(node, [start, end]) => {
+            const range = document.createRange();
+            range.setStart(node.firstChild, start);
+            range.setEnd(node.firstChild, end);
+            const selection = window.getSelection();
+            selection.removeAllRanges();
+            selection.addRange(range);
+            node.dispatchEvent(new MouseEvent("mouseup", { bubbles: true }));
+        }""",
+        [start, end],
+    )
+
+
+def test_trainer_inbox_in_the_browser(base: str, db: str, browser) -> None:  # type: ignore[no-untyped-def]
+    RESULTS.mkdir(exist_ok=True)
+    expect = playwright_api.expect
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    try:
+        page.goto(base + "/trainer")
+        page.get_by_test_id("login-user").fill("培训员小李")
+        page.get_by_test_id("login-password").fill(PASSWORD)
+        page.get_by_test_id("login-submit").click()
+        items = page.get_by_test_id("inbox-item")
+        expect(items).to_have_count(9)
+        # worth a look first: the guard's disagreement or the agent's correction
+        first = items.first.inner_text()
+        assert "紧急判断不一致" in first or "客服纠正" in first
+        html_item = items.filter(has_text="电梯按钮没反应")
+        expect(html_item.get_by_test_id("inbox-text")).to_have_text(HTML_TEXT)  # shown as text, never markup
+        assert page.evaluate("window.__pwned") is None
+
+        page.get_by_test_id("inbox-filter-low-confidence").click()
+        expect(items).to_have_count(5)
+        for confidence in items.get_by_test_id("inbox-confidence").all_inner_texts():
+            assert float(confidence.rstrip("%")) < 70
+        page.screenshot(path=str(RESULTS / "trainer-inbox.png"), full_page=True)
+
+        # correct a label, with two entities picked by selecting text
+        item = items.filter(has_text=ADDRESS_TEXT)
+        select_text(item, 0, 7)
+        item.get_by_test_id("entity-select").select_option("address")
+        select_text(item, ADDRESS_TEXT.index("明天上午"), ADDRESS_TEXT.index("明天上午") + 4)
+        item.get_by_test_id("entity-select").select_option("visit_time")
+        expect(item.get_by_test_id("entity-chip")).to_have_count(2)
+        item.get_by_test_id("label-select").select_option("complaint")
+        item.get_by_test_id("label-confirm").click()
+        done = page.locator('[data-testid="inbox-item"]', has_text=ADDRESS_TEXT)
+        expect(done.get_by_test_id("annotation-state")).to_contain_text("已标注：投诉")
+
+        # a held-out text: the warning, no override, then noise
+        held = items.filter(has_text=HELDOUT_TEXT)
+        held.get_by_test_id("label-confirm").click()
+        warning = held.get_by_test_id("conflict-warning")
+        expect(warning).to_be_visible()
+        expect(warning).to_contain_text("测试集")
+        expect(held.get_by_test_id("label-override")).to_have_count(0)
+        page.screenshot(path=str(RESULTS / "trainer-conflict.png"), full_page=True)
+        held.get_by_test_id("mark-noise").click()
+        expect(page.locator('[data-testid="inbox-item"]', has_text=HELDOUT_TEXT).get_by_test_id("annotation-state")).to_contain_text("噪声")
+
+        # an overridable conflict: the guard calls it a fire, the trainer says complaint, then insists
+        page.get_by_test_id("inbox-filter-all").click()
+        fire = items.filter(has_text="楼下着火了")
+        fire.get_by_test_id("label-select").select_option("complaint")
+        fire.get_by_test_id("label-confirm").click()
+        expect(fire.get_by_test_id("conflict-warning")).to_contain_text("紧急守卫")
+        fire.get_by_test_id("label-override").click()
+        expect(page.locator('[data-testid="inbox-item"]', has_text="楼下着火了").get_by_test_id("annotation-state")).to_contain_text("已标注：投诉")
+    finally:
+        page.screenshot(path=str(RESULTS / "trainer-final.png"), full_page=True)
+        context.close()
+
+    with session_scope(db) as session:
+        rows = {r.text: r for r in session.execute(sa.select(Annotation).where(Annotation.source == "trainer")).scalars()}
+    assert rows[ADDRESS_TEXT].intent == "complaint" and rows[ADDRESS_TEXT].author == "培训员小李"
+    assert rows[ADDRESS_TEXT].entities == [
+        {"start": 0, "end": 7, "value": "3-2-102", "entity": "address"},
+        {"start": ADDRESS_TEXT.index("明天上午"), "end": ADDRESS_TEXT.index("明天上午") + 4, "value": "明天上午", "entity": "visit_time"},
+    ]
+    assert rows[HELDOUT_TEXT].noise and rows[HELDOUT_TEXT].intent is None
+    assert rows["楼下着火了，好多烟，快来人"].intent == "complaint"
