@@ -43,6 +43,7 @@ def test_inbox_lists_every_resident_message_with_the_models_view(database_url: s
     assert texts["保安态度太差了我要投诉"]["flags"]["low_confidence"] and not texts["保安态度太差了我要投诉"]["flags"]["fallback"]
     down = texts["电梯按钮不亮了"]
     assert down["id"] == f"m{seeded['unparsed']}" and down["intent"] is None and not down["flags"]["parsed"]
+    assert texts[HELDOUT_TEXT]["test_set"] == "heldout" and leak["test_set"] is None
     fee = texts["物业费什么时候交"]
     assert fee["label"] == "inquiry/fee_payment" and fee["flags"]["agent_corrected"] and fee["agent_label"] == "complaint"
 

@@ -41,6 +41,7 @@ from bot.gateway.rasa_client import RASA_MAX_TEXT
 from bot.nlu.emergency import assess
 from bot.settings import PROJECT_ROOT
 from bot.storage.models import Annotation, Conversation, HandoffRequest, Message
+from bot.trainer.conflicts import in_test_set
 
 LOW_CONFIDENCE = 0.7
 DEFAULT_FALLBACK_THRESHOLD = 0.3  # Rasa's own default when config.yml names none
@@ -229,6 +230,7 @@ def _build(raw: dict[str, Any], taken: set[str], annotations: list[Annotation], 
         "guard_disagrees": parsed and (guard.is_emergency != model_emergency or (view["final_intent"] == EMERGENCY and not model_emergency)),
     }
     at = message.created_at if message is not None else None
+    test_set = in_test_set(text)
     return {
         "id": f"e{raw['event_id']}" if raw["event_id"] is not None else f"m{message.id}",
         "event_id": raw["event_id"],
@@ -242,6 +244,7 @@ def _build(raw: dict[str, Any], taken: set[str], annotations: list[Annotation], 
         "flags": flags,
         "annotation": _annotation_dict(trainer),
         "agent_label": agent.intent if agent is not None else None,
+        "test_set": test_set[1] if test_set else None,  # heldout | external: never training data
     }
 
 

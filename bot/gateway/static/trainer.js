@@ -95,6 +95,7 @@
       if (item.flags[flag]) { var t = el("span", "flag " + flag, FLAG_TEXT[flag]); meta.appendChild(t); }
     });
     if (item.guard.emergency) meta.appendChild(el("span", "flag guard-yes", "守卫：紧急（" + item.guard.matched.join("、") + "）"));
+    if (item.test_set) meta.appendChild(el("span", "flag test-set", item.test_set === "heldout" ? "留出测试集中的句子" : "外部评测集中的句子"));
     if (item.agent_label) meta.appendChild(el("span", "flag agent", "客服改为：" + name(item.agent_label)));
     meta.appendChild(el("span", "cid", item.conversation_id.slice(0, 12) + " · " + when(item.at)));
     li.appendChild(meta);
