@@ -16,7 +16,7 @@ from bot.processes import free_port
 from bot.settings import PROJECT_ROOT
 from bot.storage import session_scope, upgrade
 from bot.storage.models import Annotation
-from tests.trainer_support import HELDOUT_TEXT, parse, resident_said, seed, write_tracker
+from tests.trainer_inbox_support import HELDOUT_TEXT, parse, resident_said, seed, write_tracker
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 

@@ -10,7 +10,7 @@ from bot.storage.models import Annotation
 from bot.trainer.annotations import AnnotationError, annotate
 from bot.trainer.conflicts import normalize, similar
 from bot.trainer.inbox import fallback_threshold, inbox, inbox_item
-from tests.trainer_support import HELDOUT_TEXT, NLU_REPAIR_TEXT, seed
+from tests.trainer_inbox_support import HELDOUT_TEXT, NLU_REPAIR_TEXT, seed
 
 
 def by_text(items: list[dict]) -> dict[str, dict]:
@@ -72,7 +72,7 @@ def test_inbox_filters_and_single_items(database_url: str) -> None:
 
 
 def test_inbox_without_a_tracker_store_still_lists_messages(database_url: str) -> None:
-    from tests.trainer_support import resident_said
+    from tests.trainer_inbox_support import resident_said
 
     resident_said(database_url, "only-gateway", "请问快递放哪里")
     with session_scope() as session:

@@ -16,7 +16,7 @@ from bot.processes import free_port
 from bot.storage import session_scope, upgrade
 from bot.storage.models import Agent, Annotation
 from tests.gateway_support import login, make_agent, running_gateway
-from tests.trainer_support import HELDOUT_TEXT, seed
+from tests.trainer_inbox_support import HELDOUT_TEXT, seed
 
 PASSWORD = "correct-horse-1"
 
