@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from functools import wraps
+from pathlib import Path
 from typing import Any
 
 from sanic import Blueprint, response
@@ -20,6 +22,7 @@ from sanic.response import HTTPResponse
 
 from bot.gateway.agent_auth import COOKIE, csrf_ok
 from bot.gateway.agents import LoggedIn, lookup_session
+from bot.settings import PROJECT_ROOT
 from bot.storage import session_scope
 from bot.storage.models import Agent
 from bot.trainer.annotations import AnnotationError, annotate
@@ -32,6 +35,12 @@ TRAINER = "trainer"
 SPLITS = ("heldout", "external")
 
 Handler = Callable[..., Awaitable[HTTPResponse]]
+
+
+def project_root() -> Path:
+    """Where labels are checked against and exported to (``nlu_data/``, ``tests/heldout``, ``domain.yml``):
+    the project itself, or ``TRAINER_ROOT`` (a checkout the trainers work in)."""
+    return Path(os.environ.get("TRAINER_ROOT") or PROJECT_ROOT)
 
 
 def current_account(request: Request) -> tuple[LoggedIn | None, str | None]:
@@ -87,7 +96,7 @@ def _rasa_url(request: Request) -> str:
 async def labels(request: Request, account: LoggedIn) -> HTTPResponse:
     return _json(
         {
-            "labels": [{"value": label, "name": label_name(label)} for label in allowed_labels()],
+            "labels": [{"value": label, "name": label_name(label)} for label in allowed_labels(project_root())],
             "entities": [{"value": e, "name": ENTITY_NAMES.get(e, e)} for e in ENTITY_TYPES],
             "flags": list(FLAGS),
         }
@@ -107,7 +116,7 @@ async def inbox_list(request: Request, account: LoggedIn) -> HTTPResponse:
         return _json({"error": "数量参数有误"}, status=400)
     search = request.args.get("q", "")[:100]
     with session_scope() as session:
-        items = inbox(session, flags, status, search, limit)
+        items = inbox(session, flags, status, search, limit, root=project_root())
     for item in items:
         item["intent_name"] = label_name(item["label"])
         item["final_intent_name"] = label_name(item["final_intent"])
@@ -127,7 +136,7 @@ async def annotate_item(request: Request, account: LoggedIn) -> HTTPResponse:
     if not isinstance(entities, list):
         return _json({"error": "实体格式有误"}, status=400)
     with session_scope() as session:
-        item = inbox_item(session, str(body.get("item_id", "")))
+        item = inbox_item(session, str(body.get("item_id", "")), project_root())
         if item is None:
             return _json({"error": "没有找到这条消息"}, status=404)
         try:
@@ -141,10 +150,11 @@ async def annotate_item(request: Request, account: LoggedIn) -> HTTPResponse:
                 message_id=item["message_id"],
                 conversation_id=item["conversation_id"],
                 override=body.get("override") is True,
+                root=project_root(),
             )
         except AnnotationError as error:
             return _json({"error": str(error)}, status=400)
-        fresh = inbox_item(session, item["id"]) if result.saved else item
+        fresh = inbox_item(session, item["id"], project_root()) if result.saved else item
     return _json({**result.as_dict(), "item": fresh}, status=200 if result.saved else 409)
 
 
@@ -158,7 +168,7 @@ async def export(request: Request, account: LoggedIn) -> HTTPResponse:
 
     def run() -> dict[str, Any]:
         with session_scope() as session:
-            result = export_annotations(session)
+            result = export_annotations(session, project_root())
         return {"path": str(result.path), "written": result.written, "skipped": [{"text": t, "reason": r} for t, r in result.skipped]}
 
     return _json(await asyncio.to_thread(run))
@@ -170,7 +180,7 @@ async def train(request: Request, account: LoggedIn) -> HTTPResponse:
     from bot.trainer.jobs import start_training
 
     try:
-        job_id = await asyncio.to_thread(start_training, account.name)
+        job_id = await asyncio.to_thread(start_training, account.name, project_root())
     except RuntimeError as error:  # e.g. a run is already under way
         return _json({"error": str(error)}, status=409)
     return _json({"job_id": job_id})
@@ -203,14 +213,19 @@ async def models(request: Request, account: LoggedIn) -> HTTPResponse:
 @bp.get("/api/trainer/models/<version_id:int>/compare")
 @trainer_api
 async def compare(request: Request, account: LoggedIn, version_id: int) -> HTTPResponse:
+    """May evaluate a model that has no metrics yet (minutes): runs in a thread."""
     from bot.trainer.registry import compare as compare_versions
 
-    with session_scope() as session:
-        try:
-            return _json(compare_versions(session, version_id))
-        except (KeyError, LookupError, ValueError) as error:
-            logger.info("compare %s: %s", version_id, error)
-            return _json({"error": "没有找到这个模型版本"}, status=404)
+    def run() -> dict[str, Any] | None:
+        with session_scope() as session:
+            try:
+                return compare_versions(session, version_id)
+            except LookupError as error:
+                logger.info("compare %s: %s", version_id, error)
+                return None
+
+    result = await asyncio.to_thread(run)
+    return _json(result) if result is not None else _json({"error": "没有找到这个模型版本"}, status=404)
 
 
 @bp.get("/api/trainer/models/<version_id:int>/confusion/<split>")

@@ -114,8 +114,7 @@ def test_texts(root: Path = PROJECT_ROOT) -> dict[str, tuple[str, str]]:
     """Normalised text → (original text, ``heldout`` | ``external``) for every evaluation text."""
     from bot.bench.datasets import EXTERNAL_TSV
 
-    external = EXTERNAL_TSV if root == PROJECT_ROOT else root.parent / "shared" / "eval" / "external_real.tsv"
-    return _test_texts_cached(_signature((root / "tests" / "heldout").glob("*.yml")), _signature([external]))
+    return _test_texts_cached(_signature((root / "tests" / "heldout").glob("*.yml")), _signature([EXTERNAL_TSV]))
 
 
 def in_test_set(text: str, root: Path = PROJECT_ROOT) -> tuple[str, str] | None:

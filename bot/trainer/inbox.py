@@ -211,7 +211,7 @@ def _find(annotations: list[Annotation], source: str, message: Message | None, c
     return best
 
 
-def _build(raw: dict[str, Any], taken: set[str], annotations: list[Annotation], threshold: float, low: float) -> dict[str, Any]:
+def _build(raw: dict[str, Any], taken: set[str], annotations: list[Annotation], threshold: float, low: float, root: Path) -> dict[str, Any]:
     message: Message | None = raw["message"]
     conversation_id, text = raw["conversation_id"], raw["text"]
     parsed = raw["parse_data"] is not None
@@ -230,7 +230,7 @@ def _build(raw: dict[str, Any], taken: set[str], annotations: list[Annotation], 
         "guard_disagrees": parsed and (guard.is_emergency != model_emergency or (view["final_intent"] == EMERGENCY and not model_emergency)),
     }
     at = message.created_at if message is not None else None
-    test_set = in_test_set(text)
+    test_set = in_test_set(text, root)
     return {
         "id": f"e{raw['event_id']}" if raw["event_id"] is not None else f"m{message.id}",
         "event_id": raw["event_id"],
@@ -260,7 +260,7 @@ def _items(session: Session, events: list[dict[str, Any]], messages: list[Messag
     conversation_ids = sorted({r["conversation_id"] for r in raw})
     taken, annotations = _context(session, conversation_ids)
     threshold = fallback_threshold(root)
-    return [_build(r, taken, annotations, threshold, low) for r in raw]
+    return [_build(r, taken, annotations, threshold, low, root) for r in raw]
 
 
 def inbox(
