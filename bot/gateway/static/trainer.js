@@ -116,7 +116,7 @@
     none.value = "";
     select.appendChild(none);
     LABELS.forEach(function (label) {
-      var option = el("option", "", label.name + "  " + label.value);
+      var option = el("option", "", label.value.indexOf("/") >= 0 ? label.name : label.name + "（" + label.value + "）");
       option.value = label.value;
       select.appendChild(option);
     });
