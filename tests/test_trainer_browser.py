@@ -1,6 +1,8 @@
-"""The trainer's inbox in a real browser (Playwright, /usr/bin/chromium) against a real gateway:
+"""The trainer console in a real browser (Playwright, /usr/bin/chromium) against a real gateway:
 log in as a trainer, filter low confidence, correct a label with entities, see the conflict warning
-for a test-set text and mark it as noise; HTML in a resident's text stays text."""
+for a test-set text and mark it as noise; HTML in a resident's text stays text. Then export into a
+copy of the project (``TRAINER_ROOT``), and the model list, side-by-side comparison with confusion
+pictures and the promotion guardrail on registered versions (training itself: trainer-core's tests)."""
 
 from __future__ import annotations
 
@@ -15,8 +17,10 @@ from bot.gateway.agents import create_agent
 from bot.processes import free_port
 from bot.settings import PROJECT_ROOT
 from bot.storage import session_scope, upgrade
-from bot.storage.models import Annotation
+from bot.storage.models import Annotation, ModelVersion
+from bot.trainer import registry
 from tests.trainer_inbox_support import HELDOUT_TEXT, parse, resident_said, seed, write_tracker
+from tests.trainer_support import small_root
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -45,11 +49,17 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def base(db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the project the trainers work in: exports land here, not in the checkout."""
+    return small_root(tmp_path_factory.mktemp("trainerproject") / "project", per_intent=5)
+
+
+@pytest.fixture(scope="module")
+def base(db: str, project: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from tests.gateway_support import running_gateway
 
     log = tmp_path_factory.mktemp("trainerweblog") / "gateway.log"
-    with running_gateway(db, f"http://127.0.0.1:{free_port()}", log) as url:
+    with running_gateway(db, f"http://127.0.0.1:{free_port()}", log, TRAINER_ROOT=str(project)) as url:
         yield url
 
 
@@ -81,6 +91,13 @@ def select_text(item, start: int, end: int) -> None:  # type: ignore[no-untyped-
     )
 
 
+def log_in(page, base: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(base + "/trainer")
+    page.get_by_test_id("login-user").fill("培训员小李")
+    page.get_by_test_id("login-password").fill(PASSWORD)
+    page.get_by_test_id("login-submit").click()
+
+
 def test_trainer_inbox_in_the_browser(base: str, db: str, browser) -> None:  # type: ignore[no-untyped-def]
     RESULTS.mkdir(exist_ok=True)
     expect = playwright_api.expect
@@ -88,10 +105,7 @@ def test_trainer_inbox_in_the_browser(base: str, db: str, browser) -> None:  # t
     page = context.new_page()
     page.set_default_timeout(TIMEOUT)
     try:
-        page.goto(base + "/trainer")
-        page.get_by_test_id("login-user").fill("培训员小李")
-        page.get_by_test_id("login-password").fill(PASSWORD)
-        page.get_by_test_id("login-submit").click()
+        log_in(page, base)
         items = page.get_by_test_id("inbox-item")
         expect(items).to_have_count(9)
         # worth a look first: the guard's disagreement or the agent's correction
@@ -151,3 +165,67 @@ def test_trainer_inbox_in_the_browser(base: str, db: str, browser) -> None:  # t
     ]
     assert rows[HELDOUT_TEXT].noise and rows[HELDOUT_TEXT].intent is None
     assert rows["楼下着火了，好多烟，快来人"].intent == "complaint"
+
+
+def metrics(wrong_emergencies: int = 0) -> dict:
+    """Real metrics of the evaluation sets for answers that are right except ``wrong_emergencies``."""
+    from bot.bench.datasets import external_examples, heldout_examples
+    from bot.trainer.evaluation import split_metrics
+
+    result = {}
+    for split, examples in (("heldout", heldout_examples()), ("external", external_examples())):
+        predicted, missed = [], 0
+        for example in examples:
+            if example.label == "emergency" and missed < wrong_emergencies:
+                predicted.append("complaint")
+                missed += 1
+            else:
+                predicted.append(example.label)
+        result[split] = split_metrics(examples, predicted)
+    return result
+
+
+def test_export_models_compare_and_guardrail_in_the_browser(base: str, db: str, project: Path, browser) -> None:  # type: ignore[no-untyped-def]
+    expect = playwright_api.expect
+    good, worse = metrics(), metrics(wrong_emergencies=3)
+    with session_scope(db) as session:
+        registry.register(session, project / "models" / "v1.tar.gz", name="v1-早期", status=registry.RETIRED, metrics=good)
+        registry.register(session, project / "models" / "v2.tar.gz", name="v2-当前", status=registry.ACTIVE, metrics=good)
+        candidate = registry.register(session, project / "models" / "v3.tar.gz", name="v3-候选", metrics=worse).id
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    try:
+        log_in(page, base)
+        expect(page.get_by_test_id("inbox-item").first).to_be_visible()
+        page.get_by_test_id("tab-models").click()
+
+        page.get_by_test_id("export").click()
+        expect(page.get_by_test_id("export-result")).to_contain_text("已写入")
+        exported = (project / "nlu_data" / "annotated.yml").read_text(encoding="utf-8")
+        assert "[3-2-102](address) 厨房水龙头漏水了 [明天上午](visit_time)来修吧" in exported
+        assert HELDOUT_TEXT not in exported and "- intent: complaint" in exported
+        expect(page.get_by_test_id("export-result")).to_contain_text("噪声")  # the test-set text marked as noise is listed as skipped
+
+        rows = page.get_by_test_id("model-row")
+        expect(rows).to_have_count(3)
+        expect(rows.filter(has_text="v2-当前")).to_contain_text("当前使用")
+        expect(rows.filter(has_text="v3-候选").get_by_test_id("promote")).to_have_count(1)
+        expect(rows.filter(has_text="v1-早期").get_by_test_id("rollback")).to_have_count(1)
+
+        rows.filter(has_text="v3-候选").get_by_test_id("compare").click()
+        expect(page.get_by_test_id("verdict")).to_contain_text("不建议上线")
+        expect(page.get_by_test_id("verdict")).to_contain_text("紧急类召回率下降")
+        pictures = page.get_by_test_id("confusion-image")
+        expect(pictures).to_have_count(4)  # current and candidate, held-out and external
+        page.wait_for_function("() => Array.from(document.querySelectorAll('[data-testid=confusion-image]')).every(i => i.complete && i.naturalWidth > 0)")
+        page.screenshot(path=str(RESULTS / "trainer-compare.png"), full_page=True)
+
+        rows.filter(has_text="v3-候选").get_by_test_id("promote").click()
+        expect(page.get_by_test_id("switch-result")).to_contain_text("紧急类召回率下降")
+        expect(rows.filter(has_text="v3-候选")).to_contain_text("未通过")
+    finally:
+        context.close()
+    with session_scope(db) as session:
+        assert session.get(ModelVersion, candidate).status == registry.REJECTED
+        assert registry.active_version(session).name == "v2-当前"

@@ -8,7 +8,7 @@
   var LABELS = [], ENTITIES = [], NAMES = {}, ENTITY_NAMES = {};
   var filter = { flag: "", status: "all", q: "" };
   var FLAG_TEXT = { guard_disagrees: "紧急判断不一致", agent_corrected: "客服纠正", fallback: "兜底", low_confidence: "低置信度", taken_over: "人工接管" };
-  var STATUS_TEXT = { candidate: "候选", active: "当前使用", retired: "已退役", rejected: "未通过", queued: "排队中", running: "训练中", succeeded: "完成", failed: "失败" };
+  var STATUS_TEXT = { candidate: "候选", active: "当前使用", retired: "已退役", rejected: "未通过", queued: "排队中", running: "训练中", done: "完成", failed: "失败" };
   var searchTimer = null, pollTimer = null;
 
   function el(tag, cls, text) {
@@ -332,16 +332,18 @@
   }
 
   function switchModel(id, action, btn) {
+    var note = $("switch-result");
     btn.disabled = true;
-    $("models-error").textContent = action === "promote" ? "正在上线，请稍候…" : "正在回滚，请稍候…";
+    note.className = "switch-result";
+    note.textContent = action === "promote" ? "正在上线，请稍候…" : "正在回滚，请稍候…";
     api("POST", "/api/trainer/models/" + id + "/" + action).then(function (res) {
       btn.disabled = false;
-      $("models-error").textContent = res.ok ? "" : (res.data.reason || res.data.error || "操作失败");
-      var note = $("models-error");
-      note.setAttribute("data-testid", "switch-result");
-      if (res.ok) note.textContent = (action === "promote" ? "已上线：" : "已回滚：") + (res.data.reason || "");
+      var done = action === "promote" ? "已上线" : "已回滚";
+      var refused = action === "promote" ? "未能上线：" : "未能回滚：";
+      note.className = "switch-result " + (res.ok ? "ok" : "bad");
+      note.textContent = res.ok ? done + (res.data.reason ? "：" + res.data.reason : "") : refused + (res.data.reason || res.data.error || "操作失败");
       loadModels();
-    });
+    }).catch(function () { btn.disabled = false; note.textContent = "网络异常，请稍后再试"; });
   }
 
   function metricsColumn(title, version, cls) {
