@@ -7,6 +7,7 @@ pictures and the promotion guardrail on registered versions (training itself: tr
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -116,6 +117,7 @@ def test_trainer_inbox_in_the_browser(base: str, db: str, browser) -> None:  # t
         assert page.evaluate("window.__pwned") is None
 
         page.get_by_test_id("inbox-filter-low-confidence").click()
+        expect(page.locator("#inbox")).to_have_attribute("aria-busy", "false")
         expect(items).to_have_count(5)
         for confidence in items.get_by_test_id("inbox-confidence").all_inner_texts():
             assert float(confidence.rstrip("%")) < 70
@@ -146,6 +148,8 @@ def test_trainer_inbox_in_the_browser(base: str, db: str, browser) -> None:  # t
 
         # an overridable conflict: the guard calls it a fire, the trainer says complaint, then insists
         page.get_by_test_id("inbox-filter-all").click()
+        expect(page.locator("#inbox")).to_have_attribute("aria-busy", "false")
+        expect(items).to_have_count(9)
         fire = items.filter(has_text="楼下着火了")
         fire.get_by_test_id("label-select").select_option("complaint")
         fire.get_by_test_id("label-confirm").click()
@@ -224,8 +228,48 @@ def test_export_models_compare_and_guardrail_in_the_browser(base: str, db: str, 
         rows.filter(has_text="v3-候选").get_by_test_id("promote").click()
         expect(page.get_by_test_id("switch-result")).to_contain_text("紧急类召回率下降")
         expect(rows.filter(has_text="v3-候选")).to_contain_text("未通过")
+
+        # rolling back to a version whose model file is gone changes nothing and says why
+        rows.filter(has_text="v1-早期").get_by_test_id("rollback").click()
+        expect(page.get_by_test_id("switch-result")).to_contain_text("未能回滚：模型文件不存在")
+        expect(rows.filter(has_text="v2-当前")).to_contain_text("当前使用")
     finally:
         context.close()
     with session_scope(db) as session:
         assert session.get(ModelVersion, candidate).status == registry.REJECTED
         assert registry.active_version(session).name == "v2-当前"
+
+
+@pytest.mark.rasa
+def test_retraining_shows_its_progress_in_the_browser(base: str, db: str, project: Path, browser) -> None:  # type: ignore[no-untyped-def]
+    """A real ``rasa train`` of the small project copy, started from the page; its progress is shown
+    while it runs and the new candidate appears in the model list, evaluated."""
+    expect = playwright_api.expect
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    try:
+        log_in(page, base)
+        page.get_by_test_id("tab-models").click()
+        with session_scope(db) as session:
+            before = len(session.execute(sa.select(ModelVersion.id)).all())
+        expect(page.get_by_test_id("model-row")).to_have_count(before)
+        page.get_by_test_id("train").click()
+        progress = page.get_by_test_id("train-progress")
+        expect(progress).to_be_visible()
+        expect(progress).to_have_attribute("data-status", "running", timeout=60_000)
+        stage = page.locator("#train-stage")
+        expect(stage).to_contain_text(re.compile(r"训练中 · 训练 [A-Za-z]+ · \d+%"), timeout=300_000)  # a component is being trained
+        page.screenshot(path=str(RESULTS / "trainer-training.png"), full_page=True)
+        expect(progress).to_have_attribute("data-status", "done", timeout=900_000)
+        expect(progress).to_contain_text("100%")
+        expect(page.get_by_test_id("model-row")).to_have_count(before + 1)
+        newest = page.get_by_test_id("model-row").first
+        expect(newest).to_contain_text("候选")
+        expect(newest).not_to_contain_text("— / —")  # evaluated on both sets
+    finally:
+        context.close()
+    with session_scope(db) as session:
+        newest_version = session.execute(sa.select(ModelVersion).order_by(ModelVersion.id.desc())).scalars().first()
+        assert newest_version.status == registry.CANDIDATE and newest_version.metrics["heldout"]["macro_f1"] > 0
+        assert Path(newest_version.path).is_file()

@@ -9,7 +9,7 @@
   var filter = { flag: "", status: "all", q: "" };
   var FLAG_TEXT = { guard_disagrees: "紧急判断不一致", agent_corrected: "客服纠正", fallback: "兜底", low_confidence: "低置信度", taken_over: "人工接管" };
   var STATUS_TEXT = { candidate: "候选", active: "当前使用", retired: "已退役", rejected: "未通过", queued: "排队中", running: "训练中", done: "完成", failed: "失败" };
-  var searchTimer = null, pollTimer = null;
+  var searchTimer = null, pollTimer = null, inboxSeq = 0;
 
   function el(tag, cls, text) {
     var node = document.createElement(tag);
@@ -52,7 +52,11 @@
     if (filter.flag) params.append("flag", filter.flag);
     params.append("status", filter.status);
     if (filter.q) params.append("q", filter.q);
+    var seq = ++inboxSeq;
+    $("inbox").setAttribute("aria-busy", "true");
     return api("GET", "/api/trainer/inbox?" + params.toString()).then(function (res) {
+      if (seq !== inboxSeq) return;  // a newer filter was chosen meanwhile
+      $("inbox").setAttribute("aria-busy", "false");
       $("inbox-error").textContent = res.ok ? "" : (res.data.error || "加载失败");
       if (!res.ok) return;
       var list = $("inbox");
@@ -279,7 +283,9 @@
     $("train-progress").setAttribute("data-status", job.status);
     $("train-bar").value = job.progress || 0;
     $("train-stage").textContent = (STATUS_TEXT[job.status] || job.status) + (job.stage ? " · " + job.stage : "") + " · " + Math.round((job.progress || 0) * 100) + "%";
-    $("train-log").textContent = job.log_tail || "";
+    var log = $("train-log");
+    log.textContent = (job.log_tail || "").replace(/\u001b\[[0-9;]*m/g, "");  // no terminal colours
+    log.scrollTop = log.scrollHeight;
   }
 
   function pollJob(id) {
@@ -310,18 +316,20 @@
         [m.name, STATUS_TEXT[m.status] || m.status, when(m.created_at), when(m.promoted_at), held ? pct(held.macro_f1) : "—",
           (held ? pct(held.emergency_recall) : "—") + " / " + (ext ? pct(ext.emergency_recall) : "—")].forEach(function (v) { tr.appendChild(el("td", "", v)); });
         var actions = el("td", "actions");
+        var btns = el("div", "btns");
+        actions.appendChild(btns);
         var cmp = button("对比", "compare");
         cmp.addEventListener("click", function () { compare(m.id); });
-        actions.appendChild(cmp);
+        btns.appendChild(cmp);
         if (m.status === "candidate") {
           var promote = button("上线", "promote", "primary");
           promote.addEventListener("click", function () { switchModel(m.id, "promote", promote); });
-          actions.appendChild(promote);
+          btns.appendChild(promote);
         }
         if (m.status === "retired") {
           var back = button("回滚到此版本", "rollback", "warn");
           back.addEventListener("click", function () { switchModel(m.id, "rollback", back); });
-          actions.appendChild(back);
+          btns.appendChild(back);
         }
         if (m.reason) actions.appendChild(el("div", "reason", m.reason));
         tr.appendChild(actions);
