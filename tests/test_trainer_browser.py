@@ -241,9 +241,10 @@ def test_export_models_compare_and_guardrail_in_the_browser(base: str, db: str, 
 
 
 @pytest.mark.rasa
-def test_retraining_shows_its_progress_in_the_browser(base: str, db: str, project: Path, browser) -> None:  # type: ignore[no-untyped-def]
+def test_retraining_shows_its_progress_in_the_browser(base: str, db: str, project: Path, browser, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     """A real ``rasa train`` of the small project copy, started from the page; its progress is shown
-    while it runs and the new candidate appears in the model list, evaluated."""
+    while it runs and the new candidate appears in the model list, evaluated. Then a real
+    conversation with that model fills the tracker store, and the inbox reads what Rasa wrote."""
     expect = playwright_api.expect
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     page = context.new_page()
@@ -273,3 +274,31 @@ def test_retraining_shows_its_progress_in_the_browser(base: str, db: str, projec
         newest_version = session.execute(sa.select(ModelVersion).order_by(ModelVersion.id.desc())).scalars().first()
         assert newest_version.status == registry.CANDIDATE and newest_version.metrics["heldout"]["macro_f1"] > 0
         assert Path(newest_version.path).is_file()
+
+    # Rasa's own events, written by a real model through the product's tracker store
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from rasa.core.agent import Agent
+
+    from bot.storage.tracker_store import DatabaseUrlTrackerStore
+    from bot.trainer.inbox import inbox
+
+    monkeypatch.setenv("DATABASE_URL", db)
+
+    def converse() -> None:  # in a thread of its own: Playwright's loop runs in this one
+        agent = Agent.load(newest_version.path, tracker_store=DatabaseUrlTrackerStore())
+        for text in ("楼下着火了快来人", "嗯嗯那个"):
+            asyncio.run(agent.handle_text(text, sender_id="real-model"))
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(converse).result()
+    with session_scope(db) as session:
+        live = {i["text"]: i for i in inbox(session) if i["conversation_id"] == "real-model"}
+    assert set(live) == {"楼下着火了快来人", "嗯嗯那个"}
+    fire = live["楼下着火了快来人"]
+    assert fire["final_intent"] == "emergency" and fire["guard"]["emergency"]  # the guard's verdict, as Rasa recorded it
+    assert fire["flags"]["guard_disagrees"] == (fire["intent"] != "emergency")
+    for item in live.values():
+        assert item["flags"]["parsed"] and 0 < item["confidence"] <= 1 and item["ranking"][0]["name"] == item["intent"]
+        assert item["intent"] != "nlu_fallback" and item["flags"]["fallback"] == (item["final_intent"] == "nlu_fallback" or item["confidence"] < 0.5)
