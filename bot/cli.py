@@ -1,4 +1,4 @@
-"""``python -m bot``: the project's own jobs (serve, train, evaluate, bench, tickets, migrate)."""
+"""``python -m bot``: the project's own jobs (serve, train, evaluate, bench, tickets, migrate, trainer)."""
 
 from __future__ import annotations
 
@@ -84,14 +84,13 @@ def cmd_tickets(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from bot.modeling import ensure_model
-    from bot.processes import Stack
+    from bot.processes import Stack, serving_model
     from bot.storage import upgrade
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     upgrade()
     logger.info("database ready: %s", _safe_url())
-    model = ensure_model(MODELS_DIR)
+    model = serving_model(MODELS_DIR)
     logger.info("model: %s", model)
     stack = Stack(model, rasa_port=args.rasa_port, actions_port=args.actions_port, gateway_port=args.port)
     stopping = False
@@ -141,6 +140,8 @@ def cmd_agents(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from bot.trainer.cli import add_trainer_parser
+
     parser = argparse.ArgumentParser(prog="python -m bot", description="锦华物业 intake assistant: the project's own jobs.")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -185,6 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     migrate = sub.add_parser("migrate", help="apply the database migrations")
     migrate.set_defaults(func=cmd_migrate)
+
+    add_trainer_parser(sub)
     return parser
 
 

@@ -45,6 +45,18 @@ def peak_memory_mb(pid: int) -> float | None:
     return None
 
 
+def serving_model(models_dir: Path) -> Path:
+    """The model ``serve`` starts Rasa with: the registry's active version (so a promotion or a
+    rollback survives a restart), else the model for the current data and config."""
+    from bot.modeling import ensure_model
+    from bot.storage import session_scope
+    from bot.trainer.registry import active_model_path
+
+    with session_scope() as session:
+        active = active_model_path(session)
+    return active or ensure_model(models_dir)
+
+
 @dataclass
 class Stack:
     """Rasa server and action server, started together and stopped together."""

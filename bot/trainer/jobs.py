@@ -39,6 +39,7 @@ BUSY = "已有一个训练任务在进行中（#{job}），请等它结束后再
 STAGE_NAMES = {"queued": "排队中", "start": "准备训练数据", "evaluate": "评估候选模型", "done": "完成", "failed": "失败"}
 
 STARTING = re.compile(r"Starting to train component '([^']+)'")
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 EPOCHS = re.compile(r"Epochs:\s+\d+%\|[^|]*\|\s*(\d+)/(\d+)")
 
 _threads: dict[int, threading.Thread] = {}
@@ -115,9 +116,9 @@ def _lines(stream: IO[bytes]) -> Iterator[str]:
         parts = re.split(rb"[\r\n]", buffer)
         buffer = parts.pop()
         for part in parts:
-            yield part.decode("utf-8", "replace")
+            yield ANSI.sub("", part.decode("utf-8", "replace"))
     if buffer:
-        yield buffer.decode("utf-8", "replace")
+        yield ANSI.sub("", buffer.decode("utf-8", "replace"))
 
 
 def _tail(log: list[str]) -> str:
