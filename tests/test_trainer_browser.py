@@ -205,6 +205,7 @@ def test_export_models_compare_and_guardrail_in_the_browser(base: str, db: str, 
         page.get_by_test_id("tab-models").click()
 
         page.get_by_test_id("export").click()
+        expect(page.get_by_test_id("export-validate")).to_contain_text("数据校验通过", timeout=120_000)
         expect(page.get_by_test_id("export-result")).to_contain_text("已写入")
         exported = (project / "nlu_data" / "annotated.yml").read_text(encoding="utf-8")
         assert "[3-2-102](address) 厨房水龙头漏水了 [明天上午](visit_time)来修吧" in exported

@@ -42,8 +42,10 @@ def base(db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def test_without_a_session_everything_is_401(base: str) -> None:
-    for path in ("/api/trainer/inbox", "/api/trainer/labels", "/api/trainer/models"):
+    for path in ("/api/trainer/inbox", "/api/trainer/labels", "/api/trainer/models", "/api/trainer/jobs/latest", "/api/trainer/models/1/confusion/heldout.png"):
         assert httpx.get(base + path).status_code == 401
+    for path in ("/api/trainer/export", "/api/trainer/train", "/api/trainer/models/1/promote", "/api/trainer/models/1/rollback"):
+        assert httpx.post(base + path).status_code == 401
     assert httpx.post(base + "/api/trainer/annotate", json={"item_id": "e1", "intent": "repair"}).status_code == 401
     page = httpx.get(base + "/trainer")
     assert page.status_code == 200 and 'data-testid="login-user"' in page.text and "模型训练台" in page.text
@@ -52,6 +54,10 @@ def test_without_a_session_everything_is_401(base: str) -> None:
 def test_agents_without_the_trainer_role_get_403(base: str) -> None:
     client, csrf = login(base, "客服甲")
     assert client.get("/api/trainer/inbox").status_code == 403
+    assert client.get("/api/trainer/jobs/latest").status_code == 403
+    assert client.post("/api/trainer/export", headers={"X-CSRF-Token": csrf}).status_code == 403
+    assert client.post("/api/trainer/train", headers={"X-CSRF-Token": csrf}).status_code == 403
+    assert client.post("/api/trainer/models/1/promote", headers={"X-CSRF-Token": csrf}).status_code == 403
     assert client.get("/api/trainer/labels").json()["error"] == "此账号没有模型训练权限"
     assert client.post("/api/trainer/annotate", json={"item_id": "e1", "intent": "repair"}, headers={"X-CSRF-Token": csrf}).status_code == 403
     page = client.get("/trainer")
@@ -64,6 +70,10 @@ def test_trainer_reads_the_inbox_and_annotates(base: str, db: str) -> None:
     page = client.get("/trainer")
     assert page.status_code == 200 and 'data-testid="inbox-filter-low-confidence"' in page.text
     assert page.headers["cache-control"] == "no-store" and "default-src 'self'" in page.headers["content-security-policy"]
+    assert client.get("/api/trainer/jobs/latest").json() == {"job": None}
+    assert client.post("/api/trainer/train").status_code == 403  # no CSRF token: nothing starts
+    assert client.get("/api/trainer/jobs/latest").json() == {"job": None}
+    assert client.get("/api/trainer/models/999/compare").status_code == 404
     labels = client.get("/api/trainer/labels").json()
     assert "inquiry/fee_payment" in [label["value"] for label in labels["labels"]] and "inquiry" not in [label["value"] for label in labels["labels"]]
 

@@ -164,12 +164,19 @@ async def annotate_item(request: Request, account: LoggedIn) -> HTTPResponse:
 @bp.post("/api/trainer/export")
 @trainer_api
 async def export(request: Request, account: LoggedIn) -> HTTPResponse:
-    from bot.trainer.export import export_annotations
+    """Write the labels into ``nlu_data/annotated.yml``, then ``rasa data validate`` (as the CLI does)."""
+    from bot.trainer.export import export_annotations, validate_data
 
     def run() -> dict[str, Any]:
         with session_scope() as session:
             result = export_annotations(session, project_root())
-        return {"path": str(result.path), "written": result.written, "skipped": [{"text": t, "reason": r} for t, r in result.skipped]}
+        valid, output = validate_data(project_root())
+        return {
+            "path": str(result.path),
+            "written": result.written,
+            "skipped": [{"text": t, "reason": r} for t, r in result.skipped],
+            "validate": {"ok": valid, "output_tail": output[-1500:]},
+        }
 
     return _json(await asyncio.to_thread(run))
 
@@ -184,6 +191,16 @@ async def train(request: Request, account: LoggedIn) -> HTTPResponse:
     except RuntimeError as error:  # e.g. a run is already under way
         return _json({"error": str(error)}, status=409)
     return _json({"job_id": job_id})
+
+
+@bp.get("/api/trainer/jobs/latest")
+@trainer_api
+async def latest(request: Request, account: LoggedIn) -> HTTPResponse:
+    """The newest training job (or ``{"job": null}``): a reloaded page picks up a running training."""
+    from bot.trainer.jobs import latest_job
+
+    with session_scope() as session:
+        return _json({"job": latest_job(session)})
 
 
 @bp.get("/api/trainer/jobs/<job_id:int>")

@@ -254,13 +254,17 @@
 
   function exportAnnotations() {
     var box = $("export-result");
-    box.textContent = "正在导出…";
+    box.textContent = "正在导出并校验数据…";
     $("export").disabled = true;
     api("POST", "/api/trainer/export").then(function (res) {
       $("export").disabled = false;
       box.textContent = "";
       if (!res.ok) { box.appendChild(el("p", "error", res.data.error || "导出失败")); return; }
       box.appendChild(el("p", "ok", "已写入 " + res.data.written + " 条训练句：" + res.data.path));
+      var check = el("p", res.data.validate.ok ? "ok" : "error", res.data.validate.ok ? "数据校验通过（rasa data validate），可以开始训练。" : "数据校验未通过，请先修正标注再训练：");
+      check.setAttribute("data-testid", "export-validate");
+      box.appendChild(check);
+      if (!res.data.validate.ok) box.appendChild(el("pre", "log", res.data.validate.output_tail));
       if (res.data.skipped.length) {
         box.appendChild(el("p", "", "未导出 " + res.data.skipped.length + " 条："));
         var ul = el("ul", "skipped");
@@ -296,6 +300,15 @@
       if (res.data.status === "queued" || res.data.status === "running") { pollTimer = setTimeout(function () { pollJob(id); }, 2000); return; }
       $("train").disabled = false;
       loadModels();
+    });
+  }
+
+  function resumeTraining() {
+    api("GET", "/api/trainer/jobs/latest").then(function (res) {
+      if (!res.ok || !res.data.job) return;
+      var job = res.data.job;
+      if (job.status === "queued" || job.status === "running") { $("train").disabled = true; pollJob(job.id); }
+      else if (!pollTimer) showJob(job);
     });
   }
 
@@ -405,7 +418,7 @@
     tab.addEventListener("click", function () {
       document.querySelectorAll(".tab").forEach(function (t) { t.classList.toggle("active", t === tab); });
       document.querySelectorAll(".pane").forEach(function (p) { p.hidden = p.id !== tab.getAttribute("data-tab"); });
-      if (tab.getAttribute("data-tab") === "models-pane") loadModels();
+      if (tab.getAttribute("data-tab") === "models-pane") { loadModels(); resumeTraining(); }
     });
   });
   document.querySelectorAll(".chip").forEach(function (chip) {
