@@ -80,6 +80,15 @@ def test_inbox_without_a_tracker_store_still_lists_messages(database_url: str) -
     assert fallback_threshold() == 0.5  # config.yml's FallbackClassifier
 
 
+def test_inbox_reads_the_newest_events_only(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    seed(database_url)
+    monkeypatch.setattr("bot.trainer.inbox.SCAN_LIMIT", 3)
+    with session_scope() as session:
+        texts = {i["text"]: i["flags"]["parsed"] for i in inbox(session)}
+    # the three newest user events, and the unparsed message newer than the oldest of them
+    assert texts == {"保安态度太差了我要投诉": True, "物业费什么时候交": True, HELDOUT_TEXT: True, "电梯按钮不亮了": False}
+
+
 def test_annotate_confirm_correct_and_entities(database_url: str) -> None:
     seeded = seed(database_url)
     with session_scope() as session:

@@ -116,6 +116,15 @@ def model_view(parse_data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _scan_cutoff(session: Session) -> float | None:
+    """The time of the oldest user event the inbox scans, when older ones exist beyond ``SCAN_LIMIT``."""
+    if not sa.inspect(session.connection()).has_table("events"):
+        return None
+    query = sa.select(EVENTS.c.timestamp).where(EVENTS.c.type_name == "user").order_by(EVENTS.c.id.desc()).offset(SCAN_LIMIT - 1).limit(2)
+    rows = session.execute(query).scalars().all()
+    return rows[0] if len(rows) == 2 else None
+
+
 def _user_events(session: Session, conversation_id: str | None = None, event_id: int | None = None) -> list[dict[str, Any]]:
     if not sa.inspect(session.connection()).has_table("events"):
         return []  # Rasa has not run against this database yet
@@ -287,6 +296,9 @@ def inbox(
     )
     conversation_ids = sorted(set(conversation_ids) | set(recent_messages))
     items = _items(session, events, _resident_messages(session, conversation_ids), root, low_confidence)
+    cutoff = _scan_cutoff(session)
+    if cutoff is not None:  # older events were not read: older messages may have been parsed after all
+        items = [i for i in items if i["event_id"] is not None or i["timestamp"] >= cutoff]
     selected = [
         item
         for item in items
