@@ -47,14 +47,21 @@ def peak_memory_mb(pid: int) -> float | None:
 
 def serving_model(models_dir: Path) -> Path:
     """The model ``serve`` starts Rasa with: the registry's active version (so a promotion or a
-    rollback survives a restart), else the model for the current data and config."""
+    rollback survives a restart), else the model for the current data and config, which is then
+    registered as the active baseline (evaluated when a trainer first compares against it)."""
     from bot.modeling import ensure_model
     from bot.storage import session_scope
-    from bot.trainer.registry import active_model_path
+    from bot.trainer import registry
 
     with session_scope() as session:
-        active = active_model_path(session)
-    return active or ensure_model(models_dir)
+        active = registry.active_version(session)
+        if active is None:  # the first start with a registry: what runs now is the trainers' baseline
+            path = ensure_model(models_dir)
+            registry.register_baseline(session, path)
+            return path
+        if Path(active.path).is_file():
+            return Path(active.path)
+    return ensure_model(models_dir)  # the active model's file is gone: the model for the current data
 
 
 @dataclass

@@ -138,6 +138,7 @@ def test_annotate_export_validate_train_evaluate_promote_and_guardrail(db: str, 
         status = jobs.job_status(session, job_id)
     assert status["status"] == "done", status["log_tail"]
     assert status["progress"] == 1.0 and status["model_version_id"]
+    assert "已注册并评估" in status["log_tail"] and "%|" not in status["log_tail"], "the log keeps messages, not progress bars"
     assert any(s == "running" and 0 < p < 1 for s, p in seen), seen
     progress = [p for _, p in seen]
     assert progress == sorted(progress), "progress only moves forward"

@@ -51,7 +51,7 @@ def test_export_writes_clean_stable_training_data(database_url: str, root: Path)
         Annotation(text="物业费能用支付宝交吗？", intent="inquiry/fee_payment", author="t"),
         Annotation(text="门卫对送外卖的小哥 大喊大叫", intent="repair", author="t", updated_at=now - timedelta(hours=1)),
         Annotation(text="门卫对送外卖的小哥大喊大叫！", intent="complaint", author="t", updated_at=now),
-        Annotation(text="厨房燃气味很重", intent="emergency", author="t", entities=[{"start": 0, "end": 2, "entity": "address"}]),
+        Annotation(text="厨房  燃气味很重", intent="emergency", author="t", entities=[{"start": 4, "end": 6, "value": "燃气", "entity": "address"}]),
         Annotation(text=heldout, intent="complaint", author="t"),
         Annotation(text=training, intent="repair", author="t"),
         Annotation(text="哈哈哈", intent=None, noise=True, author="t"),
@@ -78,7 +78,7 @@ def test_export_writes_clean_stable_training_data(database_url: str, root: Path)
     data = yaml.safe_load(content)
     assert [(b["intent"], b["examples"]) for b in data["nlu"]] == [
         ("complaint", "- 门卫对送外卖的小哥大喊大叫！\n"),
-        ("emergency", "- [厨房](address)燃气味很重\n"),
+        ("emergency", "- 厨房 [燃气](address)味很重\n"),
         ("inquiry/fee_payment", "- 物业费能用支付宝交吗？\n"),
         ("repair", "- 楼下 小区门口的路灯 坏了好几天\n"),
     ]
@@ -88,7 +88,7 @@ def test_export_writes_clean_stable_training_data(database_url: str, root: Path)
     assert len(loaded.intent_examples) == 4
     with session_scope(database_url) as session:
         exported = [a.text for a in session.query(Annotation).filter(Annotation.exported_at.isnot(None))]
-        assert sorted(exported) == sorted(["楼下  小区门口的路灯\n坏了好几天", "物业费能用支付宝交吗？", "门卫对送外卖的小哥大喊大叫！", "厨房燃气味很重"])
+        assert sorted(exported) == sorted(["楼下  小区门口的路灯\n坏了好几天", "物业费能用支付宝交吗？", "门卫对送外卖的小哥大喊大叫！", "厨房  燃气味很重"])
     with session_scope(database_url) as session:
         again = export_annotations(session, root)
     assert again.path.read_text() == content, "a second export writes the same bytes"

@@ -1,4 +1,5 @@
-"""Background training jobs: progress read from ``rasa train``'s output, failures recorded, one at a time."""
+"""Background training jobs: progress read from ``rasa train``'s output, failures recorded (SQLite and
+PostgreSQL), one at a time."""
 
 from __future__ import annotations
 
@@ -41,10 +42,10 @@ def test_progress_follows_components_and_epochs(tmp_path: Path) -> None:
     assert [p for _, p in seen] == sorted(p for _, p in seen)
 
 
-def test_failed_training_is_recorded_and_frees_the_lock(db: str, tmp_path: Path) -> None:
+def test_failed_training_is_recorded_and_frees_the_lock(database_url: str, tmp_path: Path) -> None:
     from bot.storage.models import TrainingJob
 
-    with session_scope(db) as session:  # left "running" by a process that died
+    with session_scope(database_url) as session:  # left "running" by a process that died
         stale = TrainingJob(status="running", stage="训练 DIETClassifier", progress=0.4, started_by="gone")
         session.add(stale)
         session.flush()
@@ -53,16 +54,16 @@ def test_failed_training_is_recorded_and_frees_the_lock(db: str, tmp_path: Path)
     (root / "config.yml").write_text("language: zh\npipeline:\n  - name: NoSuchComponent\npolicies: []\n")
     registry_dir = tmp_path / "registry"
     job_id = jobs.start_training("trainer1", root, models_dir=registry_dir)
-    with session_scope(db) as session:
+    with session_scope(database_url) as session:
         closed = session.get(TrainingJob, stale_id)
         assert closed.status == "failed" and "中断" in closed.stage
     assert jobs.wait(job_id, timeout=300)
-    with session_scope(db) as session:
+    with session_scope(database_url) as session:
         status = jobs.job_status(session, job_id)
     assert status["status"] == "failed" and status["stage"] == "失败"
     assert status["model_version_id"] is None and status["finished_at"]
     assert "NoSuchComponent" in status["log_tail"] and "rasa train 退出码" in status["log_tail"]
     second = jobs.start_training("trainer1", root, models_dir=registry_dir)  # the lock was released
-    with session_scope(db) as session:
+    with session_scope(database_url) as session:
         assert jobs.latest_job(session)["id"] == second
     assert jobs.wait(second, timeout=300)

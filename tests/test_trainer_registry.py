@@ -184,7 +184,13 @@ def test_serve_starts_the_active_version(database_url: str, tmp_path: Path) -> N
     current.write_bytes(b"the model for today's data")
     assert serving_model(models_dir) == current, "no registry yet: the model for the current data"
     with session_scope(database_url) as session:
+        baseline = registry.active_version(session)
+        assert Path(baseline.path) == current.resolve() and baseline.reason == registry.BASELINE_REASON
+        assert baseline.metrics is None, "evaluated when a trainer first compares against it"
+        baseline.status = registry.RETIRED
         registry.register(session, model_file(tmp_path, "promoted"), status=registry.ACTIVE)
     assert serving_model(models_dir) == (tmp_path / "promoted.tar.gz").resolve()
     (tmp_path / "promoted.tar.gz").unlink()
     assert serving_model(models_dir) == current, "a missing file falls back to the model for the data"
+    with session_scope(database_url) as session:
+        assert len(registry.list_versions(session)) == 2

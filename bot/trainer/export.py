@@ -152,7 +152,8 @@ def export_annotations(session: Session, root: Path = PROJECT_ROOT, external: Pa
 
     examples: dict[str, list[str]] = {}
     for row in chosen.values():
-        examples.setdefault(row.intent, []).append(marked_up(one_line(row.text), row.entities, entities))
+        # entity offsets refer to the text as stored, so mark up first, then make it one line
+        examples.setdefault(row.intent, []).append(one_line(marked_up(row.text, row.entities, entities)))
     if examples:
         path.write_text(nlu_yaml(examples), encoding="utf-8")
     elif path.exists():

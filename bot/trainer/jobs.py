@@ -40,6 +40,7 @@ STAGE_NAMES = {"queued": "排队中", "start": "准备训练数据", "evaluate":
 
 STARTING = re.compile(r"Starting to train component '([^']+)'")
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+PROGRESS_BAR = re.compile(r"\d+%\||\d+it \[")  # tqdm bars: progress, not log
 EPOCHS = re.compile(r"Epochs:\s+\d+%\|[^|]*\|\s*(\d+)/(\d+)")
 
 _threads: dict[int, threading.Thread] = {}
@@ -141,7 +142,7 @@ def _run(job_id: int, url: str, root: Path, config: Path, models_dir: Path, lock
         last_write = 0.0
         for line in _lines(process.stdout):
             changed = parser.feed(line)
-            if line.strip() and not EPOCHS.search(line) and "Warning" not in line and "warn(" not in line:
+            if line.strip() and not PROGRESS_BAR.search(line) and "Warning" not in line and "warn(" not in line:
                 log.append(line.rstrip())
                 log[:] = log[-200:]
             if changed and time.monotonic() - last_write > 1.0:
@@ -182,7 +183,8 @@ def start_training(
     evaluate: Callable[[Path], dict] | None = None,
 ) -> int:
     """Start a background training of ``root``'s data; the TrainingJob id. Raises TrainingBusy."""
-    models_dir = models_dir or registry.REGISTRY_DIR
+    models_dir = Path(models_dir or registry.REGISTRY_DIR).resolve()
+    root = Path(root).resolve()
     url = database_url()
     lock = open(_lock_path(models_dir), "a")  # noqa: SIM115 - released and closed by the job's thread
     try:
@@ -206,7 +208,7 @@ def start_training(
         lock.close()
         raise
     thread = threading.Thread(
-        target=_run, args=(job_id, url, Path(root), Path(config or Path(root) / "config.yml"), models_dir, lock, evaluate),
+        target=_run, args=(job_id, url, root, Path(config or root / "config.yml").resolve(), models_dir, lock, evaluate),
         name=f"training-job-{job_id}", daemon=True,
     )
     _threads[job_id] = thread

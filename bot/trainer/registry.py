@@ -26,6 +26,7 @@ REGISTRY_DIR = MODELS_DIR / "registry"
 SPLITS = ("heldout", "external")
 SPLIT_NAMES = {"heldout": "留出测试集", "external": "外部评测集"}
 EPSILON = 1e-9
+BASELINE_REASON = "基线：开始使用模型注册表时正在运行的模型"
 
 CANDIDATE, ACTIVE, REJECTED, RETIRED = "candidate", "active", "rejected", "retired"
 
@@ -89,22 +90,33 @@ def ensure_metrics(session: Session, version: ModelVersion, evaluate: Callable[[
     return version.metrics
 
 
+def served_model_file(models_dir: Path = MODELS_DIR, root: Path = PROJECT_ROOT) -> Path:
+    """The model ``serve`` runs when the registry has none: the newest ``wuye-*.tar.gz`` in
+    ``models/`` (``serve`` trains it when it is missing), else the one for the current data."""
+    from bot.modeling import ensure_model
+
+    served = sorted(models_dir.glob("wuye-*.tar.gz"), key=lambda p: p.stat().st_mtime) if models_dir.is_dir() else []
+    return served[-1] if served else ensure_model(models_dir, root)
+
+
 def ensure_baseline(session: Session, models_dir: Path = MODELS_DIR, root: Path = PROJECT_ROOT, evaluate: Callable[[Path], dict] | None = None) -> ModelVersion:
     """The active version; on first use, the model ``serve`` runs today is registered as active."""
     version = active_version(session)
     if version is not None:
         return version
-    from bot.modeling import ensure_model
-
-    path = ensure_model(models_dir, root)
-    existing = session.execute(select(ModelVersion).where(ModelVersion.name == path.name.removesuffix(".tar.gz"))).scalars().first()
-    if existing is not None:
-        existing.status, existing.promoted_at = ACTIVE, utcnow()
-        version = existing
-    else:
-        version = register(session, path, status=ACTIVE, reason="基线：开始使用模型注册表时正在运行的模型")
+    version = register_baseline(session, served_model_file(models_dir, root))
     ensure_metrics(session, version, evaluate)
     return version
+
+
+def register_baseline(session: Session, path: Path) -> ModelVersion:
+    """Make the model that runs now the active version (registered once, by its file name)."""
+    existing = session.execute(select(ModelVersion).where(ModelVersion.name == path.name.removesuffix(".tar.gz"))).scalars().first()
+    if existing is None:
+        return register(session, path, status=ACTIVE, reason=BASELINE_REASON)
+    existing.status, existing.promoted_at, existing.path = ACTIVE, utcnow(), str(Path(path).resolve())
+    session.flush()
+    return existing
 
 
 def guardrail(candidate: dict, current: dict | None) -> list[str]:
