@@ -130,11 +130,12 @@ def cmd_agents(args: argparse.Namespace) -> int:
         return 1
     try:
         with session_scope() as session:
-            create_agent(session, args.name, password)
+            create_agent(session, args.name, password, role=args.role)
     except ValueError as error:
         print(f"no account created: {error}", file=sys.stderr)
         return 1
-    print(f"agent {args.name} created; log in at /agent")
+    page = "/trainer" if args.role == "trainer" else "/agent"
+    print(f"{args.role} {args.name} created; log in at {page}")
     return 0
 
 
@@ -178,8 +179,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     agents = sub.add_parser("agents", help="console accounts")
     agents_sub = agents.add_subparsers(dest="action", required=True)
-    create = agents_sub.add_parser("create", help="create an agent account (prompts for the password)")
+    create = agents_sub.add_parser("create", help="create a console account (prompts for the password)")
     create.add_argument("name")
+    create.add_argument("--role", choices=("agent", "trainer"), default="agent", help="agent: the console at /agent; trainer: the trainer console at /trainer")
     create.set_defaults(func=cmd_agents)
 
     migrate = sub.add_parser("migrate", help="apply the database migrations")

@@ -15,6 +15,7 @@ from bot.gateway.passwords import check_password, hash_password
 from bot.storage.models import Agent, AgentSession
 
 MIN_PASSWORD_LENGTH = 8
+ROLES = ("agent", "trainer")  # agent: the console at /agent; trainer: the trainer console at /trainer
 # Compared against when the name is unknown, so a login takes as long either way.
 _DUMMY_HASH = hash_password("not-a-real-password")
 
@@ -30,15 +31,17 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_agent(session: Session, name: str, password: str) -> Agent:
+def create_agent(session: Session, name: str, password: str, role: str = "agent") -> Agent:
     name = name.strip()
+    if role not in ROLES:
+        raise ValueError(f"role must be one of: {', '.join(ROLES)}")
     if not name or len(name) > 64:
         raise ValueError("agent name must be 1-64 characters")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValueError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
     if session.execute(sa.select(Agent).where(Agent.name == name)).scalar_one_or_none():
         raise ValueError(f"agent {name!r} already exists")
-    agent = Agent(name=name, password_hash=hash_password(password), created_at=utcnow())
+    agent = Agent(name=name, password_hash=hash_password(password), role=role, created_at=utcnow())
     session.add(agent)
     session.flush()
     return agent

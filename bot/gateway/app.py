@@ -6,7 +6,7 @@ import logging
 
 from sanic import Sanic
 
-from bot.gateway import agent_routes, pages, resident_routes
+from bot.gateway import agent_routes, pages, resident_routes, trainer_routes
 from bot.gateway.config import GatewayConfig
 from bot.gateway.rasa_client import RasaClient
 from bot.gateway.state import Gateway
@@ -22,6 +22,7 @@ def create_app(config: GatewayConfig, name: str = "wuye_gateway") -> Sanic:
     app.blueprint(pages.bp)
     app.blueprint(resident_routes.bp)
     app.blueprint(agent_routes.bp)
+    app.blueprint(trainer_routes.bp)
     app.static("/static", str(pages.STATIC))
     app.register_middleware(secure_headers, "response")
 

@@ -46,3 +46,18 @@ async def agent_page(request: Request) -> HTTPResponse:
 @bp.get("/healthz")
 async def health(request: Request) -> HTTPResponse:
     return response.json({"ok": True})
+
+
+@bp.get("/trainer")
+async def trainer_page(request: Request) -> HTTPResponse:
+    """The trainer console; the login form without a session, a refusal for non-trainer accounts."""
+    from bot.gateway.trainer_routes import TRAINER, current_account
+
+    account, role = current_account(request)
+    headers = {"Cache-Control": "no-store", "X-Frame-Options": "DENY"}
+    if account is None:
+        return response.html(render("trainer_login.html", company=company_name(), notice=""), headers=headers)
+    if role != TRAINER:
+        notice = f"当前账号「{account.name}」没有模型训练权限，请使用培训员账号登录。"
+        return response.html(render("trainer_login.html", company=company_name(), notice=notice), status=403, headers=headers)
+    return response.html(render("trainer.html", company=company_name(), agent=account.name, csrf=account.csrf_token), headers=headers)
