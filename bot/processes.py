@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from bot.modeling import quiet_env
 from bot.settings import PROJECT_ROOT
+
+logger = logging.getLogger(__name__)
 
 
 def free_port() -> int:
@@ -45,23 +49,45 @@ def peak_memory_mb(pid: int) -> float | None:
     return None
 
 
+def developer_inputs_changed_since(moment: datetime, root: Path = PROJECT_ROOT) -> bool:
+    """Whether config, domain or training data were edited after ``moment``.
+
+    ``nlu_data/annotated.yml`` is left out: it is written by the trainers' export, and what it holds
+    goes into service only through ``trainer train`` and ``trainer promote`` (the guardrail).
+    """
+    from bot.modeling import training_files
+    from bot.trainer.export import ANNOTATED_FILE
+
+    annotated = (root / "nlu_data" / ANNOTATED_FILE).resolve()
+    stamps = [p.stat().st_mtime for p in training_files(root) if p.resolve() != annotated]
+    return bool(stamps) and max(stamps) > moment.timestamp()
+
+
 def serving_model(models_dir: Path) -> Path:
-    """The model ``serve`` starts Rasa with: the registry's active version (so a promotion or a
-    rollback survives a restart), else the model for the current data and config, which is then
-    registered as the active baseline (evaluated when a trainer first compares against it)."""
+    """The model ``serve`` starts Rasa with.
+
+    The registry's active version, so a promotion or a rollback survives a restart — unless the
+    config, domain or training data were edited after it became active: then, as for a model that
+    is missing, the model for the current data and config is trained (when not cached) and becomes
+    the active baseline. The first start with a registry registers what runs as the baseline too.
+    """
     from bot.modeling import ensure_model
     from bot.storage import session_scope
     from bot.trainer import registry
 
     with session_scope() as session:
         active = registry.active_version(session)
-        if active is None:  # the first start with a registry: what runs now is the trainers' baseline
-            path = ensure_model(models_dir)
+        if active is not None and Path(active.path).is_file():
+            since = active.promoted_at or active.created_at
+            if not developer_inputs_changed_since(since):
+                return Path(active.path)
+            logger.info("training data or config changed since model %s became active", active.name)
+        path = ensure_model(models_dir)
+        if active is None or Path(active.path).resolve() != path.resolve():
+            if active is not None:
+                active.status = registry.RETIRED
             registry.register_baseline(session, path)
-            return path
-        if Path(active.path).is_file():
-            return Path(active.path)
-    return ensure_model(models_dir)  # the active model's file is gone: the model for the current data
+        return path
 
 
 @dataclass

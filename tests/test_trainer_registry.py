@@ -194,3 +194,38 @@ def test_serve_starts_the_active_version(database_url: str, tmp_path: Path) -> N
     assert serving_model(models_dir) == current, "a missing file falls back to the model for the data"
     with session_scope(database_url) as session:
         assert len(registry.list_versions(session)) == 2
+
+
+def test_serve_trains_again_when_developers_edit_the_data_after_a_promotion(database_url: str, tmp_path: Path) -> None:
+    """Issue 2's rule (a model older than its data or config is retrained) holds with a registry;
+    the trainers' own export (annotated.yml) does not bypass the promotion guardrail."""
+    import os
+    import time
+
+    from bot.modeling import model_path, training_files
+    from bot.processes import developer_inputs_changed_since, serving_model
+
+    models_dir = tmp_path / "models"
+    models_dir.mkdir()
+    current = model_path(models_dir)
+    current.write_bytes(b"the model for today's data")
+    with session_scope(database_url) as session:
+        promoted = registry.register(session, model_file(tmp_path, "promoted"), status=registry.ACTIVE)
+        promoted_at = promoted.promoted_at
+    assert not developer_inputs_changed_since(promoted_at), "the checkout is older than the promotion"
+    assert serving_model(models_dir) == (tmp_path / "promoted.tar.gz").resolve()
+
+    edited = training_files()[0]
+    before = edited.stat()
+    try:
+        future = time.time() + 3600
+        os.utime(edited, (future, future))
+        assert developer_inputs_changed_since(promoted_at)
+        assert serving_model(models_dir) == current, "data edited after the promotion: the model for the data"
+        with session_scope(database_url) as session:
+            active = registry.active_version(session)
+            assert Path(active.path) == current.resolve()
+            statuses = {v["name"]: v["status"] for v in registry.list_versions(session)}
+            assert statuses["promoted"] == registry.RETIRED
+    finally:
+        os.utime(edited, (before.st_atime, before.st_mtime))
