@@ -98,7 +98,7 @@ NEGATION_AFTER = re.compile(r"^[^，。,.!！?？]{0,3}(已经)?(没事了|解�
 # Words that contain a danger word but are not one; and "nobody is trapped", whose negation sits
 # inside a wide pattern such as 电梯.{0,8}(困|关住) where the check before the match cannot see it.
 FALSE_FRIENDS = re.compile(
-    r"(抽|吸)烟.{0,6}烟味|烟味.{0,6}(抽|吸)烟|(抽|吸)烟.{0,8}烟(很|好|特别|非常)?(大|浓|呛)|抽烟|吸烟|烟头|烟花|香烟|油烟|灭火器|防火门|消防栓|消防通道|偷偷|偷懒|偷工减料|关在门外|"
+    r"(抽|吸)烟.{0,6}烟味|烟味.{0,6}(抽|吸)烟|(抽|吸)烟.{0,8}烟(很|好|特别|非常)?(大|浓|呛)|抽烟|吸烟|烟头|烟花|香烟|油烟|灭火器|防火门|消防栓|消防通道|偷偷|偷懒|偷工减料|关在门外|架子鼓|"
     r"(没|没有|无)人(被)?(困|关|卡|锁)(住|着|在)?"
 )
 
