@@ -34,6 +34,8 @@ class GatewayConfig:
     rate_limit: int = 20
     rate_window: float = 10.0
     session_hours: float = 12.0
+    redis_url: str = ""
+    redis_prefix: str = "wuye"
 
     @classmethod
     def from_env(cls) -> GatewayConfig:
@@ -43,4 +45,6 @@ class GatewayConfig:
             secret=load_secret(),
             rate_limit=int(os.environ.get("GATEWAY_RATE_LIMIT", "20")),
             rate_window=float(os.environ.get("GATEWAY_RATE_WINDOW", "10")),
+            redis_url=os.environ.get("REDIS_URL", "").strip(),
+            redis_prefix=os.environ.get("REDIS_PREFIX", "wuye").strip() or "wuye",
         )

@@ -21,3 +21,31 @@ class RateLimiter:
             return False
         hits.append(now)
         return True
+
+    async def allow_async(self, key: str) -> bool:
+        return self.allow(key)
+
+
+class RedisRateLimiter:
+    """The same limit shared by every gateway process: a counter per key and time window in Redis
+    (INCR, EXPIRE). If Redis cannot be reached, this process's own in-memory limit applies."""
+
+    def __init__(self, url: str, limit: int, window: float, prefix: str = "wuye", clock: Callable[[], float] = time.time) -> None:
+        from redis import asyncio as aioredis
+
+        self.client = aioredis.from_url(url, decode_responses=True)
+        self.limit, self.window, self.prefix, self.clock = limit, window, prefix, clock
+        self.local = RateLimiter(limit, window)
+
+    async def allow_async(self, key: str) -> bool:
+        bucket = int(self.clock() // self.window)
+        name = f"{self.prefix}:rate:{key}:{bucket}"
+        try:
+            async with self.client.pipeline(transaction=True) as pipe:
+                count, _ = await pipe.incr(name).expire(name, int(self.window * 2) + 1).execute()
+        except Exception:
+            return self.local.allow(key)
+        return int(count) <= self.limit
+
+    async def close(self) -> None:
+        await self.client.close()

@@ -76,7 +76,7 @@ async def resident_socket(request: Request, ws) -> None:  # type: ignore[no-unty
             frame = parse(raw)
             if not isinstance(frame, ResidentFrame):
                 await ws.send(json.dumps({"type": "notice", "text": frame}, ensure_ascii=False))
-            elif not gateway.limiter.allow(resident_id):
+            elif not await gateway.limiter.allow_async(resident_id):
                 notice = {"type": "notice", "text": RATE_LIMIT_REPLY}
                 if wants(ws, "refused"):
                     notice["refused"] = frame.text
@@ -118,7 +118,7 @@ async def upload_photo(request: Request) -> HTTPResponse:
     refused = attachments.problem(data)
     if refused:
         return response.json({"error": refused[1]}, status=refused[0])
-    if not gateway.limiter.allow(resident_id):
+    if not await gateway.limiter.allow_async(resident_id):
         return response.json({"error": RATE_LIMIT_REPLY}, status=429)
     message = await handle_resident_photo(gateway, resident_id, data, request.args.get("filename"))
     return response.json({"message": message})

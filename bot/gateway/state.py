@@ -8,7 +8,7 @@ from bot.gateway.config import GatewayConfig
 from bot.gateway.hub import Hub
 from bot.gateway.queueview import snapshot
 from bot.gateway.rasa_client import RasaClient
-from bot.gateway.ratelimit import RateLimiter
+from bot.gateway.ratelimit import RateLimiter, RedisRateLimiter
 from bot.storage import session_scope
 
 
@@ -17,11 +17,14 @@ class Gateway:
     config: GatewayConfig
     rasa: RasaClient
     hub: Hub = field(default_factory=Hub)
-    limiter: RateLimiter = field(init=False)
+    limiter: RateLimiter | RedisRateLimiter = field(init=False)
     login_limiter: RateLimiter = field(init=False)
 
     def __post_init__(self) -> None:
-        self.limiter = RateLimiter(self.config.rate_limit, self.config.rate_window)
+        if self.config.redis_url:
+            self.limiter = RedisRateLimiter(self.config.redis_url, self.config.rate_limit, self.config.rate_window, self.config.redis_prefix)
+        else:
+            self.limiter = RateLimiter(self.config.rate_limit, self.config.rate_window)
         self.login_limiter = RateLimiter(10, 60.0)
 
     async def broadcast_queue(self) -> None:
