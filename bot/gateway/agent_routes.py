@@ -14,6 +14,7 @@ from bot.gateway.agent_auth import agent_api, clear_session_cookie, current_agen
 from bot.gateway.agents import LoggedIn, authenticate, close_session, open_session
 from bot.gateway.queueview import snapshot
 from bot.gateway.state import Gateway
+from bot.gateway.ticket_desk import DeskResult, change_ticket, filtered_tickets, label_message, tickets_of_conversation
 from bot.gateway.transcript import history
 from bot.gateway.web import same_origin
 from bot.storage import session_scope
@@ -88,7 +89,13 @@ async def transcript(request: Request, agent: LoggedIn, conversation_id: str) ->
         if conversation is None:
             return response.json({"error": "没有找到这个会话"}, status=404)
         return response.json(
-            {"id": conversation.id, "status": conversation.status, "assigned_agent": conversation.assigned_agent, "messages": history(session, conversation_id)}
+            {
+                "id": conversation.id,
+                "status": conversation.status,
+                "assigned_agent": conversation.assigned_agent,
+                "messages": history(session, conversation_id),
+                "tickets": tickets_of_conversation(session, conversation_id),
+            }
         )
 
 
@@ -120,6 +127,35 @@ async def hand_back(request: Request, agent: LoggedIn, conversation_id: str) -> 
 @agent_api
 async def resolve(request: Request, agent: LoggedIn, conversation_id: str) -> HTTPResponse:
     return _outcome(await console.resolve(_gateway(request), conversation_id, agent.name))
+
+
+def _desk(result: DeskResult) -> HTTPResponse:
+    if result.ok:
+        return response.json({"ok": True, **(result.data or {})})
+    return response.json({"ok": False, "error": result.error}, status=result.status)
+
+
+@bp.get("/api/agent/tickets")
+@agent_api
+async def tickets(request: Request, agent: LoggedIn) -> HTTPResponse:
+    query = {key: request.args.get(key, "") for key in ("category", "priority", "status", "overdue")}
+    with session_scope() as session:
+        return _desk(filtered_tickets(session, query))
+
+
+@bp.post("/api/agent/tickets/<number>")
+@agent_api
+async def update_ticket(request: Request, agent: LoggedIn, number: str) -> HTTPResponse:
+    body = _body(request)
+    with session_scope() as session:
+        return _desk(change_ticket(session, number, str(body.get("status", "")), str(body.get("department", "")), agent.name))
+
+
+@bp.post("/api/agent/messages/<message_id:int>/label")
+@agent_api
+async def label(request: Request, agent: LoggedIn, message_id: int) -> HTTPResponse:
+    with session_scope() as session:
+        return _desk(label_message(session, message_id, str(_body(request).get("intent", "")), agent.name))
 
 
 @bp.websocket("/ws/agent")

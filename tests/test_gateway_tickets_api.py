@@ -1,0 +1,60 @@
+"""Ticket desk endpoints through the real gateway process: authentication, CSRF, filters, status change, labels."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from bot.processes import free_port
+from bot.storage import session_scope, upgrade
+from bot.storage.models import Conversation, Message
+from bot.tickets.rules import EMERGENCY_DEADLINES
+from bot.tickets.service import NewTicket, create_ticket
+from tests.gateway_support import login, make_agent, running_gateway
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, int]]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('gwtickets') / 'gw.db'}"
+    upgrade(url)
+    make_agent(url, "甲")
+    with session_scope(url) as session:
+        number = create_ticket(
+            session, NewTicket("emergency", "gas", "紧急", "燃气味", "值班室", EMERGENCY_DEADLINES, contact_phone="13812345678", conversation_id="c1")
+        ).number
+        session.add(Conversation(id="c1", status="pending", priority=0))
+        message = Message(conversation_id="c1", role="resident", text="有燃气味")
+        session.add(message)
+        session.flush()
+        message_id = message.id
+    log = tmp_path_factory.mktemp("gwticketslog") / "gateway.log"
+    with running_gateway(url, f"http://127.0.0.1:{free_port()}", log) as base:
+        yield base, number, message_id
+
+
+def test_ticket_endpoints_refuse_strangers_and_missing_csrf(seeded: tuple[str, str, int]) -> None:
+    base, number, message_id = seeded
+    assert httpx.get(f"{base}/api/agent/tickets").status_code == 401
+    assert httpx.post(f"{base}/api/agent/tickets/{number}", json={"status": "closed"}).status_code == 401
+    assert httpx.post(f"{base}/api/agent/messages/{message_id}/label", json={"intent": "repair"}).status_code == 401
+    client, _ = login(base, "甲")
+    assert client.post(f"/api/agent/tickets/{number}", json={"status": "closed"}).status_code == 403
+
+
+def test_list_update_and_label(seeded: tuple[str, str, int]) -> None:
+    base, number, message_id = seeded
+    client, csrf = login(base, "甲")
+    listed = client.get("/api/agent/tickets", params={"category": "emergency"}).json()["tickets"]
+    assert [t["contact_phone"] for t in listed] == ["138****5678"]
+    assert client.get("/api/agent/tickets", params={"status": "closed"}).json()["tickets"] == []
+    headers = {"X-CSRF-Token": csrf}
+    changed = client.post(f"/api/agent/tickets/{number}", json={"status": "in_progress", "department": "工程部"}, headers=headers)
+    assert changed.status_code == 200 and changed.json()["ticket"]["history"][-1]["actor"] == "甲"
+    refused = client.post(f"/api/agent/tickets/{number}", json={"status": "new"}, headers=headers)
+    assert refused.status_code == 409 and refused.json()["error"]
+    transcript = client.get("/api/agent/conversations/c1")
+    assert [t["number"] for t in transcript.json()["tickets"]] == [number]
+    labelled = client.post(f"/api/agent/messages/{message_id}/label", json={"intent": "emergency"}, headers=headers)
+    assert labelled.status_code == 200 and labelled.json()["annotation_id"]
