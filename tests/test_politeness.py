@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.gateway.canned import CANNED_REPLIES
 from bot.politeness import (
     COMPANY_NAME,
     RULE_IMPOLITE_TONE,
@@ -362,3 +363,8 @@ def test_every_script_output_is_polite(surname: str | None, title: str | None) -
     ]
     for text in outputs:
         assert check(text) == [], text
+
+
+@pytest.mark.parametrize("text", CANNED_REPLIES)
+def test_console_canned_replies_are_polite(text: str) -> None:
+    assert check(text) == []

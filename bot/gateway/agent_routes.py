@@ -12,13 +12,17 @@ from sanic.response import HTTPResponse
 from bot.gateway import console
 from bot.gateway.agent_auth import agent_api, clear_session_cookie, current_agent, set_session_cookie
 from bot.gateway.agents import LoggedIn, authenticate, close_session, open_session
+from bot.gateway.canned import CANNED_REPLIES
 from bot.gateway.queueview import snapshot
+from bot.gateway.rasa_client import RasaUnavailable
 from bot.gateway.state import Gateway
-from bot.gateway.ticket_desk import DeskResult, change_ticket, filtered_tickets, label_message, tickets_of_conversation
+from bot.gateway.ticket_desk import LABELS, DeskResult, change_ticket, filtered_tickets, label_message, tickets_of_conversation
 from bot.gateway.transcript import history
 from bot.gateway.web import same_origin
 from bot.storage import session_scope
 from bot.storage.models import Conversation
+from bot.tickets.rules import DEPARTMENTS
+from bot.tickets.service import CATEGORY_LABELS, STATUS_LABELS
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("agent")
@@ -99,6 +103,16 @@ async def transcript(request: Request, agent: LoggedIn, conversation_id: str) ->
         )
 
 
+@bp.get("/api/agent/conversations/<conversation_id>/slots")
+@agent_api
+async def slots(request: Request, agent: LoggedIn, conversation_id: str) -> HTTPResponse:
+    try:
+        collected = await _gateway(request).rasa.slots(conversation_id)
+    except RasaUnavailable:
+        return response.json({"available": False, "slots": {}})
+    return response.json({"available": True, "slots": collected})
+
+
 @bp.post("/api/agent/check")
 @agent_api
 async def check_draft(request: Request, agent: LoggedIn) -> HTTPResponse:
@@ -133,6 +147,21 @@ def _desk(result: DeskResult) -> HTTPResponse:
     if result.ok:
         return response.json({"ok": True, **(result.data or {})})
     return response.json({"ok": False, "error": result.error}, status=result.status)
+
+
+@bp.get("/api/agent/options")
+@agent_api
+async def options(request: Request, agent: LoggedIn) -> HTTPResponse:
+    """Choices for the console's selects and canned replies."""
+    return response.json(
+        {
+            "canned": list(CANNED_REPLIES),
+            "departments": list(DEPARTMENTS),
+            "statuses": [{"value": k, "label": v} for k, v in STATUS_LABELS.items()],
+            "categories": [{"value": k, "label": v} for k, v in CATEGORY_LABELS.items()],
+            "labels": [{"value": k, "label": CATEGORY_LABELS[k]} for k in LABELS],
+        }
+    )
 
 
 @bp.get("/api/agent/tickets")
