@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from bot.clock import as_utc
+from bot.gateway.console import TICKET_DONE_NOTICE
 from bot.handoff.queue import PRIORITY_EMERGENCY, request_handoff
 from bot.politeness import check
 from bot.processes import free_port
@@ -86,3 +87,13 @@ def test_queue_items_carry_the_ticket_response_deadline(seeded: tuple[str, str, 
         respond_by = as_utc(ticket.respond_by)
     item = [i for i in client.get("/api/agent/queue").json()["pending"] if i["id"] == "c1"][0]
     assert item["emergency"] and datetime.fromisoformat(item["respond_by"]) == respond_by
+
+
+def test_resolving_a_ticket_tells_the_resident_politely(seeded: tuple[str, str, int, str]) -> None:
+    base, number, _, url = seeded
+    client, csrf = login(base, "甲")
+    done = client.post(f"/api/agent/tickets/{number}", json={"status": "resolved"}, headers={"X-CSRF-Token": csrf})
+    assert done.status_code == 200, done.text
+    with session_scope(url) as session:
+        texts = list(session.execute(sa.select(Message.text).where(Message.conversation_id == "c1", Message.role == "system")).scalars())
+    assert texts == [TICKET_DONE_NOTICE.format(number=number)]

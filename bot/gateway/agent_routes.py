@@ -177,7 +177,11 @@ async def tickets(request: Request, agent: LoggedIn) -> HTTPResponse:
 async def update_ticket(request: Request, agent: LoggedIn, number: str) -> HTTPResponse:
     body = _body(request)
     with session_scope() as session:
-        return _desk(change_ticket(session, number, str(body.get("status", "")), str(body.get("department", "")), agent.name))
+        result = change_ticket(session, number, str(body.get("status", "")), str(body.get("department", "")), agent.name)
+    ticket = (result.data or {}).get("ticket") or {}
+    if result.ok and ticket.get("status") == "resolved" and ticket.get("conversation_id") and result.data.get("completed"):
+        await console.ticket_completed(_gateway(request), ticket["conversation_id"], ticket["number"], agent.name)
+    return _desk(result)
 
 
 @bp.post("/api/agent/messages/<message_id:int>/label")

@@ -55,8 +55,9 @@ def change_ticket(session: Session, number: str, status: str, department: str, a
     elif not allowed(ticket.status, status):
         return DeskResult(False, 409, "工单当前状态不能改为所选状态")
     note = f"转{department}" if department and department != ticket.department else ""
+    completed = status == "resolved" and ticket.status != "resolved"
     update_status(session, ticket, status, actor, note=note, department=department or None)
-    return DeskResult(True, data={"ticket": ticket_to_dict(ticket)})
+    return DeskResult(True, data={"ticket": ticket_to_dict(ticket), "completed": completed})
 
 
 def label_message(session: Session, message_id: int, intent: str, author: str) -> DeskResult:
