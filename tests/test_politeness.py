@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.gateway.canned import CANNED_REPLIES
+from bot.gateway.console import JOIN_NOTICE, LEAVE_NOTICE, RESOLVED_NOTICE, TICKET_DONE_NOTICE
 from bot.politeness import (
     COMPANY_NAME,
     RULE_IMPOLITE_TONE,
@@ -395,3 +397,7 @@ def test_gateway_and_widget_texts_for_residents_are_polite() -> None:
     assert len(literals) > 20  # the widget's own texts were found
     for text in texts + literals:
         assert check(text) == [], text
+
+@pytest.mark.parametrize("text", [*CANNED_REPLIES, TICKET_DONE_NOTICE.format(number="WY202611230001"), JOIN_NOTICE.format(agent="小王"), LEAVE_NOTICE.format(agent="小王"), RESOLVED_NOTICE])
+def test_console_canned_replies_are_polite(text: str) -> None:
+    assert check(text) == []

@@ -12,12 +12,17 @@ from sanic.response import HTTPResponse
 from bot.gateway import console
 from bot.gateway.agent_auth import agent_api, clear_session_cookie, current_agent, set_session_cookie
 from bot.gateway.agents import LoggedIn, authenticate, close_session, open_session
+from bot.gateway.canned import CANNED_REPLIES
 from bot.gateway.queueview import snapshot
+from bot.gateway.rasa_client import RasaUnavailable
 from bot.gateway.state import Gateway
+from bot.gateway.ticket_desk import LABELS, DeskResult, change_ticket, filtered_tickets, label_message, tickets_of_conversation
 from bot.gateway.transcript import history
 from bot.gateway.web import same_origin
 from bot.storage import session_scope
 from bot.storage.models import Conversation
+from bot.tickets.rules import DEPARTMENTS
+from bot.tickets.service import CATEGORY_LABELS, STATUS_LABELS
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("agent")
@@ -88,8 +93,24 @@ async def transcript(request: Request, agent: LoggedIn, conversation_id: str) ->
         if conversation is None:
             return response.json({"error": "没有找到这个会话"}, status=404)
         return response.json(
-            {"id": conversation.id, "status": conversation.status, "assigned_agent": conversation.assigned_agent, "messages": history(session, conversation_id)}
+            {
+                "id": conversation.id,
+                "status": conversation.status,
+                "assigned_agent": conversation.assigned_agent,
+                "messages": history(session, conversation_id),
+                "tickets": tickets_of_conversation(session, conversation_id),
+            }
         )
+
+
+@bp.get("/api/agent/conversations/<conversation_id>/slots")
+@agent_api
+async def slots(request: Request, agent: LoggedIn, conversation_id: str) -> HTTPResponse:
+    try:
+        collected = await _gateway(request).rasa.slots(conversation_id)
+    except RasaUnavailable:
+        return response.json({"available": False, "slots": {}})
+    return response.json({"available": True, "slots": collected})
 
 
 @bp.post("/api/agent/check")
@@ -120,6 +141,54 @@ async def hand_back(request: Request, agent: LoggedIn, conversation_id: str) -> 
 @agent_api
 async def resolve(request: Request, agent: LoggedIn, conversation_id: str) -> HTTPResponse:
     return _outcome(await console.resolve(_gateway(request), conversation_id, agent.name))
+
+
+def _desk(result: DeskResult) -> HTTPResponse:
+    if result.ok:
+        return response.json({"ok": True, **(result.data or {})})
+    return response.json({"ok": False, "error": result.error}, status=result.status)
+
+
+@bp.get("/api/agent/options")
+@agent_api
+async def options(request: Request, agent: LoggedIn) -> HTTPResponse:
+    """Choices for the console's selects and canned replies."""
+    return response.json(
+        {
+            "canned": list(CANNED_REPLIES),
+            "departments": list(DEPARTMENTS),
+            "statuses": [{"value": k, "label": v} for k, v in STATUS_LABELS.items()],
+            "categories": [{"value": k, "label": v} for k, v in CATEGORY_LABELS.items()],
+            "labels": [{"value": k, "label": CATEGORY_LABELS[k]} for k in LABELS],
+        }
+    )
+
+
+@bp.get("/api/agent/tickets")
+@agent_api
+async def tickets(request: Request, agent: LoggedIn) -> HTTPResponse:
+    query = {key: request.args.get(key, "") for key in ("category", "priority", "status", "overdue")}
+    with session_scope() as session:
+        return _desk(filtered_tickets(session, query))
+
+
+@bp.post("/api/agent/tickets/<number>")
+@agent_api
+async def update_ticket(request: Request, agent: LoggedIn, number: str) -> HTTPResponse:
+    body = _body(request)
+    with session_scope() as session:
+        result = change_ticket(session, number, str(body.get("status", "")), str(body.get("department", "")), agent.name)
+    ticket = (result.data or {}).get("ticket") or {}
+    if result.ok and ticket.get("status") == "resolved" and ticket.get("conversation_id") and result.data.get("completed"):
+        await console.ticket_completed(_gateway(request), ticket["conversation_id"], ticket["number"], agent.name)
+    return _desk(result)
+
+
+@bp.post("/api/agent/messages/<message_id:int>/label")
+@agent_api
+async def label(request: Request, agent: LoggedIn, message_id: int) -> HTTPResponse:
+    with session_scope() as session:
+        return _desk(label_message(session, message_id, str(_body(request).get("intent", "")), agent.name))
 
 
 @bp.websocket("/ws/agent")

@@ -17,6 +17,7 @@ MAX_REPLY = 2000
 JOIN_NOTICE = "客服{agent}已接入，将为您继续服务。"
 LEAVE_NOTICE = "客服{agent}已离开，接下来由智能助手继续为您服务。"
 RESOLVED_NOTICE = "本次服务已结束，感谢您的耐心与支持；如有其他需要，欢迎随时留言。"
+TICKET_DONE_NOTICE = "您好，您的工单{number}已处理完成，感谢您的耐心等待；如仍有问题，欢迎随时告诉我们。"
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,12 @@ async def _notify(gateway: Gateway, conversation_id: str, role: str, text: str, 
     frame = {"type": "message", "message": message}
     await gateway.hub.to_resident(conversation_id, frame)
     await gateway.hub.to_agents(frame)
+
+
+async def ticket_completed(gateway: Gateway, conversation_id: str, number: str, agent: str) -> None:
+    """Tell the resident (and the consoles) that their ticket is done."""
+    text = TICKET_DONE_NOTICE.format(number=number)
+    await _notify(gateway, conversation_id, "system", text, {"agent": agent, "event": "ticket_resolved", "ticket": number})
 
 
 def _may_act(conversation: Conversation | None, agent: str) -> Outcome | None:

@@ -10,9 +10,21 @@ from sqlalchemy.orm import Session
 
 from bot.gateway.transcript import last_message
 from bot.handoff.queue import PRIORITY_EMERGENCY, pending_queue
-from bot.storage.models import Conversation, HandoffRequest
+from bot.storage.models import Conversation, HandoffRequest, Ticket
+from bot.tickets.rules import EMERGENCY_DEADLINES, INQUIRY_DEADLINES
 
 REASONS = {"emergency": "紧急情况", "request_human": "要求人工"}
+
+
+def _respond_by(session: Session, conversation: Conversation, request: HandoffRequest | None) -> str | None:
+    """The SLA deadline: the ticket's respond_by, else waiting_since plus the response rule (DOMAIN §4, §5)."""
+    ticket = session.get(Ticket, request.ticket_id) if request and request.ticket_id else None
+    if ticket is not None and ticket.respond_by is not None:
+        return ticket.respond_by.isoformat()
+    if conversation.waiting_since is None:
+        return None
+    rule = EMERGENCY_DEADLINES if conversation.priority == PRIORITY_EMERGENCY else INQUIRY_DEADLINES
+    return (conversation.waiting_since + rule.respond_within).isoformat() if rule.respond_within else None
 
 
 def _item(session: Session, conversation: Conversation) -> dict[str, Any]:
@@ -30,6 +42,7 @@ def _item(session: Session, conversation: Conversation) -> dict[str, Any]:
         "reason": REASONS.get(request.reason, request.reason) if request else "",
         "summary": request.summary if request else "",
         "last_text": last.text[:120] if last else "",
+        "respond_by": _respond_by(session, conversation, request),
     }
 
 

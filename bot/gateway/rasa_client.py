@@ -53,5 +53,16 @@ class RasaClient:
         except RasaUnavailable as error:
             logger.warning("could not record the agent reply in Rasa's tracker: %s", error)
 
+    async def slots(self, conversation_id: str) -> dict[str, Any]:
+        """The tracker's non-empty slots (what the bot collected), for the console."""
+        try:
+            reply = await self._client.get(f"{self.base_url}/conversations/{conversation_id}/tracker", params={"include_events": "NONE"})
+            reply.raise_for_status()
+            data = reply.json()
+        except (httpx.HTTPError, ValueError) as error:
+            raise RasaUnavailable(str(error)) from error
+        slots = data.get("slots") if isinstance(data, dict) else None
+        return {k: v for k, v in (slots or {}).items() if v not in (None, "", [], {}) and not k.startswith("requested_slot")}
+
     async def close(self) -> None:
         await self._client.aclose()

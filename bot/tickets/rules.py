@@ -156,3 +156,7 @@ def same_day_window(now: datetime) -> timedelta:
     local = as_utc(now).astimezone(LOCAL_TZ)
     end_of_day = local.replace(hour=23, minute=59, second=0, microsecond=0)
     return max(end_of_day - local, timedelta(hours=4))
+
+
+# Departments a ticket can be dispatched to (the complaint routing targets plus the duty desk).
+DEPARTMENTS = ("工程部", "秩序维护部", "环境部", "客服中心", "值班室")

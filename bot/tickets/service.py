@@ -138,7 +138,7 @@ def update_status(
     ticket.status = status
     if department:
         ticket.department = department
-    session.add(TicketEvent(ticket_id=ticket.id, status=status, note=note, actor=actor, created_at=utcnow()))
+    ticket.events.append(TicketEvent(status=status, note=note, actor=actor, created_at=utcnow()))
     session.flush()
     return ticket
 
