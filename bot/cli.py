@@ -64,6 +64,18 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_chat(args: argparse.Namespace) -> int:
+    from bot.bench import chat
+
+    agent = (args.agent, args.agent_password) if args.agent else None
+    results = chat.run(args.residents, args.url, args.rasa_url, agent)
+    print(chat.table(results))
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, ensure_ascii=False, indent=2))
+        print(f"full results: {args.json}")
+    return 1 if results["gateway"]["errors"] or results["rasa_rest"]["errors"] else 0
+
+
 def cmd_tickets(args: argparse.Namespace) -> int:
     from bot.storage import session_scope, upgrade
     from bot.tickets.service import list_tickets, ticket_to_dict
@@ -165,6 +177,14 @@ def build_parser() -> argparse.ArgumentParser:
     bench_nlu.add_argument("--skip-training", action="store_true", help="do not time a full training run")
     bench_nlu.add_argument("--json", help="write all results (with mistakes) to this file")
     bench_nlu.set_defaults(func=cmd_bench)
+    bench_chat = bench_sub.add_parser("chat", help="simulated residents over WebSockets: reply latency, throughput, emergency alert time, gateway overhead")
+    bench_chat.add_argument("-n", "--residents", type=int, default=50, help="concurrent simulated residents (default 50)")
+    bench_chat.add_argument("--url", help="an already running gateway; otherwise Rasa, actions and a gateway are started on free ports")
+    bench_chat.add_argument("--rasa-url", default="http://127.0.0.1:5005", help="Rasa for the direct REST comparison (with --url)")
+    bench_chat.add_argument("--agent", help="console account for the emergency timing (default: a new bench account in DATABASE_URL)")
+    bench_chat.add_argument("--agent-password", default="", help="its password")
+    bench_chat.add_argument("--json", help="write the results to this file")
+    bench_chat.set_defaults(func=cmd_bench_chat)
 
     tickets = sub.add_parser("tickets", help="tickets")
     tickets_sub = tickets.add_subparsers(dest="action", required=True)

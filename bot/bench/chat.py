@@ -1,0 +1,237 @@
+"""``python -m bot bench chat``: simulated residents over WebSockets, and the same workload on Rasa's REST channel.
+
+Each resident opens a session, connects ``/ws/resident`` and plays one scripted conversation; the time
+from sending a text to the first bot frame of that turn is its reply latency. An agent console on
+``/ws/agent`` records when each emergency's ``alert`` arrives. The same scripts are then sent straight
+to ``/webhooks/rest/webhook`` with the same concurrency; the ratio of the latency percentiles is the
+gateway's overhead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import secrets
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import websockets
+
+# Conversations written for the bench (not taken from any evaluation set). An emergency ends its
+# script: the conversation is then paused for a human and the bot stays silent.
+SCRIPTS: list[list[str]] = [
+    ["你好", "物业费怎么交", "停车场一个月多少钱", "谢谢"],
+    ["厨房水龙头漏水了", "3栋2单元102室", "13812345678", "明天上午", "确认"],
+    ["楼上装修太吵了，晚上十点还在砸墙", "5栋1单元301", "13900001111"],
+    ["快递可以放在物业吗", "门禁卡丢了怎么补办"],
+    ["2号楼电梯坏了", "2号楼电梯", "13700002222", "今天下午", "确认"],
+    ["家里燃气味道很重，好像泄漏了"],
+    ["楼道着火了，有很浓的烟"],
+]
+EMERGENCY_SCRIPTS = {5, 6}
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def summary(values: list[float]) -> dict[str, float | int | None]:
+    return {"n": len(values), "p50_ms": percentile(values, 50), "p95_ms": percentile(values, 95), "p99_ms": percentile(values, 99)}
+
+
+@dataclass
+class Run:
+    latencies_ms: list[float] = field(default_factory=list)
+    messages: int = 0
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def script_for(index: int) -> list[str]:
+    return SCRIPTS[index % len(SCRIPTS)]
+
+
+async def _recv(socket: Any, timeout: float) -> dict[str, Any]:
+    return json.loads(await asyncio.wait_for(socket.recv(), timeout))
+
+
+async def resident(base: str, index: int, run: Run, sent_emergency: dict[str, float], timeout: float) -> None:
+    async with httpx.AsyncClient(base_url=base, timeout=timeout) as client:
+        session = (await client.post("/api/resident/session", json={"token": None})).json()
+    rid = session["resident_id"]
+    ws = base.replace("http://", "ws://").replace("https://", "wss://")
+    script = script_for(index)
+    async with websockets.connect(f"{ws}/ws/resident?token={session['token']}", max_size=2**20) as socket:
+        for turn, text in enumerate(script):
+            emergency = index % len(SCRIPTS) in EMERGENCY_SCRIPTS and turn == len(script) - 1
+            started = time.perf_counter()
+            if emergency:
+                sent_emergency[rid] = time.monotonic()
+            await socket.send(json.dumps({"text": text}, ensure_ascii=False))
+            run.messages += 1
+            echoed = False
+            while True:  # this turn's echo, then its first bot frame
+                frame = await _recv(socket, timeout)
+                if frame.get("type") == "notice":
+                    run.errors.append(f"{rid}: notice {frame.get('text')}")
+                    break
+                message = frame.get("message") or {}
+                if not echoed:
+                    echoed = message.get("role") == "resident" and message.get("text") == text
+                    continue
+                if message.get("role") == "bot":
+                    run.latencies_ms.append((time.perf_counter() - started) * 1000)
+                    break
+
+
+async def agent_console(base: str, cookie: str, seen: dict[str, float], stop: asyncio.Event, ready: asyncio.Event) -> None:
+    ws = base.replace("http://", "ws://").replace("https://", "wss://")
+    async with websockets.connect(f"{ws}/ws/agent", extra_headers={"Cookie": cookie}, max_size=2**24) as socket:
+        ready.set()
+        while not stop.is_set():
+            try:
+                frame = json.loads(await asyncio.wait_for(socket.recv(), 0.5))
+            except asyncio.TimeoutError:
+                continue
+            if frame.get("type") == "alert":
+                seen.setdefault(frame["conversation_id"], time.monotonic())
+
+
+async def gateway_run(base: str, n: int, agent: tuple[str, str], timeout: float) -> tuple[Run, list[float], int]:
+    run, sent, seen = Run(), {}, {}
+    async with httpx.AsyncClient(base_url=base, timeout=timeout) as client:
+        login = await client.post("/api/agent/login", json={"name": agent[0], "password": agent[1]})
+        login.raise_for_status()
+        cookie = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
+    stop, ready = asyncio.Event(), asyncio.Event()
+    console = asyncio.create_task(agent_console(base, cookie, seen, stop, ready))
+    await asyncio.wait_for(ready.wait(), timeout)
+    started = time.perf_counter()
+    outcomes = await asyncio.gather(*(resident(base, i, run, sent, timeout) for i in range(n)), return_exceptions=True)
+    run.seconds = time.perf_counter() - started
+    run.errors += [repr(o) for o in outcomes if isinstance(o, BaseException)]
+    deadline = time.monotonic() + 5
+    while set(sent) - set(seen) and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    stop.set()
+    await console
+    emergency_ms = [(seen[rid] - at) * 1000 for rid, at in sent.items() if rid in seen]
+    return run, emergency_ms, len(set(sent) - set(seen))
+
+
+async def rest_resident(client: httpx.AsyncClient, index: int, run: Run) -> None:
+    sender = f"bench-rest-{uuid.uuid4().hex[:12]}"
+    for text in script_for(index):
+        started = time.perf_counter()
+        reply = await client.post("/webhooks/rest/webhook", json={"sender": sender, "message": text})
+        reply.raise_for_status()
+        run.latencies_ms.append((time.perf_counter() - started) * 1000)
+        run.messages += 1
+
+
+async def rest_run(rasa_url: str, n: int, timeout: float) -> Run:
+    run = Run()
+    limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
+    async with httpx.AsyncClient(base_url=rasa_url, timeout=timeout, limits=limits) as client:
+        started = time.perf_counter()
+        outcomes = await asyncio.gather(*(rest_resident(client, i, run) for i in range(n)), return_exceptions=True)
+        run.seconds = time.perf_counter() - started
+    run.errors += [repr(o) for o in outcomes if isinstance(o, BaseException)]
+    return run
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return a / b if a is not None and b else None
+
+
+async def measure(base: str, rasa_url: str, n: int, agent: tuple[str, str], timeout: float = 60.0) -> dict[str, Any]:
+    rest = await rest_run(rasa_url, n, timeout)
+    gateway, emergency_ms, emergency_missing = await gateway_run(base, n, agent, timeout)
+    through, direct = summary(gateway.latencies_ms), summary(rest.latencies_ms)
+    return {
+        "residents": n,
+        "gateway": {**through, "messages": gateway.messages, "seconds": gateway.seconds,
+                    "messages_per_second": gateway.messages / gateway.seconds if gateway.seconds else None, "errors": gateway.errors[:10]},
+        "rasa_rest": {**direct, "messages": rest.messages, "seconds": rest.seconds,
+                      "messages_per_second": rest.messages / rest.seconds if rest.seconds else None, "errors": rest.errors[:10]},
+        "emergency_to_console": {**summary(emergency_ms), "max_ms": max(emergency_ms) if emergency_ms else None, "missing": emergency_missing},
+        "overhead": {"p50_ratio": _ratio(through["p50_ms"], direct["p50_ms"]), "p95_ratio": _ratio(through["p95_ms"], direct["p95_ms"])},
+        "targets": {"reply_p95_ms": 300, "emergency_ms": 1000, "overhead_ratio": 1.2},
+    }
+
+
+def make_bench_agent(database_url: str | None = None) -> tuple[str, str]:
+    from bot.gateway.agents import create_agent
+    from bot.storage import session_scope
+
+    name, password = f"bench-{secrets.token_hex(4)}", secrets.token_urlsafe(16)
+    with session_scope(database_url) as session:
+        create_agent(session, name, password)
+    return name, password
+
+
+def run(n: int = 50, url: str | None = None, rasa_url: str = "http://127.0.0.1:5005", agent: tuple[str, str] | None = None) -> dict[str, Any]:
+    """Against ``url`` (a running gateway) or a stack of our own on free ports and a temporary SQLite database."""
+    if url:
+        return asyncio.run(measure(url.rstrip("/"), rasa_url.rstrip("/"), n, agent or make_bench_agent()))
+    from bot.modeling import model_path
+    from bot.processes import Stack, free_port
+    from bot.settings import PROJECT_ROOT
+    from bot.storage import upgrade
+
+    model = next((p for p in (PROJECT_ROOT / "models", PROJECT_ROOT / ".cache" / "models") if model_path(p).exists()), None)
+    if model is None:
+        from bot.modeling import ensure_model
+
+        model_file = ensure_model(PROJECT_ROOT / "models")
+    else:
+        model_file = model_path(model)
+    with tempfile.TemporaryDirectory(prefix="bench-chat-") as tmp:
+        database_url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        previous = os.environ.get("DATABASE_URL")
+        os.environ["DATABASE_URL"] = database_url
+        try:
+            upgrade(database_url)
+            bench_agent = agent or make_bench_agent(database_url)
+            stack = Stack(model_file, rasa_port=free_port(), actions_port=free_port(), gateway_port=free_port(), log_dir=Path(tmp) / "logs")
+            with stack:
+                return asyncio.run(measure(f"http://127.0.0.1:{stack.gateway_port}", f"http://127.0.0.1:{stack.rasa_port}", n, bench_agent))
+        finally:
+            if previous is None:
+                os.environ.pop("DATABASE_URL", None)
+            else:
+                os.environ["DATABASE_URL"] = previous
+
+
+def _ms(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0f}"
+
+
+def table(results: dict[str, Any]) -> str:
+    g, r, e, o = results["gateway"], results["rasa_rest"], results["emergency_to_console"], results["overhead"]
+    rows = [
+        f"residents: {results['residents']}",
+        "| path | turns | p50 ms | p95 ms | p99 ms | msg/s |",
+        "|---|---|---|---|---|---|",
+        f"| gateway (WebSocket) | {g['n']} | {_ms(g['p50_ms'])} | {_ms(g['p95_ms'])} | {_ms(g['p99_ms'])} | {g['messages_per_second'] or 0:.1f} |",
+        f"| Rasa REST direct | {r['n']} | {_ms(r['p50_ms'])} | {_ms(r['p95_ms'])} | {_ms(r['p99_ms'])} | {r['messages_per_second'] or 0:.1f} |",
+        f"emergency → console alert: n={e['n']} p50 {_ms(e['p50_ms'])} ms, p95 {_ms(e['p95_ms'])} ms, max {_ms(e['max_ms'])} ms, missing {e['missing']}",
+        "overhead (gateway / direct): p50 "
+        + ("—" if o["p50_ratio"] is None else f"{o['p50_ratio']:.2f}x")
+        + ", p95 "
+        + ("—" if o["p95_ratio"] is None else f"{o['p95_ratio']:.2f}x"),
+    ]
+    errors = g["errors"] + r["errors"]
+    if errors:
+        rows.append(f"errors ({len(errors)} shown): " + "; ".join(errors))
+    return "\n".join(rows)
