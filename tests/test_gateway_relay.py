@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -24,6 +25,7 @@ class FakeRasa:
         self.database_url = database_url
         self.webhook: list[dict[str, Any]] = []
         self.events: list[tuple[str, Any]] = []
+        self.delay = 0.0  # seconds before each webhook answer
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -33,6 +35,7 @@ class FakeRasa:
             def do_POST(self) -> None:  # noqa: N802 - http.server's name
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 if self.path.startswith("/webhooks/rest/webhook"):
+                    time.sleep(fake.delay)
                     fake.webhook.append(body)
                     reply = fake.answer(body)
                 else:
@@ -122,3 +125,45 @@ def test_buttons_handoff_paused_forwarding_and_hand_back(setup: tuple[str, FakeR
     paths = [(path, body) for path, body in fake.events if rid in path]
     assert paths[0][1][0]["event"] == "bot"  # the agent's reply kept in the tracker
     assert paths[-1][1] == [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
+
+
+def test_live_emergency_reaches_the_agents_before_rasa_answers(setup: tuple[str, FakeRasa, str]) -> None:
+    """The stand-in Rasa knows nothing of emergencies and answers late: the queue entry and the alert
+    come from the gateway's own emergency rules, before Rasa's reply reaches the resident."""
+    base, fake, url = setup
+    r = resident_session(base)
+    rid = r["resident_id"]
+    client, _ = login(base, "丙")
+    cookie = "; ".join(f"{c.name}={c.value}" for c in client.cookies.jar)
+    fake.delay = 2.0
+
+    async def scenario() -> tuple[float, float, list[dict]]:
+        loop = asyncio.get_running_loop()
+        async with websockets.connect(ws_url(base, f"/ws/resident?token={r['token']}")) as res, websockets.connect(
+            ws_url(base, "/ws/agent"), extra_headers={"Cookie": cookie}
+        ) as agent:
+            json.loads(await asyncio.wait_for(agent.recv(), 20))  # initial queue
+            started = loop.time()
+            await res.send(json.dumps({"text": "厨房着火了 好大的烟 快来人"}))
+            agent_frames = []
+            while not any(f["type"] == "alert" for f in agent_frames):
+                agent_frames.append(json.loads(await asyncio.wait_for(agent.recv(), 20)))
+            alerted = loop.time() - started
+            while True:
+                frame = json.loads(await asyncio.wait_for(res.recv(), 20))
+                if frame["type"] == "message" and frame["message"]["role"] == "bot":
+                    break
+            return alerted, loop.time() - started, agent_frames
+
+    try:
+        alerted, answered, agent_frames = asyncio.run(scenario())
+    finally:
+        fake.delay = 0.0
+    assert {"type": "alert", "conversation_id": rid, "status": "pending"} in agent_frames
+    assert alerted < answered, "the agents were alerted before Rasa's answer"
+    with session_scope(url) as session:
+        conversation = session.get(Conversation, rid)
+        assert conversation.status == "pending" and conversation.priority == 0
+    queue = client.get("/api/agent/queue").json()
+    item = next(i for i in queue["pending"] if i["id"] == rid)
+    assert item["emergency"] and "着火" in item["summary"]

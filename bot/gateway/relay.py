@@ -16,7 +16,9 @@ from bot.gateway.attachments import LINKED_REPLY, UNLINKED_REPLY, store_photo
 from bot.gateway.rasa_client import RASA_MAX_TEXT, RasaUnavailable
 from bot.gateway.state import Gateway
 from bot.gateway.transcript import store
-from bot.handoff.queue import conversation_status, get_or_create_conversation
+from bot.handoff.queue import PRIORITY_EMERGENCY, conversation_status, get_or_create_conversation, request_handoff
+from bot.nlu.emergency import assess
+from bot.safety import procedure_for
 from bot.storage import session_scope
 
 logger = logging.getLogger(__name__)
@@ -79,6 +81,8 @@ async def handle_resident_text(gateway: Gateway, resident_id: str, text: str, co
             await gateway.hub.to_agents(frame)
         if len(text) > MAX_TEXT:
             await _deliver(gateway, resident_id, "bot", TOO_LONG_REPLY)
+        if status == "bot" and not command:
+            await _alert_agents_early(gateway, resident_id, text[:MAX_TEXT])
         if status == "bot":
             await typing(gateway, resident_id, True)
         try:
@@ -107,6 +111,25 @@ async def handle_resident_text(gateway: Gateway, resident_id: str, text: str, co
         if after != "bot":
             await gateway.hub.to_agents({"type": "alert", "conversation_id": resident_id, "status": after})
             await gateway.broadcast_queue()
+
+
+async def _alert_agents_early(gateway: Gateway, resident_id: str, text: str) -> None:
+    """Put a live emergency in the agents' queue before Rasa has answered.
+
+    The pipeline's EmergencyGuard raises every message these rules flag to ``emergency``, so this
+    only moves the alert earlier: the agents see it at once instead of after Rasa's turn (which
+    may wait behind other residents'). Rasa still answers this turn with the safety instructions
+    and opens the emergency ticket; its handoff request then joins this one.
+    """
+    result = assess(text)
+    if not result.is_emergency:
+        return
+    label = procedure_for(result.primary_type).label
+    with session_scope() as session:
+        request_handoff(session, resident_id, reason="emergency", priority=PRIORITY_EMERGENCY, summary=f"{label}（网关预警）：{text[:200]}")
+    logger.warning("emergency rules fired for %s: queued for agents before Rasa's answer", resident_id)
+    await gateway.hub.to_agents({"type": "alert", "conversation_id": resident_id, "status": "pending"})
+    await gateway.broadcast_queue()
 
 
 async def typing(gateway: Gateway, resident_id: str, on: bool) -> None:
