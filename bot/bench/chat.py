@@ -5,6 +5,11 @@ from sending a text to the first bot frame of that turn is its reply latency. An
 ``/ws/agent`` records when each emergency's ``alert`` arrives. The same scripts are then sent straight
 to ``/webhooks/rest/webhook`` with the same concurrency; the ratio of the latency percentiles is the
 gateway's overhead.
+
+Residents type: before each message a resident pauses for ``think`` seconds on average (uniformly
+0.5–1.5 times it; the first message within the first ``think`` seconds, so arrivals spread), the same
+pauses on both paths. ``--think 0`` is a saturation test: every resident fires its next message the
+moment the last answer arrives.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import random
 import secrets
 import tempfile
 import time
@@ -57,6 +63,14 @@ class Run:
     seconds: float = 0.0
 
 
+def pause(index: int, turn: int, think: float) -> float:
+    """Seconds a resident waits before sending turn ``turn`` (reproducible per resident and turn)."""
+    if think <= 0:
+        return 0.0
+    rng = random.Random(index * 1000 + turn)
+    return rng.uniform(0.0, think) if turn == 0 else rng.uniform(0.5 * think, 1.5 * think)
+
+
 def script_for(index: int) -> list[str]:
     return SCRIPTS[index % len(SCRIPTS)]
 
@@ -65,7 +79,7 @@ async def _recv(socket: Any, timeout: float) -> dict[str, Any]:
     return json.loads(await asyncio.wait_for(socket.recv(), timeout))
 
 
-async def resident(base: str, index: int, run: Run, sent_emergency: dict[str, float], timeout: float) -> None:
+async def resident(base: str, index: int, run: Run, sent_emergency: dict[str, float], timeout: float, think: float = 0.0) -> None:
     async with httpx.AsyncClient(base_url=base, timeout=timeout) as client:
         session = (await client.post("/api/resident/session", json={"token": None})).json()
     rid = session["resident_id"]
@@ -73,6 +87,7 @@ async def resident(base: str, index: int, run: Run, sent_emergency: dict[str, fl
     script = script_for(index)
     async with websockets.connect(f"{ws}/ws/resident?token={session['token']}", max_size=2**20) as socket:
         for turn, text in enumerate(script):
+            await asyncio.sleep(pause(index, turn, think))
             emergency = index % len(SCRIPTS) in EMERGENCY_SCRIPTS and turn == len(script) - 1
             started = time.perf_counter()
             if emergency:
@@ -107,7 +122,7 @@ async def agent_console(base: str, cookie: str, seen: dict[str, float], stop: as
                 seen.setdefault(frame["conversation_id"], time.monotonic())
 
 
-async def gateway_run(base: str, n: int, agent: tuple[str, str], timeout: float) -> tuple[Run, list[float], int]:
+async def gateway_run(base: str, n: int, agent: tuple[str, str], timeout: float, think: float = 0.0) -> tuple[Run, list[float], int]:
     run, sent, seen = Run(), {}, {}
     async with httpx.AsyncClient(base_url=base, timeout=timeout) as client:
         login = await client.post("/api/agent/login", json={"name": agent[0], "password": agent[1]})
@@ -117,7 +132,7 @@ async def gateway_run(base: str, n: int, agent: tuple[str, str], timeout: float)
     console = asyncio.create_task(agent_console(base, cookie, seen, stop, ready))
     await asyncio.wait_for(ready.wait(), timeout)
     started = time.perf_counter()
-    outcomes = await asyncio.gather(*(resident(base, i, run, sent, timeout) for i in range(n)), return_exceptions=True)
+    outcomes = await asyncio.gather(*(resident(base, i, run, sent, timeout, think) for i in range(n)), return_exceptions=True)
     run.seconds = time.perf_counter() - started
     run.errors += [repr(o) for o in outcomes if isinstance(o, BaseException)]
     deadline = time.monotonic() + 5
@@ -129,9 +144,10 @@ async def gateway_run(base: str, n: int, agent: tuple[str, str], timeout: float)
     return run, emergency_ms, len(set(sent) - set(seen))
 
 
-async def rest_resident(client: httpx.AsyncClient, index: int, run: Run) -> None:
+async def rest_resident(client: httpx.AsyncClient, index: int, run: Run, think: float = 0.0) -> None:
     sender = f"bench-rest-{uuid.uuid4().hex[:12]}"
-    for text in script_for(index):
+    for turn, text in enumerate(script_for(index)):
+        await asyncio.sleep(pause(index, turn, think))
         started = time.perf_counter()
         reply = await client.post("/webhooks/rest/webhook", json={"sender": sender, "message": text})
         reply.raise_for_status()
@@ -139,12 +155,12 @@ async def rest_resident(client: httpx.AsyncClient, index: int, run: Run) -> None
         run.messages += 1
 
 
-async def rest_run(rasa_url: str, n: int, timeout: float) -> Run:
+async def rest_run(rasa_url: str, n: int, timeout: float, think: float = 0.0) -> Run:
     run = Run()
     limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
     async with httpx.AsyncClient(base_url=rasa_url, timeout=timeout, limits=limits) as client:
         started = time.perf_counter()
-        outcomes = await asyncio.gather(*(rest_resident(client, i, run) for i in range(n)), return_exceptions=True)
+        outcomes = await asyncio.gather(*(rest_resident(client, i, run, think) for i in range(n)), return_exceptions=True)
         run.seconds = time.perf_counter() - started
     run.errors += [repr(o) for o in outcomes if isinstance(o, BaseException)]
     return run
@@ -154,12 +170,13 @@ def _ratio(a: float | None, b: float | None) -> float | None:
     return a / b if a is not None and b else None
 
 
-async def measure(base: str, rasa_url: str, n: int, agent: tuple[str, str], timeout: float = 60.0) -> dict[str, Any]:
-    rest = await rest_run(rasa_url, n, timeout)
-    gateway, emergency_ms, emergency_missing = await gateway_run(base, n, agent, timeout)
+async def measure(base: str, rasa_url: str, n: int, agent: tuple[str, str], timeout: float = 60.0, think: float = 0.0) -> dict[str, Any]:
+    rest = await rest_run(rasa_url, n, timeout, think)
+    gateway, emergency_ms, emergency_missing = await gateway_run(base, n, agent, timeout, think)
     through, direct = summary(gateway.latencies_ms), summary(rest.latencies_ms)
     return {
         "residents": n,
+        "think_seconds": think,
         "gateway": {**through, "messages": gateway.messages, "seconds": gateway.seconds,
                     "messages_per_second": gateway.messages / gateway.seconds if gateway.seconds else None, "errors": gateway.errors[:10]},
         "rasa_rest": {**direct, "messages": rest.messages, "seconds": rest.seconds,
@@ -180,10 +197,12 @@ def make_bench_agent(database_url: str | None = None) -> tuple[str, str]:
     return name, password
 
 
-def run(n: int = 50, url: str | None = None, rasa_url: str = "http://127.0.0.1:5005", agent: tuple[str, str] | None = None) -> dict[str, Any]:
+def run(
+    n: int = 50, url: str | None = None, rasa_url: str = "http://127.0.0.1:5005", agent: tuple[str, str] | None = None, think: float = 0.0
+) -> dict[str, Any]:
     """Against ``url`` (a running gateway) or a stack of our own on free ports and a temporary SQLite database."""
     if url:
-        return asyncio.run(measure(url.rstrip("/"), rasa_url.rstrip("/"), n, agent or make_bench_agent()))
+        return asyncio.run(measure(url.rstrip("/"), rasa_url.rstrip("/"), n, agent or make_bench_agent(), think=think))
     from bot.modeling import model_path
     from bot.processes import Stack, free_port
     from bot.settings import PROJECT_ROOT
@@ -205,7 +224,7 @@ def run(n: int = 50, url: str | None = None, rasa_url: str = "http://127.0.0.1:5
             bench_agent = agent or make_bench_agent(database_url)
             stack = Stack(model_file, rasa_port=free_port(), actions_port=free_port(), gateway_port=free_port(), log_dir=Path(tmp) / "logs")
             with stack:
-                return asyncio.run(measure(f"http://127.0.0.1:{stack.gateway_port}", f"http://127.0.0.1:{stack.rasa_port}", n, bench_agent))
+                return asyncio.run(measure(f"http://127.0.0.1:{stack.gateway_port}", f"http://127.0.0.1:{stack.rasa_port}", n, bench_agent, think=think))
         finally:
             if previous is None:
                 os.environ.pop("DATABASE_URL", None)
@@ -220,7 +239,7 @@ def _ms(value: float | None) -> str:
 def table(results: dict[str, Any]) -> str:
     g, r, e, o = results["gateway"], results["rasa_rest"], results["emergency_to_console"], results["overhead"]
     rows = [
-        f"residents: {results['residents']}",
+        f"residents: {results['residents']}, think time {results.get('think_seconds', 0):g} s",
         "| path | turns | p50 ms | p95 ms | p99 ms | msg/s |",
         "|---|---|---|---|---|---|",
         f"| gateway (WebSocket) | {g['n']} | {_ms(g['p50_ms'])} | {_ms(g['p95_ms'])} | {_ms(g['p99_ms'])} | {g['messages_per_second'] or 0:.1f} |",
