@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,7 +11,24 @@ from bot.bench.metrics import intake_class
 from bot.settings import PROJECT_ROOT
 
 HELDOUT_DIR = PROJECT_ROOT / "tests" / "heldout"
-EXTERNAL_TSV = PROJECT_ROOT.parent / "shared" / "eval" / "external_real.tsv"
+EXTERNAL_NAME = Path("eval") / "external_real.tsv"
+WORKPLACE_SHARED = Path("/work/shared")  # where this workplace keeps ../shared for every checkout
+
+
+def find_external_tsv(root: Path = PROJECT_ROOT) -> Path:
+    """The external evaluation set (test only, never trained on): ``$WUYE_SHARED_DIR``, else the
+    ``shared`` directory next to the checkout or next to any of its parents (a clone elsewhere, such
+    as CI's), else the workplace's ``/work/shared``. When none has it, the first candidate is
+    returned (and reading it fails with a clear path)."""
+    candidates = [Path(os.environ["WUYE_SHARED_DIR"])] if os.environ.get("WUYE_SHARED_DIR") else []
+    candidates += [parent / "shared" for parent in root.parents] + [WORKPLACE_SHARED]
+    for directory in candidates:
+        if (directory / EXTERNAL_NAME).is_file():
+            return directory / EXTERNAL_NAME
+    return candidates[0] / EXTERNAL_NAME
+
+
+EXTERNAL_TSV = find_external_tsv()
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,41 @@
+"""Where the external evaluation set is found, for a checkout anywhere (CI clones elsewhere)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.bench import datasets
+
+
+def _tsv(directory: Path) -> Path:
+    path = directory / datasets.EXTERNAL_NAME
+    path.parent.mkdir(parents=True)
+    path.write_text("text\tlabel\n", encoding="utf-8")
+    return path
+
+
+def test_shared_next_to_the_checkout_or_a_parent_or_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("WUYE_SHARED_DIR", raising=False)
+    monkeypatch.setattr(datasets, "WORKPLACE_SHARED", tmp_path / "nowhere")
+    root = tmp_path / "clones" / "run-1" / "repo"
+    root.mkdir(parents=True)
+    assert datasets.find_external_tsv(root) == tmp_path / "clones" / "run-1" / "shared" / datasets.EXTERNAL_NAME, "a clear path when missing"
+    beside_parent = _tsv(tmp_path / "clones" / "shared")
+    assert datasets.find_external_tsv(root) == beside_parent
+    beside = _tsv(tmp_path / "clones" / "run-1" / "shared")
+    assert datasets.find_external_tsv(root) == beside, "the nearest wins"
+    chosen = _tsv(tmp_path / "elsewhere")
+    monkeypatch.setenv("WUYE_SHARED_DIR", str(tmp_path / "elsewhere"))
+    assert datasets.find_external_tsv(root) == chosen
+
+
+def test_the_workplace_copy_is_the_last_resort(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("WUYE_SHARED_DIR", raising=False)
+    workplace = tmp_path / "work-shared"
+    expected = _tsv(workplace)
+    monkeypatch.setattr(datasets, "WORKPLACE_SHARED", workplace)
+    root = tmp_path / "ci" / "repo"
+    root.mkdir(parents=True)
+    assert datasets.find_external_tsv(root) == expected
