@@ -236,3 +236,33 @@ def test_guard_never_lowers_an_emergency_and_ignores_buttons() -> None:
     button = _guard(_message("/complaint", "complaint", 1.0))
     assert button.get("intent")["name"] == "complaint"
     assert button.get("emergency_guard") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "对门的老大爷三天没出门了 敲门也没人应",
+        "楼下独居的老太太电话打不通 家里没动静",
+        "五楼那个老爷子门口的牛奶堆在门口好几天了",
+        "我们单元一个老奶奶好几天没看到了 拍门也不开",
+        "敲了半天门没反应 里面住的是个老人",
+    ],
+)
+def test_an_elderly_neighbour_who_does_not_answer_is_an_emergency(text: str) -> None:
+    """DOMAIN.md §1 and §5: 独居老人(空巢老人)无应答."""
+    result = assess(text)
+    assert result.is_emergency and result.primary_type == "elderly", result.as_dict()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "老人家今天出门买菜了",
+        "隔壁老人很吵 每天早上五点放广播",
+        "我奶奶想问物业费怎么交",
+        "保安大爷不接电话 门禁卡的事找谁",
+        "我爷爷没见过这种智能门锁 能教一下吗",
+    ],
+)
+def test_ordinary_talk_about_elderly_people_is_not_an_emergency(text: str) -> None:
+    assert not assess(text).is_emergency, assess(text).as_dict()

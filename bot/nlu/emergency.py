@@ -10,6 +10,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+# An elderly person (not staff: 保安大爷, 保洁阿姨 are people at work) and signs that they have not
+# been seen or do not answer (DOMAIN.md §1 and §5, 空巢老人).
+ELDER = (
+    r"(?<!保安)(?<!门卫)(?<!保洁)(?<!物业)"
+    r"(老人家?|老奶奶|老大爷|老爷爷|老太太|老太|老爷子|老大妈|老两口|大爷|奶奶|爷爷|阿婆|阿公)"
+)
+NO_RESPONSE = (
+    r"((好几|两|三|几)天.{0,6}没(见|看到|看见|出门|下楼|露面|出来)(?!过)|"
+    r"(敲|拍).{0,4}门.{0,4}(也)?(不开|没人(应|开)|没(有)?(反应|动静|回应))|"
+    r"(屋里|家里|里面|门里).{0,2}没(有)?动静|"
+    r"电话.{0,4}(也)?(不接|打不通|没人接)|联系不上|"
+    r"(报纸|牛奶|外卖|快递).{0,6}(堆|放|挂)在门口)"
+)
+
 # Each type: patterns over the raw text (jieba can split danger words either way, so the
 # patterns are checked on characters; tokens are used for negation scope below).
 DANGER_PATTERNS: dict[str, list[str]] = {
@@ -68,6 +82,9 @@ DANGER_PATTERNS: dict[str, list[str]] = {
         r"(独居|空巢|一个人在家|一个人住).{0,20}(关机|打不通|没动静|不开门|没见)",
         r"(独居|空巢|孤寡|一个人住的)?老人.{0,10}(没(有)?(人)?(应|回应|开门|动静|反应)|联系不上|(电话)?(打)?不通|不接电话|好几天没(出门|见))",
         r"(敲门|打电话).{0,6}(没人应|没人开|没反应|没动静).{0,10}(老人|爷爷|奶奶|大爷|阿姨|老太太|老爷子)",
+        # DOMAIN.md §1: 独居老人(空巢老人)无应答 — an elderly neighbour not seen for days and not answering
+        ELDER + r".{0,24}" + NO_RESPONSE,
+        NO_RESPONSE + r".{0,10}" + ELDER,
     ],
     "trapped": [
         r"卡在.{0,6}(栏杆|护栏|缝|电梯)|掉进.{0,6}(井|坑|洞)|被.{0,4}压住|(关|锁)在阳台",
