@@ -71,6 +71,7 @@ def cmd_bench_chat(args: argparse.Namespace) -> int:
     results = chat.run(args.residents, args.url, args.rasa_url, agent, think=args.think)
     print(chat.table(results))
     if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(results, ensure_ascii=False, indent=2))
         print(f"full results: {args.json}")
     return 1 if results["gateway"]["errors"] or results["rasa_rest"]["errors"] else 0
