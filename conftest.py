@@ -1,3 +1,4 @@
-"""Root pytest configuration: the Rasa fixtures (one real model per run) for every test module."""
+"""Root pytest configuration: the Rasa fixtures (one real model per run) and the Chromium fixture
+for every test module."""
 
-pytest_plugins = ["tests.rasa_support"]
+pytest_plugins = ["tests.rasa_support", "tests.browser_support"]

@@ -6,9 +6,7 @@ reload restores history; HTML payloads render as text in both UIs; mobile screen
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -19,8 +17,6 @@ from tests.gateway_support import make_agent, running_gateway
 pytestmark = pytest.mark.rasa
 playwright_api = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
 RESULTS = PROJECT_ROOT / "test-results"
 MOBILE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True, "locale": "zh-CN"}
 HTML_PAYLOAD = '<img src=x onerror="window.__pwned=1"><b>粗体</b><script>window.__pwned=2</script>'
@@ -34,17 +30,6 @@ def gateway(rasa_stack: Stack, stack_database: str, tmp_path_factory: pytest.Tem
     with running_gateway(stack_database, f"http://127.0.0.1:{rasa_stack.rasa_port}", log) as base:
         yield base
 
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{CHROMIUM} is not installed (scripts/setup-browser installs it)")
-        pytest.skip(f"{CHROMIUM} is not installed")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 def messages(page, role: str):  # type: ignore[no-untyped-def]

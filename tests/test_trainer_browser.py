@@ -6,7 +6,6 @@ pictures and the promotion guardrail on registered versions (training itself: tr
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,8 +24,6 @@ from tests.trainer_support import small_root
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
 RESULTS = PROJECT_ROOT / "test-results"
 TIMEOUT = 30_000
 PASSWORD = "correct-horse-1"
@@ -63,17 +60,6 @@ def base(db: str, project: Path, tmp_path_factory: pytest.TempPathFactory) -> It
     with running_gateway(db, f"http://127.0.0.1:{free_port()}", log, TRAINER_ROOT=str(project)) as url:
         yield url
 
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{CHROMIUM} is not installed (scripts/setup-browser installs it)")
-        pytest.skip(f"{CHROMIUM} is not installed")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 def select_text(item, start: int, end: int) -> None:  # type: ignore[no-untyped-def]
