@@ -68,7 +68,7 @@ def cmd_bench_chat(args: argparse.Namespace) -> int:
     from bot.bench import chat
 
     agent = (args.agent, args.agent_password) if args.agent else None
-    results = chat.run(args.residents, args.url, args.rasa_url, agent, think=args.think)
+    results = chat.run(args.residents, args.url, args.rasa_url, agent, think=args.think, rounds=args.rounds)
     print(chat.table(results))
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
@@ -185,6 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench_chat.add_argument("--agent", help="console account for the emergency timing (default: a new bench account in DATABASE_URL)")
     bench_chat.add_argument("--agent-password", default="", help="its password")
     bench_chat.add_argument("--think", type=float, default=3.0, help="mean seconds a resident pauses before each message (default 3; 0 = saturation test)")
+    bench_chat.add_argument("--rounds", type=int, default=3, help="conversations per resident, the two paths alternating round by round (default 3)")
     bench_chat.add_argument("--json", help="write the results to this file")
     bench_chat.set_defaults(func=cmd_bench_chat)
 

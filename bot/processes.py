@@ -131,6 +131,7 @@ class Stack:
                 "--endpoints", str(self.endpoints_file()), "--credentials", str(PROJECT_ROOT / "credentials.yml"),
                 "--interface", "127.0.0.1",
             ],
+            module="bot.rasa_server",  # ``rasa`` itself, with the action-reply check compiled once
         )
         wait_for_http(f"http://127.0.0.1:{self.actions_port}/health", timeout, actions)
         wait_for_http(f"http://127.0.0.1:{self.rasa_port}/status", timeout, rasa)

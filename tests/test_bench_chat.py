@@ -29,7 +29,7 @@ class EmergencyRasa(FakeRasa):
         return [{"recipient_id": sender, "text": f"收到：{text}"}]
 
 
-def test_bench_chat_measures_every_turn_and_every_emergency(tmp_path: Path) -> None:
+def test_bench_chat_measures_every_turn_and_every_emergency_of_every_round(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'bench.db'}"
     upgrade(url)
     make_agent(url, "bench-test", "correct-horse-1")
@@ -37,13 +37,13 @@ def test_bench_chat_measures_every_turn_and_every_emergency(tmp_path: Path) -> N
     n = len(chat.SCRIPTS)  # one of each script, the two emergencies included
     try:
         with running_gateway(url, fake.url, tmp_path / "gw.log") as base:
-            results = asyncio.run(chat.measure(base, fake.url, n, ("bench-test", "correct-horse-1"), timeout=20))
+            results = asyncio.run(chat.measure(base, fake.url, n, ("bench-test", "correct-horse-1"), timeout=20, rounds=2))
     finally:
         fake.server.shutdown()
-    turns = sum(len(s) for s in chat.SCRIPTS)
+    turns = 2 * sum(len(s) for s in chat.SCRIPTS)  # the warm-up's turns are not counted
     assert results["gateway"]["errors"] == [] and results["rasa_rest"]["errors"] == []
-    assert results["gateway"]["n"] == turns == results["rasa_rest"]["n"]
-    assert results["emergency_to_console"]["n"] == len(chat.EMERGENCY_SCRIPTS)
+    assert results["gateway"]["n"] == turns == results["rasa_rest"]["n"] and results["rounds"] == 2
+    assert results["emergency_to_console"]["n"] == 2 * len(chat.EMERGENCY_SCRIPTS)
     assert results["emergency_to_console"]["missing"] == 0
     assert results["overhead"]["p95_ratio"] is not None
     assert "Rasa REST direct" in chat.table(results)

@@ -10,6 +10,11 @@ Residents type: before each message a resident pauses for ``think`` seconds on a
 0.5–1.5 times it; the first message within the first ``think`` seconds, so arrivals spread), the same
 pauses on both paths. ``--think 0`` is a saturation test: every resident fires its next message the
 moment the last answer arrives.
+
+Fairness: an untimed warm-up (one conversation of each script on each path) comes first, so neither
+path pays for Rasa's first calls; then ``rounds`` rounds alternate the two paths (REST, gateway, REST,
+…), each resident playing a new conversation per round, so slow drift (a growing database, a busy
+neighbour) falls on both. The REST comparison uses aiohttp, the same client the gateway uses for Rasa.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import httpx
 import websockets
 
@@ -62,12 +68,18 @@ class Run:
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
+    def add(self, other: Run) -> None:
+        self.latencies_ms += other.latencies_ms
+        self.messages += other.messages
+        self.errors += other.errors
+        self.seconds += other.seconds
 
-def pause(index: int, turn: int, think: float) -> float:
-    """Seconds a resident waits before sending turn ``turn`` (reproducible per resident and turn)."""
+
+def pause(index: int, turn: int, think: float, round_: int = 0) -> float:
+    """Seconds a resident waits before sending turn ``turn`` (reproducible per round, resident and turn)."""
     if think <= 0:
         return 0.0
-    rng = random.Random(index * 1000 + turn)
+    rng = random.Random(round_ * 1_000_000 + index * 1000 + turn)
     return rng.uniform(0.0, think) if turn == 0 else rng.uniform(0.5 * think, 1.5 * think)
 
 
@@ -79,16 +91,18 @@ async def _recv(socket: Any, timeout: float) -> dict[str, Any]:
     return json.loads(await asyncio.wait_for(socket.recv(), timeout))
 
 
-async def resident(base: str, index: int, run: Run, sent_emergency: dict[str, float], timeout: float, think: float = 0.0) -> None:
+async def resident(
+    base: str, index: int, run: Run, sent_emergency: dict[str, float], timeout: float, think: float = 0.0, round_: int = 0
+) -> None:
     async with httpx.AsyncClient(base_url=base, timeout=timeout) as client:
         session = (await client.post("/api/resident/session", json={"token": None})).json()
     rid = session["resident_id"]
     ws = base.replace("http://", "ws://").replace("https://", "wss://")
-    script = script_for(index)
+    script = script_for(index + round_)
     async with websockets.connect(f"{ws}/ws/resident?token={session['token']}", max_size=2**20) as socket:
         for turn, text in enumerate(script):
-            await asyncio.sleep(pause(index, turn, think))
-            emergency = index % len(SCRIPTS) in EMERGENCY_SCRIPTS and turn == len(script) - 1
+            await asyncio.sleep(pause(index, turn, think, round_))
+            emergency = (index + round_) % len(SCRIPTS) in EMERGENCY_SCRIPTS and turn == len(script) - 1
             started = time.perf_counter()
             if emergency:
                 sent_emergency[rid] = time.monotonic()
@@ -122,7 +136,9 @@ async def agent_console(base: str, cookie: str, seen: dict[str, float], stop: as
                 seen.setdefault(frame["conversation_id"], time.monotonic())
 
 
-async def gateway_run(base: str, n: int, agent: tuple[str, str], timeout: float, think: float = 0.0) -> tuple[Run, list[float], int]:
+async def gateway_run(
+    base: str, n: int, agent: tuple[str, str], timeout: float, think: float = 0.0, round_: int = 0
+) -> tuple[Run, list[float], int]:
     run, sent, seen = Run(), {}, {}
     async with httpx.AsyncClient(base_url=base, timeout=timeout) as client:
         login = await client.post("/api/agent/login", json={"name": agent[0], "password": agent[1]})
@@ -132,7 +148,7 @@ async def gateway_run(base: str, n: int, agent: tuple[str, str], timeout: float,
     console = asyncio.create_task(agent_console(base, cookie, seen, stop, ready))
     await asyncio.wait_for(ready.wait(), timeout)
     started = time.perf_counter()
-    outcomes = await asyncio.gather(*(resident(base, i, run, sent, timeout, think) for i in range(n)), return_exceptions=True)
+    outcomes = await asyncio.gather(*(resident(base, i, run, sent, timeout, think, round_) for i in range(n)), return_exceptions=True)
     run.seconds = time.perf_counter() - started
     run.errors += [repr(o) for o in outcomes if isinstance(o, BaseException)]
     deadline = time.monotonic() + 5
@@ -144,39 +160,55 @@ async def gateway_run(base: str, n: int, agent: tuple[str, str], timeout: float,
     return run, emergency_ms, len(set(sent) - set(seen))
 
 
-async def rest_resident(client: httpx.AsyncClient, index: int, run: Run, think: float = 0.0) -> None:
+async def rest_resident(client: aiohttp.ClientSession, rasa_url: str, index: int, run: Run, think: float = 0.0, round_: int = 0) -> None:
     sender = f"bench-rest-{uuid.uuid4().hex[:12]}"
-    for turn, text in enumerate(script_for(index)):
-        await asyncio.sleep(pause(index, turn, think))
+    for turn, text in enumerate(script_for(index + round_)):
+        await asyncio.sleep(pause(index, turn, think, round_))
         started = time.perf_counter()
-        reply = await client.post("/webhooks/rest/webhook", json={"sender": sender, "message": text})
-        reply.raise_for_status()
+        async with client.post(f"{rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text}) as reply:
+            reply.raise_for_status()
+            await reply.read()
         run.latencies_ms.append((time.perf_counter() - started) * 1000)
         run.messages += 1
 
 
-async def rest_run(rasa_url: str, n: int, timeout: float, think: float = 0.0) -> Run:
+async def rest_run(rasa_url: str, n: int, timeout: float, think: float = 0.0, round_: int = 0) -> Run:
     run = Run()
-    limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
-    async with httpx.AsyncClient(base_url=rasa_url, timeout=timeout, limits=limits) as client:
+    connector = aiohttp.TCPConnector(limit=n)
+    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=timeout)) as client:
         started = time.perf_counter()
-        outcomes = await asyncio.gather(*(rest_resident(client, i, run, think) for i in range(n)), return_exceptions=True)
+        outcomes = await asyncio.gather(*(rest_resident(client, rasa_url, i, run, think, round_) for i in range(n)), return_exceptions=True)
         run.seconds = time.perf_counter() - started
     run.errors += [repr(o) for o in outcomes if isinstance(o, BaseException)]
     return run
+
+
+async def warm_up(base: str, rasa_url: str, agent: tuple[str, str], timeout: float) -> None:
+    """One conversation of each script on each path, untimed: Rasa's and the gateway's first calls."""
+    await rest_run(rasa_url, len(SCRIPTS), timeout)
+    await gateway_run(base, len(SCRIPTS), agent, timeout)
 
 
 def _ratio(a: float | None, b: float | None) -> float | None:
     return a / b if a is not None and b else None
 
 
-async def measure(base: str, rasa_url: str, n: int, agent: tuple[str, str], timeout: float = 60.0, think: float = 0.0) -> dict[str, Any]:
-    rest = await rest_run(rasa_url, n, timeout, think)
-    gateway, emergency_ms, emergency_missing = await gateway_run(base, n, agent, timeout, think)
+async def measure(
+    base: str, rasa_url: str, n: int, agent: tuple[str, str], timeout: float = 60.0, think: float = 0.0, rounds: int = 1
+) -> dict[str, Any]:
+    await warm_up(base, rasa_url, agent, timeout)
+    rest, gateway, emergency_ms, emergency_missing = Run(), Run(), [], 0
+    for round_ in range(rounds):
+        rest.add(await rest_run(rasa_url, n, timeout, think, round_))
+        through_gateway, alerts, missing = await gateway_run(base, n, agent, timeout, think, round_)
+        gateway.add(through_gateway)
+        emergency_ms += alerts
+        emergency_missing += missing
     through, direct = summary(gateway.latencies_ms), summary(rest.latencies_ms)
     return {
         "residents": n,
         "think_seconds": think,
+        "rounds": rounds,
         "gateway": {**through, "messages": gateway.messages, "seconds": gateway.seconds,
                     "messages_per_second": gateway.messages / gateway.seconds if gateway.seconds else None, "errors": gateway.errors[:10]},
         "rasa_rest": {**direct, "messages": rest.messages, "seconds": rest.seconds,
@@ -198,11 +230,16 @@ def make_bench_agent(database_url: str | None = None) -> tuple[str, str]:
 
 
 def run(
-    n: int = 50, url: str | None = None, rasa_url: str = "http://127.0.0.1:5005", agent: tuple[str, str] | None = None, think: float = 0.0
+    n: int = 50,
+    url: str | None = None,
+    rasa_url: str = "http://127.0.0.1:5005",
+    agent: tuple[str, str] | None = None,
+    think: float = 0.0,
+    rounds: int = 1,
 ) -> dict[str, Any]:
     """Against ``url`` (a running gateway) or a stack of our own on free ports and a temporary SQLite database."""
     if url:
-        return asyncio.run(measure(url.rstrip("/"), rasa_url.rstrip("/"), n, agent or make_bench_agent(), think=think))
+        return asyncio.run(measure(url.rstrip("/"), rasa_url.rstrip("/"), n, agent or make_bench_agent(), think=think, rounds=rounds))
     from bot.modeling import model_path
     from bot.processes import Stack, free_port
     from bot.settings import PROJECT_ROOT
@@ -224,7 +261,8 @@ def run(
             bench_agent = agent or make_bench_agent(database_url)
             stack = Stack(model_file, rasa_port=free_port(), actions_port=free_port(), gateway_port=free_port(), log_dir=Path(tmp) / "logs")
             with stack:
-                return asyncio.run(measure(f"http://127.0.0.1:{stack.gateway_port}", f"http://127.0.0.1:{stack.rasa_port}", n, bench_agent, think=think))
+                gateway_url, direct_url = f"http://127.0.0.1:{stack.gateway_port}", f"http://127.0.0.1:{stack.rasa_port}"
+                return asyncio.run(measure(gateway_url, direct_url, n, bench_agent, think=think, rounds=rounds))
         finally:
             if previous is None:
                 os.environ.pop("DATABASE_URL", None)
@@ -239,7 +277,7 @@ def _ms(value: float | None) -> str:
 def table(results: dict[str, Any]) -> str:
     g, r, e, o = results["gateway"], results["rasa_rest"], results["emergency_to_console"], results["overhead"]
     rows = [
-        f"residents: {results['residents']}, think time {results.get('think_seconds', 0):g} s",
+        f"residents: {results['residents']}, think time {results.get('think_seconds', 0):g} s, rounds {results.get('rounds', 1)}",
         "| path | turns | p50 ms | p95 ms | p99 ms | msg/s |",
         "|---|---|---|---|---|---|",
         f"| gateway (WebSocket) | {g['n']} | {_ms(g['p50_ms'])} | {_ms(g['p95_ms'])} | {_ms(g['p99_ms'])} | {g['messages_per_second'] or 0:.1f} |",

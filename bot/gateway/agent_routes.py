@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 
@@ -46,6 +47,13 @@ def _outcome(outcome: console.Outcome) -> HTTPResponse:
     return response.json({"ok": False, "error": outcome.error, "violations": outcome.detail}, status=outcome.status)
 
 
+def _log_in(name: str, password: str, session_hours: float) -> tuple[str, str] | None:
+    """The new session's token and CSRF token, or None for a wrong name or password."""
+    with session_scope() as session:
+        agent = authenticate(session, name, password)
+        return None if agent is None else open_session(session, agent, session_hours)
+
+
 @bp.post("/api/agent/login")
 async def login(request: Request) -> HTTPResponse:
     # JSON only: a cross-site form cannot post JSON without a CORS preflight, which we never allow.
@@ -56,11 +64,11 @@ async def login(request: Request) -> HTTPResponse:
     gateway = _gateway(request)
     if not gateway.login_limiter.allow(f"{request.remote_addr or request.ip}:{name}"):
         return response.json({"error": "尝试次数过多，请一分钟后再试"}, status=429)
-    with session_scope() as session:
-        agent = authenticate(session, name, password)
-        if agent is None:
-            return response.json({"error": "用户名或密码不正确"}, status=401)
-        token, csrf = open_session(session, agent, gateway.config.session_hours)
+    # PBKDF2 takes a few hundred milliseconds by design: in a thread, so residents' turns go on.
+    opened = await asyncio.to_thread(_log_in, name, password, gateway.config.session_hours)
+    if opened is None:
+        return response.json({"error": "用户名或密码不正确"}, status=401)
+    token, csrf = opened
     reply = response.json({"ok": True, "name": name, "csrf": csrf})
     set_session_cookie(reply, token, int(gateway.config.session_hours * 3600))
     return reply

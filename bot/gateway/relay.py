@@ -12,6 +12,8 @@ import logging
 import weakref
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from bot.gateway.attachments import LINKED_REPLY, UNLINKED_REPLY, store_photo
 from bot.gateway.rasa_client import RASA_MAX_TEXT, RasaUnavailable
 from bot.gateway.state import Gateway
@@ -54,27 +56,39 @@ async def _deliver(gateway: Gateway, resident_id: str, role: str, text: str, pay
     return message
 
 
+def _reopen_if_resolved(session: Session, resident_id: str) -> tuple[str, bool]:
+    """The conversation's status, and whether it was resolved and is now reopened for the bot."""
+    conversation = get_or_create_conversation(session, resident_id)
+    if conversation.status != "resolved":
+        return conversation.status, False
+    conversation.status, conversation.assigned_agent, conversation.waiting_since = "bot", None, None
+    return "bot", True
+
+
+async def _resume_in_rasa(gateway: Gateway, resident_id: str) -> None:
+    try:
+        await gateway.rasa.resume(resident_id)
+    except RasaUnavailable as error:
+        logger.warning("could not resume %s in Rasa: %s", resident_id, error)
+
+
 async def _open(gateway: Gateway, resident_id: str) -> str:
     """The conversation's status; a resolved conversation is reopened for the bot."""
     with session_scope() as session:
-        conversation = get_or_create_conversation(session, resident_id)
-        reopen = conversation.status == "resolved"
-        if reopen:
-            conversation.status, conversation.assigned_agent, conversation.waiting_since = "bot", None, None
-    if reopen:
-        try:
-            await gateway.rasa.resume(resident_id)
-        except RasaUnavailable as error:
-            logger.warning("could not resume %s in Rasa: %s", resident_id, error)
-    return "bot" if reopen else conversation.status
+        status, reopened = _reopen_if_resolved(session, resident_id)
+    if reopened:
+        await _resume_in_rasa(gateway, resident_id)
+    return status
 
 
 async def handle_resident_text(gateway: Gateway, resident_id: str, text: str, command: str | None = None) -> None:
     """``text`` is what the resident sees; ``command`` a button payload sent to Rasa instead."""
     async with gateway.hub.locks[resident_id]:
-        status = await _open(gateway, resident_id)
-        with session_scope() as session:
+        with session_scope() as session:  # one transaction: the status and the stored message
+            status, reopened = _reopen_if_resolved(session, resident_id)
             message = store(session, resident_id, "resident", text, {"command": command} if command else None)
+        if reopened:
+            await _resume_in_rasa(gateway, resident_id)
         frame = {"type": "message", "message": message}
         await gateway.hub.to_resident(resident_id, frame)
         if status != "bot":
@@ -102,12 +116,12 @@ async def handle_resident_text(gateway: Gateway, resident_id: str, text: str, co
             await gateway.broadcast_queue()
             return
         await typing(gateway, resident_id, False)
-        for reply in replies:
-            reply_text, payload = _bot_message(reply)
-            if reply_text or payload:
-                await _deliver(gateway, resident_id, "bot", reply_text, payload)
-        with session_scope() as session:
+        answers = [(reply_text, payload) for reply_text, payload in map(_bot_message, replies) if reply_text or payload]
+        with session_scope() as session:  # one transaction: every reply, then the status they left
+            stored = [store(session, resident_id, "bot", reply_text, payload) for reply_text, payload in answers]
             after = conversation_status(session, resident_id)
+        for message in stored:
+            await gateway.hub.to_resident(resident_id, {"type": "message", "message": message})
         if after != "bot":
             await gateway.hub.to_agents({"type": "alert", "conversation_id": resident_id, "status": after})
             await gateway.broadcast_queue()

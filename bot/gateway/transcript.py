@@ -41,8 +41,3 @@ def as_dict(message: Message) -> dict[str, Any]:
 def history(session: Session, conversation_id: str, limit: int = 1000) -> list[dict[str, Any]]:
     query = sa.select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id.desc()).limit(limit)
     return [as_dict(m) for m in reversed(list(session.execute(query).scalars()))]
-
-
-def last_message(session: Session, conversation_id: str) -> Message | None:
-    query = sa.select(Message).where(Message.conversation_id == conversation_id, Message.role == "resident").order_by(Message.id.desc()).limit(1)
-    return session.execute(query).scalar_one_or_none()

@@ -162,6 +162,11 @@ def _nlp() -> Any:
     return nlp
 
 
+def warm_up() -> None:
+    """Load jieba and the spaCy pipeline now, so that the first resident does not wait for it."""
+    _nlp()("预热")
+
+
 def _spans_from_tokens(text: str) -> tuple[list[tuple[int, int]], list[Entity]]:
     doc = _nlp()(text)
     times = [(ent.start_char, ent.end_char) for ent in doc.ents if ent.label_ == "TIME_PART"]
