@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -87,24 +87,6 @@ KB_TOPICS = sorted(key.split("/", 1)[1] for key in _domain()["responses"] if key
 # --------------------------------------------------------------------------- trackers
 
 
-class TrackerFactory(Protocol):
-    def __call__(
-        self,
-        text: str = "",
-        intent: str = "",
-        *,
-        slots: dict[str, Any] | None = None,
-        entities: list[dict[str, Any]] | None = None,
-        intent_ranking: list[dict[str, Any]] | None = None,
-        topic: str | None = None,
-        topic_confidence: float = 0.95,
-        active_loop: str | None = None,
-        requested_slot: str | None = None,
-        candidates: dict[str, Any] | None = None,
-        sender_id: str = SENDER,
-    ) -> Tracker: ...
-
-
 def make_tracker(
     text: str = "",
     intent: str = "",
@@ -171,6 +153,9 @@ def make_tracker(
         active_loop={"name": active_loop} if active_loop else {},
         latest_action_name="action_listen",
     )
+
+
+TrackerFactory = Callable[..., Tracker]  # make_tracker, handed to tests by the fixture below
 
 
 @pytest.fixture

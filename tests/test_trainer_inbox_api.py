@@ -49,6 +49,8 @@ def test_without_a_session_everything_is_401(base: str) -> None:
     assert httpx.post(base + "/api/trainer/annotate", json={"item_id": "e1", "intent": "repair"}).status_code == 401
     page = httpx.get(base + "/trainer")
     assert page.status_code == 200 and 'data-testid="login-user"' in page.text and "模型训练台" in page.text
+    agent_page = httpx.get(base + "/agent")  # the same login page, titled for the console
+    assert 'data-testid="login-user"' in agent_page.text and "客服工作台" in agent_page.text and "模型训练台" not in agent_page.text
 
 
 def test_agents_without_the_trainer_role_get_403(base: str) -> None:

@@ -17,6 +17,7 @@ HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
 TEMPLATES = HERE / "templates"
 bp = Blueprint("pages")
+AGENT_DESK, TRAINER_DESK = "客服工作台", "模型训练台"  # one login page, titled for the desk it opens
 
 
 def render(name: str, **values: str) -> str:
@@ -39,7 +40,7 @@ async def widget(request: Request) -> HTTPResponse:
 async def agent_page(request: Request) -> HTTPResponse:
     agent = current_agent(request)
     if agent is None:
-        return response.html(render("login.html", company=company_name()))
+        return response.html(render("login.html", company=company_name(), desk=AGENT_DESK, notice=""))
     return response.html(render("console.html", company=company_name(), agent=agent.name, csrf=agent.csrf_token))
 
 
@@ -56,8 +57,8 @@ async def trainer_page(request: Request) -> HTTPResponse:
     account, role = current_account(request)
     headers = {"Cache-Control": "no-store", "X-Frame-Options": "DENY"}
     if account is None:
-        return response.html(render("trainer_login.html", company=company_name(), notice=""), headers=headers)
+        return response.html(render("login.html", company=company_name(), desk=TRAINER_DESK, notice=""), headers=headers)
     if role != TRAINER:
         notice = f"当前账号「{account.name}」没有模型训练权限，请使用培训员账号登录。"
-        return response.html(render("trainer_login.html", company=company_name(), notice=notice), status=403, headers=headers)
+        return response.html(render("login.html", company=company_name(), desk=TRAINER_DESK, notice=notice), status=403, headers=headers)
     return response.html(render("trainer.html", company=company_name(), agent=account.name, csrf=account.csrf_token), headers=headers)
