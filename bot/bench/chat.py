@@ -7,8 +7,8 @@ to ``/webhooks/rest/webhook`` with the same concurrency; the ratio of the latenc
 gateway's overhead.
 
 Residents type: before each message a resident pauses for ``think`` seconds on average (uniformly
-0.5–1.5 times it; the first message within the first ``think`` seconds, so arrivals spread), the same
-pauses on both paths. ``--think 0`` is a saturation test: every resident fires its next message the
+0.5–1.5 times it), the same pauses on both paths. Residents arrive spread over the first ``think``
+seconds: a widget resident opens its session and WebSocket on arrival and sends its first message. ``--think 0`` is a saturation test: every resident fires its next message the
 moment the last answer arrives.
 
 Fairness: an untimed warm-up (one conversation of each script on each path) comes first, so neither
@@ -92,16 +92,18 @@ async def _recv(socket: Any, timeout: float) -> dict[str, Any]:
 
 
 async def resident(
-    base: str, index: int, run: Run, sent_emergency: dict[str, float], timeout: float, think: float = 0.0, round_: int = 0
+    client: aiohttp.ClientSession, base: str, index: int, run: Run, sent_emergency: dict[str, float], timeout: float, think: float = 0.0, round_: int = 0
 ) -> None:
-    async with httpx.AsyncClient(base_url=base, timeout=timeout) as client:
-        session = (await client.post("/api/resident/session", json={"token": None})).json()
+    await asyncio.sleep(pause(index, 0, think, round_))  # arrives: opens the chat, then types
+    async with client.post(f"{base}/api/resident/session", json={"token": None}) as reply:
+        session = await reply.json()
     rid = session["resident_id"]
     ws = base.replace("http://", "ws://").replace("https://", "wss://")
     script = script_for(index + round_)
     async with websockets.connect(f"{ws}/ws/resident?token={session['token']}", max_size=2**20) as socket:
         for turn, text in enumerate(script):
-            await asyncio.sleep(pause(index, turn, think, round_))
+            if turn:
+                await asyncio.sleep(pause(index, turn, think, round_))
             emergency = (index + round_) % len(SCRIPTS) in EMERGENCY_SCRIPTS and turn == len(script) - 1
             started = time.perf_counter()
             if emergency:
@@ -136,19 +138,25 @@ async def agent_console(base: str, cookie: str, seen: dict[str, float], stop: as
                 seen.setdefault(frame["conversation_id"], time.monotonic())
 
 
-async def gateway_run(
-    base: str, n: int, agent: tuple[str, str], timeout: float, think: float = 0.0, round_: int = 0
-) -> tuple[Run, list[float], int]:
-    run, sent, seen = Run(), {}, {}
+async def log_in(base: str, agent: tuple[str, str], timeout: float) -> str:
+    """The console's session cookie (logged in once per bench, as an agent logs in once a shift)."""
     async with httpx.AsyncClient(base_url=base, timeout=timeout) as client:
         login = await client.post("/api/agent/login", json={"name": agent[0], "password": agent[1]})
         login.raise_for_status()
-        cookie = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
+        return "; ".join(f"{name}={value}" for name, value in client.cookies.items())
+
+
+async def gateway_run(base: str, n: int, cookie: str, timeout: float, think: float = 0.0, round_: int = 0) -> tuple[Run, list[float], int]:
+    run, sent, seen = Run(), {}, {}
     stop, ready = asyncio.Event(), asyncio.Event()
     console = asyncio.create_task(agent_console(base, cookie, seen, stop, ready))
     await asyncio.wait_for(ready.wait(), timeout)
     started = time.perf_counter()
-    outcomes = await asyncio.gather(*(resident(base, i, run, sent, timeout, think, round_) for i in range(n)), return_exceptions=True)
+    # One HTTP client for every resident's session request: a client each (with its own TLS context)
+    # would spend the bench process's CPU in the middle of other residents' timed turns.
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as client:
+        residents = (resident(client, base, i, run, sent, timeout, think, round_) for i in range(n))
+        outcomes = await asyncio.gather(*residents, return_exceptions=True)
     run.seconds = time.perf_counter() - started
     run.errors += [repr(o) for o in outcomes if isinstance(o, BaseException)]
     deadline = time.monotonic() + 5
@@ -183,10 +191,10 @@ async def rest_run(rasa_url: str, n: int, timeout: float, think: float = 0.0, ro
     return run
 
 
-async def warm_up(base: str, rasa_url: str, agent: tuple[str, str], timeout: float) -> None:
+async def warm_up(base: str, rasa_url: str, cookie: str, timeout: float) -> None:
     """One conversation of each script on each path, untimed: Rasa's and the gateway's first calls."""
     await rest_run(rasa_url, len(SCRIPTS), timeout)
-    await gateway_run(base, len(SCRIPTS), agent, timeout)
+    await gateway_run(base, len(SCRIPTS), cookie, timeout)
 
 
 def _ratio(a: float | None, b: float | None) -> float | None:
@@ -196,11 +204,12 @@ def _ratio(a: float | None, b: float | None) -> float | None:
 async def measure(
     base: str, rasa_url: str, n: int, agent: tuple[str, str], timeout: float = 60.0, think: float = 0.0, rounds: int = 1
 ) -> dict[str, Any]:
-    await warm_up(base, rasa_url, agent, timeout)
+    cookie = await log_in(base, agent, timeout)
+    await warm_up(base, rasa_url, cookie, timeout)
     rest, gateway, emergency_ms, emergency_missing = Run(), Run(), [], 0
     for round_ in range(rounds):
         rest.add(await rest_run(rasa_url, n, timeout, think, round_))
-        through_gateway, alerts, missing = await gateway_run(base, n, agent, timeout, think, round_)
+        through_gateway, alerts, missing = await gateway_run(base, n, cookie, timeout, think, round_)
         gateway.add(through_gateway)
         emergency_ms += alerts
         emergency_missing += missing

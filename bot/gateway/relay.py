@@ -7,6 +7,7 @@ and shown like a message but never sent to Rasa (a photo alone must not open a t
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import weakref
@@ -82,32 +83,40 @@ async def _open(gateway: Gateway, resident_id: str) -> str:
 
 
 async def handle_resident_text(gateway: Gateway, resident_id: str, text: str, command: str | None = None) -> None:
-    """``text`` is what the resident sees; ``command`` a button payload sent to Rasa instead."""
+    """``text`` is what the resident sees; ``command`` a button payload sent to Rasa instead.
+
+    The message (and, for a live emergency, the agents' queue entry) is stored in one transaction;
+    Rasa's request starts next, and the echo, the agents' alert and the typing bubble go out while
+    Rasa works, so none of them delays the bot's answer."""
     async with gateway.hub.locks[resident_id]:
-        with session_scope() as session:  # one transaction: the status and the stored message
+        with session_scope() as session:
             status, reopened = _reopen_if_resolved(session, resident_id)
             message = store(session, resident_id, "resident", text, {"command": command} if command else None)
+            early_alert = status == "bot" and not command and _queue_live_emergency(session, resident_id, text[:MAX_TEXT])
         if reopened:
             await _resume_in_rasa(gateway, resident_id)
-        frame = {"type": "message", "message": message}
-        await gateway.hub.to_resident(resident_id, frame)
-        if status != "bot":
-            await gateway.hub.to_agents(frame)
-        if len(text) > MAX_TEXT:
-            await _deliver(gateway, resident_id, "bot", TOO_LONG_REPLY)
-        if status == "bot" and not command:
-            await _alert_agents_early(gateway, resident_id, text[:MAX_TEXT])
-        if status == "bot":
-            await typing(gateway, resident_id, True)
+        rasa_turn = asyncio.ensure_future(gateway.rasa.send(resident_id, command or text[:MAX_TEXT]))
         try:
-            replies = await gateway.rasa.send(resident_id, command or text[:MAX_TEXT])
+            frame = {"type": "message", "message": message}
+            await gateway.hub.to_resident(resident_id, frame)
+            if status != "bot":
+                await gateway.hub.to_agents(frame)
+            if early_alert:
+                await gateway.hub.to_agents({"type": "alert", "conversation_id": resident_id, "status": "pending"})
+                await gateway.broadcast_queue()
+            if len(text) > MAX_TEXT:
+                await _deliver(gateway, resident_id, "bot", TOO_LONG_REPLY)
+            if status == "bot":
+                await typing(gateway, resident_id, True)
+            replies = await rasa_turn
         except RasaUnavailable as error:
             logger.error("Rasa unavailable for %s: %s", resident_id, error)
             if status == "bot":
                 await typing(gateway, resident_id, False)
                 await _deliver(gateway, resident_id, "bot", RASA_DOWN_REPLY)
             return
-        except Exception:
+        except BaseException:
+            rasa_turn.cancel()
             if status == "bot":
                 await typing(gateway, resident_id, False)
             raise
@@ -127,8 +136,8 @@ async def handle_resident_text(gateway: Gateway, resident_id: str, text: str, co
             await gateway.broadcast_queue()
 
 
-async def _alert_agents_early(gateway: Gateway, resident_id: str, text: str) -> None:
-    """Put a live emergency in the agents' queue before Rasa has answered.
+def _queue_live_emergency(session: Session, resident_id: str, text: str) -> bool:
+    """Put a live emergency in the agents' queue before Rasa has answered; True when it did.
 
     The pipeline's EmergencyGuard raises every message these rules flag to ``emergency``, so this
     only moves the alert earlier: the agents see it at once instead of after Rasa's turn (which
@@ -137,13 +146,11 @@ async def _alert_agents_early(gateway: Gateway, resident_id: str, text: str) -> 
     """
     result = assess(text)
     if not result.is_emergency:
-        return
+        return False
     label = procedure_for(result.primary_type).label
-    with session_scope() as session:
-        request_handoff(session, resident_id, reason="emergency", priority=PRIORITY_EMERGENCY, summary=f"{label}（网关预警）：{text[:200]}")
+    request_handoff(session, resident_id, reason="emergency", priority=PRIORITY_EMERGENCY, summary=f"{label}（网关预警）：{text[:200]}")
     logger.warning("emergency rules fired for %s: queued for agents before Rasa's answer", resident_id)
-    await gateway.hub.to_agents({"type": "alert", "conversation_id": resident_id, "status": "pending"})
-    await gateway.broadcast_queue()
+    return True
 
 
 async def typing(gateway: Gateway, resident_id: str, on: bool) -> None:
