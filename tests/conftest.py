@@ -12,40 +12,14 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
-from functools import lru_cache
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-POSTGRES_SERVER_URL = "postgresql://postgres@127.0.0.1:5432/test"
-POSTGRES_UNREACHABLE = "PostgreSQL not reachable at 127.0.0.1:5432: storage tests on PostgreSQL skipped"
-
-
-@lru_cache(maxsize=1)
-def postgres_reachable() -> bool:
-    """Whether the test server answers (checked once per run, with a short timeout)."""
-    engine = sa.create_engine(POSTGRES_SERVER_URL, future=True, connect_args={"connect_timeout": 3})
-    try:
-        with engine.connect() as connection:
-            connection.execute(sa.text("SELECT 1"))
-        return True
-    except (sa.exc.OperationalError, sa.exc.InterfaceError):
-        return False
-    finally:
-        engine.dispose()
-
-
-def require_postgres() -> None:
-    """Skip (or fail under ``CI=true``) when the PostgreSQL server cannot be reached."""
-    if postgres_reachable():
-        return
-    if os.environ.get("CI", "").strip().lower() == "true":
-        pytest.fail(POSTGRES_UNREACHABLE, pytrace=False)
-    pytest.skip(POSTGRES_UNREACHABLE)
+from tests.service_support import POSTGRES_SERVER_URL, require_postgres
 
 
 def _sqlite_url(directory: Path) -> str:

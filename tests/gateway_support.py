@@ -60,6 +60,11 @@ def login(base: str, name: str, password: str = "correct-horse-1") -> tuple[http
     return client, reply.json()["csrf"]
 
 
+def cookie_header(client: httpx.Client) -> str:
+    """The logged-in client's cookies as a ``Cookie`` header, for the console's WebSocket."""
+    return "; ".join(f"{c.name}={c.value}" for c in client.cookies.jar)
+
+
 def resident_session(base: str, token: str | None = None) -> dict[str, str]:
     return httpx.post(f"{base}/api/resident/session", json={"token": token}, timeout=30).json()
 

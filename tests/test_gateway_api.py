@@ -20,7 +20,7 @@ from bot.handoff.queue import PRIORITY_EMERGENCY, PRIORITY_NORMAL, request_hando
 from bot.processes import free_port
 from bot.storage import session_scope, upgrade
 from bot.storage.models import Conversation, Message
-from tests.gateway_support import exchange, login, make_agent, resident_session, running_gateway, ws_url
+from tests.gateway_support import cookie_header, exchange, login, make_agent, resident_session, running_gateway, ws_url
 
 
 @pytest.fixture(scope="module")
@@ -185,7 +185,7 @@ def test_queue_order_and_impolite_reply_is_refused(base: str, db: str) -> None:
 
 def test_agent_socket_pushes_queue(base: str, db: str) -> None:
     client, _ = login(base, "甲")
-    cookie = "; ".join(f"{c.name}={c.value}" for c in client.cookies.jar)
+    cookie = cookie_header(client)
 
     async def first_frame() -> dict:
         async with websockets.connect(ws_url(base, "/ws/agent"), extra_headers={"Cookie": cookie}) as socket:

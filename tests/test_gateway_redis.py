@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -20,7 +19,8 @@ from bot.gateway.hub import Hub
 from bot.gateway.pubsub import RedisFanout
 from bot.gateway.ratelimit import RedisRateLimiter
 from bot.storage import upgrade
-from tests.gateway_support import login, make_agent, resident_session, running_gateway, ws_url
+from tests.gateway_support import cookie_header, login, make_agent, resident_session, running_gateway, ws_url
+from tests.service_support import missing
 from tests.test_gateway_relay import FakeRasa
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -38,11 +38,8 @@ def redis_reachable() -> bool:
 
 @pytest.fixture(scope="module", autouse=True)
 def require_redis() -> None:
-    if redis_reachable():
-        return
-    if os.environ.get("CI", "").strip().lower() == "true":
-        pytest.fail(REDIS_UNREACHABLE, pytrace=False)
-    pytest.skip(REDIS_UNREACHABLE)
+    if not redis_reachable():
+        missing(REDIS_UNREACHABLE)
 
 
 class Collecting:
@@ -162,7 +159,7 @@ def test_resident_and_agent_on_different_processes_see_each_other(two_gateways: 
     r = resident_session(resident_base)
     rid = r["resident_id"]
     client, csrf = login(agent_base, "丁")
-    cookie = "; ".join(f"{c.name}={c.value}" for c in client.cookies.jar)
+    cookie = cookie_header(client)
 
     async def frames_until(socket: Any, wanted: Any) -> list[dict]:
         seen: list[dict] = []

@@ -17,7 +17,7 @@ import websockets
 from bot.handoff.queue import PRIORITY_NORMAL, request_handoff
 from bot.storage import session_scope, upgrade
 from bot.storage.models import Conversation
-from tests.gateway_support import login, make_agent, resident_session, running_gateway, ws_url
+from tests.gateway_support import cookie_header, login, make_agent, resident_session, running_gateway, ws_url
 
 
 class FakeRasa:
@@ -81,7 +81,7 @@ def test_buttons_handoff_paused_forwarding_and_hand_back(setup: tuple[str, FakeR
     r = resident_session(base)
     rid = r["resident_id"]
     client, csrf = login(base, "丙")
-    cookie = "; ".join(f"{c.name}={c.value}" for c in client.cookies.jar)
+    cookie = cookie_header(client)
 
     async def scenario() -> tuple[list[dict], list[dict]]:
         resident_frames: list[dict] = []
@@ -134,7 +134,7 @@ def test_live_emergency_reaches_the_agents_before_rasa_answers(setup: tuple[str,
     r = resident_session(base)
     rid = r["resident_id"]
     client, _ = login(base, "丙")
-    cookie = "; ".join(f"{c.name}={c.value}" for c in client.cookies.jar)
+    cookie = cookie_header(client)
     fake.delay = 2.0
 
     async def scenario() -> tuple[float, float, list[dict]]:

@@ -33,7 +33,7 @@ from bot.storage import session_scope, upgrade
 from bot.storage.models import Attachment, Message, SatisfactionRating, Ticket
 from bot.tickets.rules import REPAIR_DEADLINES
 from bot.tickets.service import NewTicket, create_ticket
-from tests.gateway_support import login, make_agent, resident_session, running_gateway, ws_url
+from tests.gateway_support import cookie_header, login, make_agent, resident_session, running_gateway, ws_url
 
 
 def png(width: int = 2, height: int = 2) -> bytes:
@@ -167,7 +167,7 @@ def test_photo_joins_the_existing_ticket_and_reaches_the_agent(base: str, db: st
         request_handoff(session, rid, reason="request_human", priority=PRIORITY_NORMAL, summary="漏水")
     client, csrf = login(base, "小李")
     assert client.post(f"/api/agent/conversations/{rid}/claim", headers={"X-CSRF-Token": csrf}).status_code == 200
-    cookie = "; ".join(f"{c.name}={c.value}" for c in client.cookies.jar)
+    cookie = cookie_header(client)
 
     async def agent_sees_photo() -> dict:
         async with websockets.connect(ws_url(base, "/ws/agent"), extra_headers={"Cookie": cookie}) as socket:

@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
 
 import pytest
-import sqlalchemy as sa
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.settings import PROJECT_ROOT
 from bot.storage.tracker_store import DatabaseUrlTrackerStore
-
-POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
-
-
-def postgres_reachable() -> bool:
-    try:
-        with sa.create_engine(POSTGRES_URL, future=True).connect() as connection:
-            connection.execute(sa.text("SELECT 1"))
-        return True
-    except sa.exc.OperationalError:
-        return False
+from tests.service_support import POSTGRES_SERVER_URL, require_postgres
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -32,12 +20,8 @@ def tracker_store_url(request: pytest.FixtureRequest, tmp_path, monkeypatch: pyt
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'tracker.db'}"
     else:
-        if not postgres_reachable():
-            message = "PostgreSQL not reachable at 127.0.0.1:5432: tracker store test on PostgreSQL skipped"
-            if os.environ.get("CI") == "true":
-                pytest.fail(message)
-            pytest.skip(message)
-        url = POSTGRES_URL
+        require_postgres("PostgreSQL not reachable at 127.0.0.1:5432: tracker store test on PostgreSQL skipped")
+        url = POSTGRES_SERVER_URL
     monkeypatch.setenv("DATABASE_URL", url)
     return url
 
