@@ -23,6 +23,7 @@ from bot.handoff.queue import (
     pending_queue,
     request_handoff,
     resolve,
+    status_for_new_message,
 )
 from bot.intake.complaint import ComplaintRequest, create_complaint_ticket
 from bot.intake.emergency import handle_emergency
@@ -542,6 +543,28 @@ def test_pending_conversation_can_be_handed_back(database_url: str) -> None:
     with session_scope() as session:
         assert hand_back(session, "c2")
     assert status_of("c2") == "bot"
+
+
+def test_a_new_message_creates_the_conversation_or_reopens_a_resolved_one(database_url: str) -> None:
+    with session_scope() as session:
+        assert status_for_new_message(session, "fresh") == ("bot", False)  # created with the bot
+    assert status_of("fresh") == "bot"
+    with session_scope() as session:
+        assert status_for_new_message(session, "fresh") == ("bot", False)
+        request_handoff(session, "fresh", "request_human", PRIORITY_NORMAL)
+    with session_scope() as session:
+        assert status_for_new_message(session, "fresh") == ("pending", False)  # waiting stays waiting
+        assert claim(session, "fresh", "agent-a")
+    with session_scope() as session:
+        assert status_for_new_message(session, "fresh") == ("assigned", False)
+        assert resolve(session, "fresh")
+    with session_scope() as session:
+        assert status_for_new_message(session, "fresh") == ("bot", True)  # resolved: back to the bot
+    with session_scope() as session:
+        conversation = session.get(Conversation, "fresh")
+        assert conversation is not None
+        assert (conversation.status, conversation.assigned_agent, conversation.waiting_since) == ("bot", None, None)
+        assert session.execute(sa.select(sa.func.count()).select_from(Conversation)).scalar_one() == 1
 
 
 def race_to_claim(conversation_id: str, agents: tuple[str, ...] = ("agent-a", "agent-b")) -> dict[str, bool]:

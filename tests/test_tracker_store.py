@@ -40,3 +40,20 @@ def test_tracker_store_saves_and_reads_conversations(tracker_store_url: str) -> 
     assert restored is not None
     assert restored.latest_message.text == "楼道灯坏了"
     assert restored.latest_message.intent["name"] == "repair"
+
+
+def test_sqlite_connections_keep_every_commit_in_the_write_ahead_log(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """The product's engine and Rasa's tracker store open the same SQLite file with the same pragmas:
+    WAL with synchronous=NORMAL (durable across process restarts, one fsync per checkpoint) and
+    foreign keys on."""
+    import sqlalchemy as sa
+
+    from bot.storage.database import engine_for
+
+    url = f"sqlite:///{tmp_path / 'wuye.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    tracker_store = DatabaseUrlTrackerStore(domain=Domain.load(str(PROJECT_ROOT / "domain.yml")))
+    for engine in (engine_for(url), tracker_store.engine):
+        with engine.connect() as connection:
+            pragmas = [connection.execute(sa.text(f"PRAGMA {name}")).scalar() for name in ("journal_mode", "synchronous", "foreign_keys")]
+        assert pragmas == ["wal", 1, 1], engine  # synchronous 1 = NORMAL

@@ -19,7 +19,7 @@ from bot.gateway.attachments import LINKED_REPLY, UNLINKED_REPLY, store_photo
 from bot.gateway.rasa_client import RASA_MAX_TEXT, RasaUnavailable
 from bot.gateway.state import Gateway
 from bot.gateway.transcript import store
-from bot.handoff.queue import PRIORITY_EMERGENCY, conversation_status, get_or_create_conversation, request_handoff
+from bot.handoff.queue import PRIORITY_EMERGENCY, conversation_status, request_handoff, status_for_new_message
 from bot.nlu.emergency import assess
 from bot.safety import procedure_for
 from bot.storage import session_scope
@@ -57,15 +57,6 @@ async def _deliver(gateway: Gateway, resident_id: str, role: str, text: str, pay
     return message
 
 
-def _reopen_if_resolved(session: Session, resident_id: str) -> tuple[str, bool]:
-    """The conversation's status, and whether it was resolved and is now reopened for the bot."""
-    conversation = get_or_create_conversation(session, resident_id)
-    if conversation.status != "resolved":
-        return conversation.status, False
-    conversation.status, conversation.assigned_agent, conversation.waiting_since = "bot", None, None
-    return "bot", True
-
-
 async def _resume_in_rasa(gateway: Gateway, resident_id: str) -> None:
     try:
         await gateway.rasa.resume(resident_id)
@@ -76,7 +67,7 @@ async def _resume_in_rasa(gateway: Gateway, resident_id: str) -> None:
 async def _open(gateway: Gateway, resident_id: str) -> str:
     """The conversation's status; a resolved conversation is reopened for the bot."""
     with session_scope() as session:
-        status, reopened = _reopen_if_resolved(session, resident_id)
+        status, reopened = status_for_new_message(session, resident_id)
     if reopened:
         await _resume_in_rasa(gateway, resident_id)
     return status
@@ -90,13 +81,14 @@ async def handle_resident_text(gateway: Gateway, resident_id: str, text: str, co
     Rasa works, so none of them delays the bot's answer."""
     async with gateway.hub.locks[resident_id]:
         with session_scope() as session:
-            status, reopened = _reopen_if_resolved(session, resident_id)
+            status, reopened = status_for_new_message(session, resident_id)
             message = store(session, resident_id, "resident", text, {"command": command} if command else None)
             early_alert = status == "bot" and not command and _queue_live_emergency(session, resident_id, text[:MAX_TEXT])
         if reopened:
             await _resume_in_rasa(gateway, resident_id)
         rasa_turn = asyncio.ensure_future(gateway.rasa.send(resident_id, command or text[:MAX_TEXT]))
         try:
+            await asyncio.sleep(0)  # the request goes out now, before the echo and the typing bubble
             frame = {"type": "message", "message": message}
             await gateway.hub.to_resident(resident_id, frame)
             if status != "bot":

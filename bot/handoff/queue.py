@@ -17,6 +17,7 @@ PRIORITY_EMERGENCY = 0
 PRIORITY_HIGH = 1
 PRIORITY_NORMAL = 2
 STATUSES = ("bot", "pending", "assigned", "resolved")
+PENDING_ORDER = (Conversation.priority.asc(), Conversation.waiting_since.asc())  # most urgent, then longest waiting
 
 
 def get_or_create_conversation(session: Session, conversation_id: str) -> Conversation:
@@ -63,11 +64,7 @@ def request_handoff(
 
 def pending_queue(session: Session) -> list[Conversation]:
     """Waiting conversations: most urgent first, then longest waiting."""
-    query = (
-        sa.select(Conversation)
-        .where(Conversation.status == "pending")
-        .order_by(Conversation.priority.asc(), Conversation.waiting_since.asc())
-    )
+    query = sa.select(Conversation).where(Conversation.status == "pending").order_by(*PENDING_ORDER)
     return list(session.execute(query).scalars())
 
 
@@ -110,5 +107,23 @@ def resolve(session: Session, conversation_id: str) -> bool:
 
 
 def conversation_status(session: Session, conversation_id: str) -> str:
-    conversation = session.get(Conversation, conversation_id)
-    return conversation.status if conversation else "bot"
+    status = session.execute(sa.select(Conversation.status).where(Conversation.id == conversation_id)).scalar()
+    return status or "bot"
+
+
+def status_for_new_message(session: Session, conversation_id: str) -> tuple[str, bool]:
+    """The status a resident's new message finds, and whether the message reopened the conversation.
+
+    A conversation is created on its first message (with the bot); a resolved one goes back to the
+    bot. Column reads and conditional updates, no ORM objects: this runs on every message while
+    the resident waits."""
+    status = session.execute(sa.select(Conversation.status).where(Conversation.id == conversation_id)).scalar()
+    if status is None:
+        now = utcnow()
+        session.execute(
+            sa.insert(Conversation).values(id=conversation_id, status="bot", priority=PRIORITY_NORMAL, created_at=now, updated_at=now)
+        )
+        return "bot", False
+    if status == "resolved" and _set_status(session, conversation_id, "bot", ("resolved",)):
+        return "bot", True
+    return (conversation_status(session, conversation_id), False) if status == "resolved" else (status, False)

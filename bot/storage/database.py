@@ -29,15 +29,27 @@ def engine_for(url: str) -> Engine:
             kwargs |= {"poolclass": sa.pool.QueuePool, "pool_size": 5, "max_overflow": 20, "pool_pre_ping": False}
     engine = sa.create_engine(url, **kwargs)
     if url.startswith("sqlite"):
-
-        @sa.event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.close()
-
+        use_sqlite_pragmas(engine)
     return engine
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    # In WAL mode, NORMAL syncs the log at checkpoints instead of at every commit. A committed
+    # transaction survives any process crash or restart (it is in the log file); only a power
+    # loss or an operating-system crash can take back the last commits, and never corrupts the
+    # file. Under the chat benchmark, FULL's fsync per commit, queued behind Rasa's and the
+    # actions' commits to the same file, was most of the gateway's time per stored message.
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def use_sqlite_pragmas(engine: Engine) -> None:
+    """Every connection ``engine`` opens to a SQLite file: WAL, ``synchronous=NORMAL``, foreign keys."""
+    if not sa.event.contains(engine, "connect", _sqlite_pragmas):
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
 
 
 def get_engine(url: str | None = None) -> Engine:

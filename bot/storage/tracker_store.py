@@ -9,6 +9,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 
 from bot.settings import database_url
+from bot.storage.database import use_sqlite_pragmas
 
 
 class DatabaseUrlTrackerStore(SQLTrackerStore):
@@ -23,3 +24,5 @@ class DatabaseUrlTrackerStore(SQLTrackerStore):
     ) -> None:
         kwargs.pop("url", None)
         super().__init__(domain=domain, host=database_url(), event_broker=event_broker, **kwargs)
+        if self.engine.dialect.name == "sqlite":  # one database, one set of pragmas
+            use_sqlite_pragmas(self.engine)
