@@ -230,6 +230,23 @@ def test_guard_leaves_past_hypothetical_and_ordinary_messages_alone(text: str, e
     assert message.get("emergency_guard")["promoted"] is False
 
 
+def test_guard_does_not_raise_a_message_saying_the_danger_is_over() -> None:
+    # Seen by hand after an agent handed a lift rescue back to the bot: the classifier gave
+    # inquiry 0.398 and emergency 0.393, and the guard raised a second emergency.
+    message = _guard(_message("谢谢 已经出来了 门禁卡丢了咋补", "inquiry", 0.398, emergency_confidence=0.393))
+    assert message.get("intent")["name"] == "inquiry"
+    assert message.get("emergency_guard")["over"] is True and message.get("emergency_guard")["promoted"] is False
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["我已经出来了，但我妈还困在电梯里", "火已经灭了，可是屋里又闻到很重的煤气味", "人没事，但是电线还在冒火花"],
+)
+def test_a_named_danger_outweighs_the_words_that_it_is_over(text: str) -> None:
+    message = _guard(_message(text, "complaint", 0.6, emergency_confidence=0.35))
+    assert message.get("intent")["name"] == "emergency", message.get("emergency_guard")
+
+
 def test_guard_never_lowers_an_emergency_and_ignores_buttons() -> None:
     message = _guard(_message("没有着火", "emergency", 0.9))
     assert message.get("intent") == {"name": "emergency", "confidence": 0.9}

@@ -57,7 +57,8 @@ def base(db: str, project: Path, tmp_path_factory: pytest.TempPathFactory) -> It
     from tests.gateway_support import running_gateway
 
     log = tmp_path_factory.mktemp("trainerweblog") / "gateway.log"
-    with running_gateway(db, f"http://127.0.0.1:{free_port()}", log, TRAINER_ROOT=str(project)) as url:
+    registry_dir = tmp_path_factory.mktemp("registry")  # retrained candidates: not in the checkout's models/
+    with running_gateway(db, f"http://127.0.0.1:{free_port()}", log, TRAINER_ROOT=str(project), MODEL_REGISTRY_DIR=str(registry_dir)) as url:
         yield url
 
 

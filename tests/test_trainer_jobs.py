@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bot.storage import session_scope
 from bot.trainer import jobs
 from tests.trainer_support import small_root
@@ -42,7 +44,7 @@ def test_progress_follows_components_and_epochs(tmp_path: Path) -> None:
     assert [p for _, p in seen] == sorted(p for _, p in seen)
 
 
-def test_failed_training_is_recorded_and_frees_the_lock(database_url: str, tmp_path: Path) -> None:
+def test_failed_training_is_recorded_and_frees_the_lock(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from bot.storage.models import TrainingJob
 
     with session_scope(database_url) as session:  # left "running" by a process that died
@@ -63,7 +65,10 @@ def test_failed_training_is_recorded_and_frees_the_lock(database_url: str, tmp_p
     assert status["status"] == "failed" and status["stage"] == "失败"
     assert status["model_version_id"] is None and status["finished_at"]
     assert "NoSuchComponent" in status["log_tail"] and "rasa train 退出码" in status["log_tail"]
-    second = jobs.start_training("trainer1", root, models_dir=registry_dir)  # the lock was released
+    configured = tmp_path / "configured-registry"
+    monkeypatch.setenv("MODEL_REGISTRY_DIR", str(configured))
+    second = jobs.start_training("trainer1", root)  # the lock was released; MODEL_REGISTRY_DIR is used
     with session_scope(database_url) as session:
         assert jobs.latest_job(session)["id"] == second
     assert jobs.wait(second, timeout=300)
+    assert (configured / ".training.lock").exists()

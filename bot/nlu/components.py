@@ -67,7 +67,8 @@ class EmergencyGuard(GraphComponent, IntentClassifier):
     Runs last, after the statistical classifier and the FallbackClassifier. It raises a message
     to ``emergency`` when the danger lexicon fires on a live, un-negated event, or when the
     classifier itself already gives ``emergency`` a real chance (``doubt_threshold``) and nothing
-    marks the message as after the fact — DOMAIN.md §1: when in doubt, treat it as emergency.
+    marks the message as after the fact, hypothetical or over (「已经出来了」) — DOMAIN.md §1: when
+    in doubt, treat it as emergency.
     """
 
     @classmethod
@@ -113,6 +114,7 @@ class EmergencyGuard(GraphComponent, IntentClassifier):
             classifier_confidence >= self.component_config["doubt_threshold"]
             and not result.after_the_fact
             and not result.hypothetical
+            and not result.over
         )
         promote = intent.get("name") != EMERGENCY and (result.is_emergency or in_doubt)
         output = result.as_dict() | {"promoted": promote, "classifier_confidence": classifier_confidence}

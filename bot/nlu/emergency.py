@@ -110,6 +110,9 @@ AFTER_THE_FACT_CUES = re.compile(
 HYPOTHETICAL_CUES = re.compile(
     r"容易|万一|以防|预防|防止|如果|假如|要是|会不会|担心[^，。,.!！?？]{0,8}会|演练|培训|年检|注意事项|应急预案|怎么预防|宣传|检查一下消防"
 )
+# The danger is over: the resident is out, or says all is well now. This weighs only against the
+# classifier's doubt (EmergencyGuard), never against a danger word the message itself names.
+OVER_CUES = re.compile(r"已经(被救)?出来了|(已经|都)没事了|人没事|虚惊一场|已经(处理|解决|修)好了")
 NEGATION_BEFORE = re.compile(r"(没有|没|不是|并非|并没有|无|未|不用|不会|别)[^，。,.!！?？]{0,2}$")
 NEGATION_AFTER = re.compile(r"^[^，。,.!！?？]{0,3}(已经)?(没事了|解决了|处理好了|灭了|没有了|修好了)")
 # Words that contain a danger word but are not one; and "nobody is trapped", whose negation sits
@@ -130,6 +133,7 @@ class GuardResult:
     live: bool = False
     after_the_fact: bool = False
     hypothetical: bool = False
+    over: bool = False
 
     @property
     def is_emergency(self) -> bool:
@@ -153,6 +157,7 @@ class GuardResult:
             "live": self.live,
             "after_the_fact": self.after_the_fact,
             "hypothetical": self.hypothetical,
+            "over": self.over,
         }
 
 
@@ -182,6 +187,7 @@ def assess(text: str) -> GuardResult:
     result.live = bool(LIVE_CUES.search(masked))
     result.after_the_fact = bool(AFTER_THE_FACT_CUES.search(masked))
     result.hypothetical = bool(HYPOTHETICAL_CUES.search(masked))
+    result.over = bool(OVER_CUES.search(masked))
     return result
 
 

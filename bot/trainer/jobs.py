@@ -183,7 +183,7 @@ def start_training(
     evaluate: Callable[[Path], dict] | None = None,
 ) -> int:
     """Start a background training of ``root``'s data; the TrainingJob id. Raises TrainingBusy."""
-    models_dir = Path(models_dir or registry.REGISTRY_DIR).resolve()
+    models_dir = Path(models_dir or registry.registry_dir()).resolve()
     root = Path(root).resolve()
     url = database_url()
     lock = open(_lock_path(models_dir), "a")  # noqa: SIM115 - released and closed by the job's thread

@@ -9,6 +9,7 @@ answering with the old model until the new one is loaded).
 from __future__ import annotations
 
 import json
+import os
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -22,11 +23,16 @@ from bot.clock import as_utc, utcnow
 from bot.settings import MODELS_DIR, PROJECT_ROOT
 from bot.storage.models import ModelVersion
 
-REGISTRY_DIR = MODELS_DIR / "registry"
 SPLITS = ("heldout", "external")
 SPLIT_NAMES = {"heldout": "留出测试集", "external": "外部评测集"}
 EPSILON = 1e-9
 BASELINE_REASON = "基线：开始使用模型注册表时正在运行的模型"
+
+
+def registry_dir() -> Path:
+    """Where retrained candidates are written: ``MODEL_REGISTRY_DIR``, else ``models/registry``."""
+    return Path(os.environ.get("MODEL_REGISTRY_DIR") or MODELS_DIR / "registry")
+
 
 CANDIDATE, ACTIVE, REJECTED, RETIRED = "candidate", "active", "rejected", "retired"
 
