@@ -6,6 +6,7 @@ columns, not ORM objects: five queries whatever the queue's length."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,10 +21,10 @@ REASONS = {"emergency": "紧急情况", "request_human": "要求人工"}
 CONVERSATION_COLUMNS = (Conversation.id, Conversation.status, Conversation.priority, Conversation.waiting_since, Conversation.assigned_agent)
 
 
-def _respond_by(conversation: Row, request: Row | None, respond_by: Any) -> str | None:
+def _respond_by(conversation: Row, ticket_respond_by: datetime | None) -> str | None:
     """The SLA deadline: the ticket's respond_by, else waiting_since plus the response rule (DOMAIN §4, §5)."""
-    if respond_by is not None:
-        return respond_by.isoformat()
+    if ticket_respond_by is not None:
+        return ticket_respond_by.isoformat()
     if conversation.waiting_since is None:
         return None
     rule = EMERGENCY_DEADLINES if conversation.priority == PRIORITY_EMERGENCY else INQUIRY_DEADLINES
@@ -48,7 +49,7 @@ def _last_resident_texts(session: Session, ids: list[str]) -> dict[str, str]:
     return {conversation_id: text for conversation_id, text in rows}
 
 
-def _respond_by_of_tickets(session: Session, ticket_ids: list[int]) -> dict[int, Any]:
+def _respond_by_of_tickets(session: Session, ticket_ids: list[int]) -> dict[int, datetime | None]:
     if not ticket_ids:
         return {}
     return dict(session.execute(sa.select(Ticket.id, Ticket.respond_by).where(Ticket.id.in_(ticket_ids))).all())
@@ -75,7 +76,7 @@ def _items(session: Session, conversations: list[Row]) -> list[dict[str, Any]]:
             "reason": REASONS.get(request.reason, request.reason) if request else "",
             "summary": request.summary if request else "",
             "last_text": texts.get(conversation.id, "")[:120],
-            "respond_by": _respond_by(conversation, request, deadlines.get(request.ticket_id) if request and request.ticket_id else None),
+            "respond_by": _respond_by(conversation, deadlines.get(request.ticket_id) if request else None),
         })
     return items
 

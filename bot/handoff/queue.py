@@ -106,9 +106,12 @@ def resolve(session: Session, conversation_id: str) -> bool:
     return _set_status(session, conversation_id, "resolved", ("assigned", "pending"))
 
 
+def _stored_status(session: Session, conversation_id: str) -> str | None:
+    return session.execute(sa.select(Conversation.status).where(Conversation.id == conversation_id)).scalar()
+
+
 def conversation_status(session: Session, conversation_id: str) -> str:
-    status = session.execute(sa.select(Conversation.status).where(Conversation.id == conversation_id)).scalar()
-    return status or "bot"
+    return _stored_status(session, conversation_id) or "bot"
 
 
 def status_for_new_message(session: Session, conversation_id: str) -> tuple[str, bool]:
@@ -117,13 +120,15 @@ def status_for_new_message(session: Session, conversation_id: str) -> tuple[str,
     A conversation is created on its first message (with the bot); a resolved one goes back to the
     bot. Column reads and conditional updates, no ORM objects: this runs on every message while
     the resident waits."""
-    status = session.execute(sa.select(Conversation.status).where(Conversation.id == conversation_id)).scalar()
+    status = _stored_status(session, conversation_id)
     if status is None:
         now = utcnow()
         session.execute(
             sa.insert(Conversation).values(id=conversation_id, status="bot", priority=PRIORITY_NORMAL, created_at=now, updated_at=now)
         )
         return "bot", False
-    if status == "resolved" and _set_status(session, conversation_id, "bot", ("resolved",)):
+    if status != "resolved":
+        return status, False
+    if _set_status(session, conversation_id, "bot", ("resolved",)):
         return "bot", True
-    return (conversation_status(session, conversation_id), False) if status == "resolved" else (status, False)
+    return conversation_status(session, conversation_id), False  # another process changed it meanwhile
