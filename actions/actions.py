@@ -1,4 +1,11 @@
-"""Custom actions: answers, tickets, emergencies and handoff. Logic lives in ``bot.intake``."""
+"""Custom actions: answers, tickets, emergencies and handoff. Logic lives in ``bot.intake``.
+
+As in Rasa's financial-demo, an action calls the intake (which returns facts: ticket number,
+priority, promise, deadline, what is missing) and chooses the wording: a catalogue text from
+bot/texts/zh_CN.yml (``render`` / :func:`actions.common.addressed`), never prose built in Python.
+What Rasa says by itself (form questions, rule responses) are ``utter_*`` responses in domain.yml;
+see bot/texts/__init__.py for which text lives where.
+"""
 
 from __future__ import annotations
 
@@ -15,30 +22,41 @@ from rasa_sdk.events import (
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import latest_entity, latest_text, resident_text, say, slots
-from bot.intake.clarify import QUESTION, clarify_buttons
-from bot.intake.complaint import ComplaintRequest, create_complaint_ticket
-from bot.intake.emergency import handle_emergency
-from bot.intake.human import request_human
-from bot.intake.inquiry import (
-    HANDOVER_ASK,
-    answer_text,
-    create_inquiry_ticket,
-    topic_from_parse,
-    with_honorific,
+from actions.common import addressed, latest_entity, latest_text, resident_text, say, slots
+from bot import texts
+from bot.clock import local_text
+from bot.intake.clarify import clarify_choices
+from bot.intake.complaint import (
+    NO_TICKET,
+    ComplaintRequest,
+    EarlierTicket,
+    add_to_open_case,
+    create_complaint_ticket,
+    earlier_repairs,
 )
-from bot.intake.rating import RATING_BUTTONS, rating_reply, record_rating
-from bot.intake.repair import RepairRequest, create_repair_ticket, repair_summary
-from bot.intake.status import status_reply
-from bot.politeness import apology, closing, greeting
-from bot.tickets.rules import complaint_department
-
-REPAIR_SLOTS = ("repair_problem", "visit_time", "repair_confirmed")
-COMPLAINT_SLOTS = ("complaint_detail", "complaint_subject")
+from bot.intake.complaint import (
+    summarise as summarise_complaint,
+)
+from bot.intake.continuity import COMPLAINT_SLOTS, HANDED_BACK, REPAIR_SLOTS
+from bot.intake.emergency import EmergencyOutcome, handle_emergency
+from bot.intake.human import request_human
+from bot.intake.inquiry import ANSWER, PARTIAL, InquiryReply, create_inquiry_ticket, reply_for
+from bot.intake.rating import RATING_BUTTONS, record_rating, thanks_key
+from bot.intake.repair import RepairRequest, create_repair_ticket, summarise
+from bot.intake.results import TicketCreated
+from bot.intake.status import TicketStatus, find_tickets
+from bot.politeness import apology, closing, echo, greeting
+from bot.safety import procedure_for
+from bot.tickets.rules import about_a_neighbour, complaint_department, complaint_rule, local_deadline_text
 
 
 def _reset(*names: str) -> list[EventType]:
     return [SlotSet(name, None) for name in names] + [SlotSet("retry_counts", None), SlotSet("pending_text", None)]
+
+
+def _case_over() -> list[EventType]:
+    """Another case starts or one ends: what follows no longer continues an agent's (bot.intake.continuity)."""
+    return [SlotSet(HANDED_BACK, None)]
 
 
 def _stop_forms() -> list[EventType]:
@@ -68,32 +86,49 @@ class ActionRecordRating(Action):
         return "action_record_rating"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        level = latest_entity(tracker, "rating") or ""
-        if record_rating(tracker.sender_id, level):
-            say(dispatcher, rating_reply(level))
+        level = record_rating(tracker.sender_id, latest_entity(tracker, "rating") or "")
+        if level is None:
+            say(dispatcher, texts.render("rating.choose"), RATING_BUTTONS)
         else:
-            say(dispatcher, rating_reply(level), RATING_BUTTONS)
+            say(dispatcher, texts.render(thanks_key(level)))
         return []
 
 
 class ActionAnswerInquiry(Action):
+    """The conversation's community's answer to the topic Rasa picked, read now (bot.communities);
+    when it does not cover what was asked, the part that does and the honest hand-over (DOMAIN §4,
+    bot.intake.coverage)."""
+
     def name(self) -> str:
         return "action_answer_inquiry"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         surname, title = tracker.get_slot("surname"), tracker.get_slot("title")
-        answer = answer_text(topic_from_parse(tracker.latest_message or {}), domain.get("responses") or {})
-        if answer:
-            say(dispatcher, with_honorific(answer, surname, title))
-            return []
         question = resident_text(tracker)
+        reply = reply_for(tracker.sender_id, question, tracker.latest_message or {})
+        if reply.verdict == ANSWER:
+            say(dispatcher, addressed(tracker, "inquiry.answer", answer=reply.text.rstrip()))
+            return []
         other_form = tracker.active_loop_name not in (None, "inquiry_contact_form")
         if other_form or tracker.get_slot("phone"):
             # Do not break the form in progress: register the question with what we know.
-            say(dispatcher, create_inquiry_ticket(question, tracker.get_slot("phone") or "", tracker.sender_id, surname, title))
+            created = create_inquiry_ticket(question, tracker.get_slot("phone") or "", tracker.sender_id, surname, title)
+            lead = _handover_lead(tracker, reply)
+            say(dispatcher, lead + inquiry_ticket_text(tracker, created, addressed_already=bool(lead)))
             return []
-        say(dispatcher, HANDOVER_ASK)
+        lead = _handover_lead(tracker, reply)
+        say(dispatcher, lead + texts.render("inquiry.leave_phone") if lead else texts.render("inquiry.handover_ask"))
         return [SlotSet("pending_text", question), FollowupAction("inquiry_contact_form")]
+
+
+def _handover_lead(tracker: Tracker, reply: InquiryReply) -> str:
+    """What comes before the hand-over: the part of the answer that fits, and what staff will
+    answer (「游泳池…开放时间为9:00–21:00。关于温度，需要同事为您核实……」)."""
+    if reply.verdict == PARTIAL:
+        return addressed(tracker, "inquiry.partial", known=reply.text, missing=echo(reply.missing))
+    if reply.missing:
+        return addressed(tracker, "inquiry.not_in_record", missing=echo(reply.missing))
+    return ""
 
 
 class ActionCreateInquiryTicket(Action):
@@ -102,8 +137,19 @@ class ActionCreateInquiryTicket(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         s = slots(tracker, "pending_text", "phone", "surname", "title")
-        say(dispatcher, create_inquiry_ticket(s["pending_text"] or "（问题见对话记录）", s["phone"] or "", tracker.sender_id, s["surname"], s["title"]))
+        created = create_inquiry_ticket(s["pending_text"] or "（问题见对话记录）", s["phone"] or "", tracker.sender_id, s["surname"], s["title"])
+        say(dispatcher, inquiry_ticket_text(tracker, created))
         return [SlotSet("pending_text", None), SlotSet("retry_counts", None)]
+
+
+def inquiry_ticket_text(tracker: Tracker, created: TicketCreated, addressed_already: bool = False) -> str:
+    if addressed_already:
+        return texts.render("inquiry.ticket_created", number=created.number, deadline=_deadline(created))
+    return addressed(tracker, "inquiry.ticket_created", number=created.number, deadline=_deadline(created))
+
+
+def _deadline(created: TicketCreated) -> str:
+    return local_deadline_text(created.resolve_by) if created.resolve_by else ""
 
 
 class ActionHandleEmergency(Action):
@@ -115,9 +161,25 @@ class ActionHandleEmergency(Action):
         address = latest_entity(tracker, "address") or s["address"]
         phone = latest_entity(tracker, "phone") or s["phone"]
         outcome = handle_emergency(tracker.sender_id, resident_text(tracker), address, phone, s["surname"], s["title"])
-        say(dispatcher, outcome.reply)
+        say(dispatcher, emergency_text(tracker, outcome))
         # The bot stops steering: an agent takes over from the queue (DOMAIN §5: 严禁推诿).
-        return _stop_forms() + _reset(*REPAIR_SLOTS, *COMPLAINT_SLOTS) + [ConversationPaused()]
+        return _stop_forms() + _reset(*REPAIR_SLOTS, *COMPLAINT_SLOTS) + _case_over() + [ConversationPaused()]
+
+
+def emergency_text(tracker: Tracker, outcome: EmergencyOutcome) -> str:
+    """Safety advice first, then the duty phone, the ticket, what we still need to know, and only
+    what is true now: the agents are alerted, nobody has seen the case yet (DOMAIN §5, §7). The
+    gateway keeps the resident company until an agent claims it (bot.gateway.aftercare)."""
+    if outcome.address_missing and outcome.phone_missing:
+        ask = texts.render("emergency.ask_address_and_phone")
+    elif outcome.address_missing:
+        ask = texts.render("emergency.ask_address")
+    elif outcome.phone_missing:
+        ask = texts.render("emergency.ask_phone")
+    else:
+        ask = ""
+    instructions = procedure_for(outcome.kind).instructions
+    return addressed(tracker, "emergency.received", number=outcome.ticket_number, instructions=instructions, ask=ask, duty_phone=outcome.duty_phone)
 
 
 class ActionRequestHuman(Action):
@@ -126,8 +188,9 @@ class ActionRequestHuman(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         summary = tracker.get_slot("repair_problem") or tracker.get_slot("complaint_detail") or latest_text(tracker)
-        say(dispatcher, request_human(tracker.sender_id, summary))
-        return _stop_forms() + [ConversationPaused()]
+        request_human(tracker.sender_id, summary)
+        say(dispatcher, texts.render("human.handoff"))
+        return _stop_forms() + _case_over() + [ConversationPaused()]
 
 
 class ActionAskRepairConfirmed(Action):
@@ -135,9 +198,18 @@ class ActionAskRepairConfirmed(Action):
         return "action_ask_repair_confirmed"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        say(dispatcher, repair_summary(_repair_request(tracker)), [
-            {"title": "确认", "payload": "/affirm"},
-            {"title": "修改", "payload": "/deny"},
+        summary = summarise(_repair_request(tracker))
+        text = texts.render(
+            "repair.summary",
+            problem=echo(summary.problem),
+            address=echo(summary.address),
+            phone=echo(summary.phone),
+            visit_time=echo(summary.visit_time),
+            priority=summary.priority,
+        )
+        say(dispatcher, text, [
+            {"title": texts.render("repair.confirm_button"), "payload": "/affirm"},
+            {"title": texts.render("repair.change_button"), "payload": "/deny"},
         ])
         return []
 
@@ -162,17 +234,102 @@ class ActionCreateRepairTicket(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if tracker.get_slot("repair_confirmed") is not True:
             return _reset(*REPAIR_SLOTS)
-        say(dispatcher, create_repair_ticket(_repair_request(tracker)))
-        return _reset(*REPAIR_SLOTS)
+        request = _repair_request(tracker)
+        created = create_repair_ticket(request)
+        say(dispatcher, addressed(
+            tracker,
+            "repair.ticket_created",
+            number=created.number,
+            priority=created.priority,
+            promise=texts.render(created.promise),
+            deadline=_deadline(created),
+            visit_time=echo(request.visit_time),
+        ))
+        return _reset(*REPAIR_SLOTS) + _case_over()
 
 
 class ActionApologise(Action):
+    """The complaint's first answer (DOMAIN §3): an apology on behalf of the department complained
+    about — or, for a neighbour's conduct, sympathy (no department did wrong) — and, when a community
+    rule answers the resident's question (「你们管不管」), what the rule is and who enforces it."""
+
     def name(self) -> str:
         return "action_apologise"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         detail = tracker.get_slot("complaint_detail") or resident_text(tracker)
-        say(dispatcher, apology(department=complaint_department(detail)))
+        department = complaint_department(detail)
+        text = texts.render("complaint.sorry_neighbour") if about_a_neighbour(detail) else apology(department=department)
+        rule = complaint_rule(detail)
+        if rule:
+            text += texts.render(rule, department=department)
+        say(dispatcher, text)
+        return []
+
+
+def _complaint_request(tracker: Tracker) -> ComplaintRequest:
+    s = slots(tracker, "complaint_detail", "complaint_subject", "address", "phone", "surname", "title", "complaint_ticket")
+    return ComplaintRequest(
+        detail=s["complaint_detail"] or "",
+        subject=s["complaint_subject"] or "其他",
+        address=s["address"] or "",
+        phone=s["phone"] or "",
+        conversation_id=tracker.sender_id,
+        surname=s["surname"],
+        title=s["title"],
+        related_ticket=s["complaint_ticket"],
+    )
+
+
+def ticket_buttons(candidates: list[EarlierTicket]) -> list[dict[str, str]]:
+    """One button per earlier repair (its number and what it was) and "none of these"; the payload
+    carries the number as the form's entity, whatever the classifier makes of it."""
+    buttons = [
+        {"title": texts.render("complaint.ticket_button", number=t.number, what=echo(t.what), status=t.status), "payload": f'/inform{{"ticket_id":"{t.number}"}}'}
+        for t in candidates
+    ]
+    return buttons + [{"title": texts.render("complaint.no_ticket_button"), "payload": f'/inform{{"ticket_id":"{NO_TICKET}"}}'}]
+
+
+class ActionAskComplaintTicket(Action):
+    """Which repair is late: the resident's own repairs as buttons (DOMAIN §3 records what the
+    complaint is about; the complaint is then linked to that ticket)."""
+
+    def name(self) -> str:
+        return "action_ask_complaint_ticket"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        candidates = earlier_repairs(tracker.sender_id, tracker.get_slot("phone"))
+        say(dispatcher, texts.render("complaint.ask_ticket"), ticket_buttons(candidates))
+        return []
+
+
+class ActionAskComplaintConfirmed(Action):
+    """The summary to confirm before the complaint is registered: known details (an address and
+    phone from an earlier repair) are shown, never reused silently."""
+
+    def name(self) -> str:
+        return "action_ask_complaint_confirmed"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        request = _complaint_request(tracker)
+        summary = summarise_complaint(request)
+        if summary.ticket is not None:
+            ticket = texts.render("complaint.summary_ticket", number=summary.ticket.number, what=echo(summary.ticket.what), status=summary.ticket.status)
+        else:
+            ticket = texts.render("complaint.summary_no_ticket") if request.related_ticket else ""
+        text = texts.render(
+            "complaint.summary",
+            detail=echo(summary.detail),
+            subject=summary.subject,
+            address=echo(summary.address),
+            phone=echo(summary.phone),
+            ticket=ticket,
+        )
+        say(dispatcher, text, [
+            {"title": texts.render("complaint.confirm_button"), "payload": "/affirm"},
+            {"title": texts.render("complaint.change_button"), "payload": "/deny"},
+        ])
         return []
 
 
@@ -181,20 +338,53 @@ class ActionCreateComplaintTicket(Action):
         return "action_create_complaint_ticket"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        s = slots(tracker, "complaint_detail", "complaint_subject", "address", "phone", "surname", "title")
-        if not s["complaint_detail"]:
+        if not tracker.get_slot("complaint_detail") or tracker.get_slot("complaint_confirmed") is not True:
             return _reset(*COMPLAINT_SLOTS)
-        request = ComplaintRequest(
-            detail=s["complaint_detail"],
-            subject=s["complaint_subject"] or "其他",
-            address=s["address"] or "",
-            phone=s["phone"] or "",
-            conversation_id=tracker.sender_id,
-            surname=s["surname"],
-            title=s["title"],
-        )
-        say(dispatcher, create_complaint_ticket(request))
+        request = _complaint_request(tracker)
+        created = create_complaint_ticket(request)
+        say(dispatcher, addressed(
+            tracker,
+            "complaint.ticket_created",
+            number=created.number,
+            level=created.priority,
+            linked=texts.render("complaint.linked", related=created.related) if created.related else "",
+            department=created.department,
+            promise=texts.render(created.promise),
+            deadline=_deadline(created),
+        ))
+        return _reset(*COMPLAINT_SLOTS) + _case_over()
+
+
+class ActionContinueCase(Action):
+    """A complaint right after an agent handed the conversation back (rules.yml, ``handed_back``):
+    it continues the case the agent handled — added to its open ticket, with the agent's name when
+    the agent's last answer is in the tracker — instead of a second apology and a new form. When
+    that case has no open ticket, the complaint is registered through the form without starting
+    over (the known name, address and phone are kept and confirmed in the summary)."""
+
+    def name(self) -> str:
+        return "action_continue_case"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        number = add_to_open_case(tracker.sender_id, resident_text(tracker))
+        if number is None:
+            say(dispatcher, texts.render("complaint.continue_registration"))
+            return [FollowupAction("complaint_form")]
+        agent = last_agent(tracker)
+        if agent:
+            say(dispatcher, addressed(tracker, "complaint.added_to_case_after_agent", number=number, agent=agent))
+        else:
+            say(dispatcher, addressed(tracker, "complaint.added_to_case", number=number))
         return _reset(*COMPLAINT_SLOTS)
+
+
+def last_agent(tracker: Tracker) -> str | None:
+    """The agent (as residents know them) whose reply is the tracker's latest agent utterance."""
+    for event in reversed(tracker.events):
+        metadata = event.get("metadata") or {}
+        if event.get("event") == "bot" and metadata.get("agent"):
+            return str(metadata["agent"])
+    return None
 
 
 class ActionTicketStatus(Action):
@@ -204,8 +394,27 @@ class ActionTicketStatus(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         key = tracker.get_slot("lookup_key")
         if key:
-            say(dispatcher, status_reply(key))
+            say(dispatcher, status_text(find_tickets(key)))
         return [SlotSet("lookup_key", None), SlotSet("retry_counts", None)]
+
+
+def status_text(found: list[TicketStatus]) -> str:
+    if not found:
+        return texts.render("status.not_found")
+    lines = [
+        texts.render(
+            "status.line",
+            number=t.number,
+            category=t.category,
+            priority=t.priority,
+            status=t.status,
+            department=t.department,
+            deadline=texts.render("status.line_deadline", deadline=local_text(t.resolve_by)) if t.resolve_by else "",
+            overdue=texts.render("status.line_overdue") if t.overdue else "",
+        )
+        for t in found
+    ]
+    return texts.render("status.found", lines="\n".join(lines))
 
 
 class ActionClarifyIntent(Action):
@@ -214,7 +423,8 @@ class ActionClarifyIntent(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         ranking: list[dict[str, Any]] = (tracker.latest_message or {}).get("intent_ranking") or []
-        say(dispatcher, QUESTION, clarify_buttons(ranking))
+        buttons = [{"title": texts.render(f"clarify.choice.{name}"), "payload": f"/{name}"} for name in clarify_choices(ranking)]
+        say(dispatcher, texts.render("clarify.question"), buttons)
         return [SlotSet("pending_text", latest_text(tracker))]
 
 
@@ -223,5 +433,5 @@ class ActionCancelForm(Action):
         return "action_cancel_form"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        say(dispatcher, "好的，已为您取消本次登记，已填写的内容不会提交。如需帮助，请随时告诉我们。")
-        return _stop_forms() + _reset(*REPAIR_SLOTS, *COMPLAINT_SLOTS, "lookup_key")
+        say(dispatcher, texts.render("form.cancelled"))
+        return _stop_forms() + _reset(*REPAIR_SLOTS, *COMPLAINT_SLOTS, "lookup_key") + _case_over()

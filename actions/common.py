@@ -1,4 +1,4 @@
-"""Helpers shared by the actions: polite sending and slot access."""
+"""Helpers shared by the actions: polite sending, catalogue texts and slot access."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.politeness import check
+from bot import texts
+from bot.politeness import address, check
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +22,16 @@ def say(dispatcher: CollectingDispatcher, text: str, buttons: list[dict[str, str
     if violations:
         logger.error("Impolite bot message %r: %s", text, violations)
     dispatcher.utter_message(text=text, buttons=buttons or [])
+
+
+def to_resident(tracker: Tracker, text: str) -> str:
+    """``text`` led by the resident's honorific when surname and title are known (王先生，…)."""
+    return address(tracker.get_slot("surname"), tracker.get_slot("title"), text)
+
+
+def addressed(tracker: Tracker, key: str, **values: Any) -> str:
+    """The catalogue text for ``key``, addressed to the resident (:func:`to_resident`)."""
+    return to_resident(tracker, texts.render(key, **values))
 
 
 def latest_text(tracker: Tracker) -> str:

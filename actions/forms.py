@@ -1,4 +1,8 @@
-"""Form validation: repair, complaint, inquiry contact and ticket lookup."""
+"""Form validation: repair, complaint, inquiry contact and ticket lookup.
+
+A form's questions are ``utter_ask_<slot>`` responses in domain.yml (Rasa asks them itself); what
+validation says about an answer it cannot use comes from the catalogue (bot/texts/zh_CN.yml).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import latest_entity, latest_text, say
-from bot.intake.complaint import subject_from_detail
+from bot import texts
+from bot.intake.complaint import LATE_REPAIR, chosen_ticket, earlier_repairs, subject_from_detail
 from bot.intake.validation import (
     Checked,
     accept_after_retries,
@@ -17,9 +22,8 @@ from bot.intake.validation import (
     check_phone,
     check_problem,
     check_visit_time,
+    community_of,
 )
-
-ACCEPTED_FOR_CONFIRMATION = "好的，我们先按您说的记录下来，稍后客服同事会与您核实。"
 
 
 class ContactValidation(FormValidationAction):
@@ -36,13 +40,14 @@ class ContactValidation(FormValidationAction):
         raw = latest_text(tracker)
         value, counts = accept_after_retries(slot, raw, tracker.get_slot("retry_counts") or {})
         if value:
-            say(dispatcher, ACCEPTED_FOR_CONFIRMATION)
+            say(dispatcher, texts.render("validation.accepted_for_confirmation"))
             return {slot: value, "retry_counts": counts}
-        say(dispatcher, checked.reason)
+        say(dispatcher, texts.render(checked.reason, **dict(checked.values)))
         return {slot: None, "retry_counts": counts}
 
     def validate_address(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        return self._settle("address", check_address(str(value or ""), latest_entity(tracker, "address")), dispatcher, tracker)
+        checked = check_address(str(value or ""), latest_entity(tracker, "address"), community_of(tracker.sender_id))
+        return self._settle("address", checked, dispatcher, tracker)
 
     def validate_phone(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         return self._settle("phone", check_phone(str(value or ""), latest_entity(tracker, "phone")), dispatcher, tracker)
@@ -64,13 +69,38 @@ class ValidateRepairForm(ContactValidation):
     def validate_repair_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         if value is True:
             return {"repair_confirmed": True}
-        say(dispatcher, "好的，请问需要修改哪一项？您可以直接发送新的地址、电话或上门时间。")
+        say(dispatcher, texts.render("repair.change_which"))
         return {"repair_confirmed": None}
 
 
 class ValidateComplaintForm(ContactValidation):
+    """What happened, the subject, where, a phone; for a late repair which of the resident's repairs
+    (``complaint_ticket``, asked only when they have some); then the summary to confirm."""
+
     def name(self) -> str:
         return "validate_complaint_form"
+
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
+        late = tracker.get_slot("complaint_subject") == LATE_REPAIR
+        if late and (tracker.get_slot("complaint_ticket") or earlier_repairs(tracker.sender_id, tracker.get_slot("phone"))):
+            return list(domain_slots)
+        return [slot for slot in domain_slots if slot != "complaint_ticket"]
+
+    def validate_complaint_ticket(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        answer = str(value or "")
+        agreed = (tracker.latest_message or {}).get("intent", {}).get("name") == "affirm"
+        chosen = chosen_ticket(answer, earlier_repairs(tracker.sender_id, tracker.get_slot("phone")), agreed)
+        if chosen is None:  # a number that is not one of theirs
+            say(dispatcher, texts.render("complaint.ticket_not_found"))
+        return {"complaint_ticket": chosen}
+
+    def validate_complaint_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        if value is True:
+            return {"complaint_confirmed": True}
+        say(dispatcher, texts.render("complaint.change_which"))
+        return {"complaint_confirmed": None}
 
     async def extract_complaint_subject(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         if tracker.get_slot("complaint_subject"):
@@ -83,14 +113,14 @@ class ValidateComplaintForm(ContactValidation):
         if text.startswith("/"):
             text = tracker.get_slot("pending_text") or ""
         if len(text.strip()) < 2:
-            say(dispatcher, "请您具体说说遇到的问题，例如时间、地点和涉及的人员或部门，我们认真记录。")
+            say(dispatcher, texts.render("complaint.detail_too_short"))
             return {"complaint_detail": None}
         return {"complaint_detail": text[:2000]}
 
     def validate_complaint_subject(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         text = str(value or "").strip()
         if not text or text.startswith("/"):
-            say(dispatcher, "请您选择或简单说明投诉涉及的方面，例如“保安态度”或“停车收费”。")
+            say(dispatcher, texts.render("complaint.subject_missing"))
             return {"complaint_subject": None}
         return {"complaint_subject": text[:50]}
 
@@ -111,5 +141,5 @@ class ValidateTicketLookupForm(FormValidationAction):
     def validate_lookup_key(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         if value:
             return {"lookup_key": str(value)}
-        say(dispatcher, "抱歉，没能识别工单号或手机号，请您再发送一次，例如 WY202611220001 或 13812345678。")
+        say(dispatcher, texts.render("status.lookup_key_missing"))
         return {"lookup_key": None}

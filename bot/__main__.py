@@ -1,5 +1,9 @@
 import sys
 
-from bot.cli import main
+from bot.logs import quiet_start
+
+quiet_start(configure_logging=False)  # the commands configure their logging themselves
+
+from bot.cli import main  # noqa: E402
 
 sys.exit(main())

@@ -1,31 +1,27 @@
-"""Training and locating models: one model per fingerprint of its training inputs."""
+"""Training models: one model per fingerprint of its training inputs.
+
+Which model file runs where (serve, the registry's baseline, the benchmarks) is :mod:`bot.serving`'s
+question; this module names a model by its inputs and trains it.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
+from bot import rasa_commands
 from bot.settings import PROJECT_ROOT
 
 logger = logging.getLogger(__name__)
 
-TRAINING_INPUTS = ("config.yml", "domain.yml", "nlu_data", "bot/nlu/jieba_dict")
-
-
-def quiet_env() -> dict[str, str]:
-    """Environment for Rasa subprocesses: no telemetry, no TensorFlow chatter."""
-    env = dict(os.environ)
-    env.setdefault("RASA_TELEMETRY_ENABLED", "false")
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
-    env.setdefault("PYTHONWARNINGS", "ignore")
-    env["PYTHONPATH"] = str(PROJECT_ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    return env
+# The reading rules decide what the classifier is trained on (bot.nlu.components.ReadingJiebaTokenizer),
+# so a change to them is a change of the model's inputs like a change of the jieba dictionary.
+TRAINING_INPUTS = ("config.yml", "domain.yml", "nlu_data", "bot/nlu/jieba_dict", "bot/nlu/reading.py")
+# The training file ``python -m bot trainer export`` writes from the trainers' labels (bot.trainer.export);
+# what it holds goes into service only through a candidate model and the promotion guardrail.
+ANNOTATED_FILE = "annotated.yml"
 
 
 def training_files(root: Path = PROJECT_ROOT) -> list[Path]:
@@ -59,26 +55,8 @@ def train(
     """Train with ``rasa train`` in a subprocess; returns the model path and the seconds it took."""
     models_dir.mkdir(parents=True, exist_ok=True)
     name = name or model_path(models_dir, root).name.removesuffix(".tar.gz")
-    command = [
-        sys.executable, "-m", "rasa", "train",
-        "--data", str(data or root / "nlu_data"),
-        "--domain", str(root / "domain.yml"),
-        "--config", str(config or root / "config.yml"),
-        "--out", str(models_dir),
-        "--fixed-model-name", name,
-    ]
+    command = rasa_commands.train(root, models_dir, name, data=data, config=config, cache_dir=cache_dir)
     started = time.perf_counter()
-    logger.info("Training the model: %s", " ".join(command))
-    env = quiet_env()
-    if cache_dir is not None:  # a fresh cache dir makes it a full training, nothing reused
-        env["RASA_CACHE_DIRECTORY"] = str(cache_dir)
-    subprocess.run(command, cwd=root, env=env, check=True)
+    logger.info("Training the model: %s", command)
+    command.run(check=True)
     return models_dir / f"{name}.tar.gz", time.perf_counter() - started
-
-
-def ensure_model(models_dir: Path, root: Path = PROJECT_ROOT) -> Path:
-    """The model for the current training data and config, trained only when missing."""
-    path = model_path(models_dir, root)
-    if not path.exists():
-        train(models_dir, root=root)
-    return path

@@ -18,8 +18,21 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, settings
 
+from bot.clock import ShiftedClock
 from tests.service_support import POSTGRES_SERVER_URL, require_postgres
+from tests.standin_rasa import StandInRasa
+
+# Property-based tests (Hypothesis) run the same examples on every run and every machine
+# (derandomize: examples follow from the test, not from a seed or a saved database; no example
+# database is kept — .hypothesis/ holds only Hypothesis's own caches, git-ignored by it), and have
+# no per-example deadline (the examples talk to real processes on a shared 2-core machine); each
+# test bounds its own max_examples.
+settings.register_profile(
+    "wuye", derandomize=True, database=None, deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("wuye")
 
 
 def _sqlite_url(directory: Path) -> str:
@@ -76,3 +89,22 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 
 # ============================================ end of storage fixtures ============================
+
+
+@pytest.fixture
+def clock() -> Iterator[ShiftedClock]:
+    """The product's clock in this process, for the test to move (``clock.advance(timedelta(days=3))``)."""
+    from bot.clock import clock_in_use, utcnow
+
+    moving = ShiftedClock()
+    moving.set(utcnow())  # the suite's calendar (WUYE_CLOCK_OFFSET), from here on movable
+    with clock_in_use(moving):
+        yield moving
+
+
+@pytest.fixture
+def standin_rasa() -> Iterator[StandInRasa]:
+    """The stand-in Rasa (tests/standin_rasa.py) for one test, answering ``收到：<text>``; configure it
+    in the test. Modules whose gateway lives for the whole module start their own, module-scoped."""
+    with StandInRasa() as rasa:
+        yield rasa

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +24,8 @@ from bot.storage import session_scope
 SECRET = "test-secret-for-gateway"
 
 
-@contextmanager
-def running_gateway(database_url: str, rasa_url: str, log: Path, **env: str) -> Iterator[str]:
+def start_gateway(database_url: str, rasa_url: str, log: Path, **env: str) -> tuple[subprocess.Popen, str]:
+    """A gateway process on a free port, answering; the process (to signal) and its base URL."""
     port = free_port()
     environment = {
         **os.environ,
@@ -39,7 +40,17 @@ def running_gateway(database_url: str, rasa_url: str, log: Path, **env: str) -> 
         process = subprocess.Popen([sys.executable, "-m", "bot.gateway"], cwd=PROJECT_ROOT, env=environment, stdout=out, stderr=subprocess.STDOUT)
     try:
         wait_for_http(f"http://127.0.0.1:{port}/healthz", 60, process)
-        yield f"http://127.0.0.1:{port}"
+    except BaseException:
+        process.kill()
+        raise
+    return process, f"http://127.0.0.1:{port}"
+
+
+@contextmanager
+def running_gateway(database_url: str, rasa_url: str, log: Path, **env: str) -> Iterator[str]:
+    process, base = start_gateway(database_url, rasa_url, log, **env)
+    try:
+        yield base
     finally:
         process.terminate()
         try:
@@ -82,3 +93,36 @@ async def exchange(base: str, token: str, frames: list[Any], wait_for: int, time
         while len(received) < wait_for:
             received.append(json.loads(await asyncio.wait_for(socket.recv(), timeout)))
     return received
+
+
+class ClockFile:
+    """The clock of every process given ``WUYE_CLOCK_FILE=<path>`` (bot.clock): the test writes the
+    seconds to add, the processes re-read the file. ``env`` is what a gateway process needs."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.seconds = 0.0
+        self._write()
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {"WUYE_CLOCK_FILE": str(self.path)}
+
+    def advance(self, delta: timedelta) -> None:
+        self.seconds += delta.total_seconds()
+        self._write()
+
+    def _write(self) -> None:
+        temporary = self.path.with_suffix(".tmp")
+        temporary.write_text(str(self.seconds), encoding="utf-8")
+        os.replace(temporary, self.path)  # a new inode: readers see the change at once
+
+
+@contextmanager
+def shared_clock(path: Path) -> Iterator[ClockFile]:
+    """A clock file, read by this process's product clock too (on top of the suite's calendar)."""
+    from bot.clock import ShiftedClock, clock_in_use, system_utcnow, utcnow
+
+    clock_file = ClockFile(path)
+    with clock_in_use(ShiftedClock(utcnow() - system_utcnow(), path)):
+        yield clock_file

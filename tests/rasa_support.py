@@ -17,16 +17,14 @@ from typing import Any
 
 import pytest
 
-from bot.modeling import ensure_model
 from bot.processes import Stack, free_port
-from bot.settings import PROJECT_ROOT
-
-MODEL_CACHE = PROJECT_ROOT / ".cache" / "models"
+from bot.serving import model_for_data
+from bot.settings import CACHE_MODELS_DIR
 
 
 @pytest.fixture(scope="session")
 def trained_model() -> Path:
-    return ensure_model(MODEL_CACHE)
+    return model_for_data(CACHE_MODELS_DIR)
 
 
 @pytest.fixture(scope="session")

@@ -28,9 +28,12 @@ from actions import forms as forms_module
 from actions.actions import (
     ActionAnswerInquiry,
     ActionApologise,
+    ActionAskComplaintConfirmed,
+    ActionAskComplaintTicket,
     ActionAskRepairConfirmed,
     ActionCancelForm,
     ActionClarifyIntent,
+    ActionContinueCase,
     ActionCreateComplaintTicket,
     ActionCreateInquiryTicket,
     ActionCreateRepairTicket,
@@ -42,24 +45,26 @@ from actions.actions import (
     ActionTicketStatus,
 )
 from actions.forms import (
-    ACCEPTED_FOR_CONFIRMATION,
     ValidateComplaintForm,
     ValidateInquiryContactForm,
     ValidateRepairForm,
     ValidateTicketLookupForm,
 )
-from bot.handoff.queue import PRIORITY_EMERGENCY, PRIORITY_NORMAL, conversation_status
-from bot.intake.inquiry import HANDOVER_ASK
+from bot import texts
+from bot.conversations.lifecycle import conversation_status
+from bot.conversations.status import Priority
 from bot.intake.validation import TO_CONFIRM
 from bot.nlu.entities import extract_entities
 from bot.politeness import check, is_polite
-from bot.politeness.scripts import SATISFACTION_LEVELS
 from bot.safety import PROCEDURES, procedure_for
+from bot.satisfaction import LABELS as SATISFACTION_LEVELS
 from bot.settings import PROJECT_ROOT
 from bot.storage import session_scope
 from bot.storage.models import HandoffRequest, SatisfactionRating, Ticket
 
 SENDER = "resident-42"
+HANDOVER_ASK = texts.render("inquiry.handover_ask")
+ACCEPTED_FOR_CONFIRMATION = texts.render("validation.accepted_for_confirmation")
 PHONE = "13812345678"
 
 # --------------------------------------------------------------------------- domain
@@ -282,6 +287,52 @@ def test_known_inquiry_addresses_the_resident_by_name(db: str, tracker_factory: 
     assert outcome.text == f"王先生，{kb_text('fee_payment')}"
 
 
+def test_the_answer_is_the_conversations_communitys_as_it_is_now(db: str, tracker_factory: TrackerFactory) -> None:
+    """Issue 13 §2: two communities, the same question, each its own answer; an edited answer is
+    used by the next message (nothing cached, nothing retrained)."""
+    from bot import communities
+
+    with session_scope() as session:
+        other = communities.save_community(session, communities.CommunityFacts(
+            slug="lanting", name="兰亭苑", answers={"fee_standard": "兰亭苑物业费为高层住宅3.20元/㎡·月。"}), by="admin")
+        communities.bind_conversation(session, "resident-lanting", other.id)
+    question = "物业费多少钱一平"
+    ours = run(ActionAnswerInquiry(), tracker_factory(question, topic="fee_standard"))
+    theirs = run(ActionAnswerInquiry(), tracker_factory(question, topic="fee_standard", sender_id="resident-lanting"))
+    assert ours.text == kb_text("fee_standard")
+    assert theirs.text == "兰亭苑物业费为高层住宅3.20元/㎡·月。请问还有什么可以帮您？"
+    with session_scope() as session:
+        communities.set_answer(session, other.id, "fee_standard", "兰亭苑物业费为高层住宅3.50元/㎡·月。", by="admin")
+    again = run(ActionAnswerInquiry(), tracker_factory(question, topic="fee_standard", sender_id="resident-lanting"))
+    assert again.text == "兰亭苑物业费为高层住宅3.50元/㎡·月。请问还有什么可以帮您？"
+    # A topic this community has no answer for: the honest hand-over, never another community's answer.
+    parking = run(ActionAnswerInquiry(), tracker_factory("地下车位月租多少钱", topic="parking", sender_id="resident-lanting"))
+    assert parking.text == HANDOVER_ASK and parking.has("followup", name="inquiry_contact_form")
+
+
+@pytest.mark.parametrize(("question", "topic", "known", "missing"), [
+    ("小区游泳池的水温多少度", "facilities", "游泳池每年6月至9月开放，开放时间为9:00–21:00", "温度"),
+    ("健身房有私教吗", "facilities", "会所健身房开放时间为6:00–22:00", "私教"),
+    ("地下车库限高多少", "parking", None, "尺寸"),
+    ("垃圾谁收", "garbage_sorting", None, "由谁负责"),
+])
+def test_an_answer_that_does_not_cover_the_question_is_handed_over(
+    db: str, tracker_factory: TrackerFactory, question: str, topic: str, known: str | None, missing: str
+) -> None:
+    """Issue 13 §3: never another question's answer — the part that fits, then the hand-over."""
+    outcome = run(ActionAnswerInquiry(), tracker_factory(question, topic=topic))
+    if known:
+        assert outcome.text.startswith(known + "。非常抱歉，关于" + missing)
+    else:
+        assert outcome.text.startswith("非常抱歉，关于" + missing)
+    assert outcome.text.endswith(texts.render("inquiry.leave_phone"))
+    assert outcome.slots == {"pending_text": question} and outcome.has("followup", name="inquiry_contact_form")
+    with_phone = run(ActionAnswerInquiry(), tracker_factory(question, topic=topic, slots={"phone": PHONE}))
+    [ticket] = tickets()
+    assert (ticket.category, ticket.description) == ("inquiry", question)
+    assert ticket.number in with_phone.text and "非常抱歉，关于" + missing in with_phone.text
+
+
 @pytest.mark.parametrize(
     ("topic", "confidence"),
     [("other", 0.97), ("fee_payment", 0.3), ("solar_panels", 0.9)],
@@ -349,7 +400,7 @@ def test_emergency_ticket_handoff_pause_and_instructions(
     [ticket] = tickets()
     assert (ticket.category, ticket.subcategory, ticket.priority) == ("emergency", kind, "紧急")
     assert ticket.description == text
-    assert [(h.reason, h.priority, h.ticket_id) for h in handoffs()] == [("emergency", PRIORITY_EMERGENCY, ticket.id)]
+    assert [(h.reason, h.priority, h.ticket_id) for h in handoffs()] == [("emergency", Priority.EMERGENCY, ticket.id)]
     assert status() == "pending"
     assert outcome.has("pause")
     assert outcome.has("active_loop", name=None)
@@ -359,9 +410,16 @@ def test_emergency_ticket_handoff_pause_and_instructions(
 
 
 def test_emergency_numbers_are_specific_to_the_danger(db: str, tracker_factory: TrackerFactory) -> None:
-    fire = run(ActionHandleEmergency(), tracker_factory("厨房起火了", "emergency", sender_id="a")).text
-    crime = run(ActionHandleEmergency(), tracker_factory("有小偷在撬我家门", "emergency", sender_id="b")).text
-    medical = run(ActionHandleEmergency(), tracker_factory("邻居阿姨摔倒了，头一直流血", "emergency", sender_id="c")).text
+    def instructions(text: str, sender: str) -> str:
+        """The reply without its ticket number: WY<date><id> may contain 110, 119 or 120 on some days."""
+        reply = run(ActionHandleEmergency(), tracker_factory(text, "emergency", sender_id=sender)).text
+        [ticket] = tickets(sender)
+        assert ticket.number in reply
+        return reply.replace(ticket.number, "")
+
+    fire = instructions("厨房起火了", "a")
+    crime = instructions("有小偷在撬我家门", "b")
+    medical = instructions("邻居阿姨摔倒了，头一直流血", "c")
     assert "119" in fire and "110" not in fire and "120" not in fire
     assert "110" in crime and "119" not in crime
     assert "120" in medical and "119" not in medical and "110" not in medical
@@ -381,6 +439,23 @@ def test_emergency_asks_for_missing_address_and_phone(db: str, tracker_factory: 
     outcome = run(ActionHandleEmergency(), tracker_factory("着火了，快来", "emergency", slots={"address": "6-1-202", "phone": PHONE}, sender_id="known"))
     assert "具体地址" not in outcome.text and "联系电话" not in outcome.text
     assert tickets("known")[0].address == "6-1-202"
+
+
+def test_emergency_gives_the_communitys_own_duty_phone(db: str, tracker_factory: TrackerFactory) -> None:
+    """Issue 13 §1: a community's duty phone overrides DUTY_PHONE; one without its own gets DUTY_PHONE."""
+    from bot import communities
+
+    with session_scope() as session:
+        own = communities.save_community(session, communities.CommunityFacts(slug="lanting", name="兰亭苑", duty_phone="0571-1111-2222"), by="admin")
+        none = communities.save_community(session, communities.CommunityFacts(slug="cuihu", name="翠湖苑"), by="admin")
+        communities.bind_conversation(session, "r-lanting", own.id)
+        communities.bind_conversation(session, "r-cuihu", none.id)
+    lanting = run(ActionHandleEmergency(), tracker_factory("着火了，快来", "emergency", sender_id="r-lanting"))
+    cuihu = run(ActionHandleEmergency(), tracker_factory("着火了，快来", "emergency", sender_id="r-cuihu"))
+    assert "0571-1111-2222" in lanting.text and "0571-8765-4321" not in lanting.text
+    assert "0571-8765-4321" in cuihu.text
+    with session_scope() as session:
+        assert {t.community_id for t in tickets("r-lanting")} == {own.id}
 
 
 def test_emergency_mid_repair_form_wins(db: str, tracker_factory: TrackerFactory) -> None:
@@ -416,7 +491,7 @@ def test_request_human_queues_the_conversation_and_pauses(db: str, tracker_facto
     tracker = tracker_factory("转人工", "request_human", slots={"repair_problem": "阳台漏水"}, active_loop="repair_form")
     outcome = run(ActionRequestHuman(), tracker)
     [request] = handoffs()
-    assert (request.reason, request.priority, request.summary) == ("request_human", PRIORITY_NORMAL, "阳台漏水")
+    assert (request.reason, request.priority, request.summary) == ("request_human", Priority.NORMAL, "阳台漏水")
     assert status() == "pending"
     assert outcome.has("pause") and outcome.has("active_loop", name=None)
     assert "人工" in outcome.text
@@ -489,13 +564,14 @@ def test_apology_names_the_department_complained_about(tracker_factory: TrackerF
     ],
 )
 def test_complaint_ticket_has_its_class(db: str, tracker_factory: TrackerFactory, detail: str, subject: str, level: str) -> None:
-    slots = {"complaint_detail": detail, "complaint_subject": subject, "address": "7-2-901", "phone": PHONE}
-    outcome = run(ActionCreateComplaintTicket(), tracker_factory(PHONE, "inform", slots=slots))
+    slots = {"complaint_detail": detail, "complaint_subject": subject, "address": "7-2-901", "phone": PHONE, "complaint_confirmed": True}
+    outcome = run(ActionCreateComplaintTicket(), tracker_factory("确认", "affirm", slots=slots))
     [ticket] = tickets()
     assert (ticket.category, ticket.priority) == ("complaint", level)
     assert ticket.description == f"【{subject}】{detail}"
     assert ticket.number in outcome.text and f"等级：{level}" in outcome.text and "致歉" in outcome.text
-    assert outcome.slots == {"complaint_detail": None, "complaint_subject": None, "retry_counts": None, "pending_text": None}
+    case_slots = ("complaint_detail", "complaint_subject", "complaint_ticket", "complaint_confirmed", "retry_counts", "pending_text", "handed_back")
+    assert outcome.slots == dict.fromkeys(case_slots)
 
 
 def test_complaint_without_detail_creates_nothing(db: str, tracker_factory: TrackerFactory) -> None:
@@ -586,7 +662,7 @@ def validate(form: Action, text: str, slot: str, value: Any = None, **kwargs: An
     ("text", "expected"),
     [("5栋1单元501", "5-1-501"), ("我家是十二栋三单元1602室", "12-3-1602"), ("地下车库B区", "地下车库"), ("6-2-303", "6-2-303"), ("2号楼的电梯", "2号楼")],
 )
-def test_address_is_normalised(text: str, expected: str) -> None:
+def test_address_is_normalised(db: str, text: str, expected: str) -> None:
     outcome = validate(ValidateRepairForm(), text, "address")
     assert outcome.slots["address"] == expected
     assert outcome.messages == []
@@ -616,7 +692,7 @@ def test_visit_time_is_understood(text: str, expected: str) -> None:
     ],
     ids=["repair-address", "repair-phone", "repair-visit-time", "repair-problem", "complaint-address", "inquiry-phone"],
 )
-def test_unusable_answers_are_asked_again_then_kept_for_confirmation(form: Action, slot: str, bad: str) -> None:
+def test_unusable_answers_are_asked_again_then_kept_for_confirmation(db: str, form: Action, slot: str, bad: str) -> None:
     counts: dict[str, int] | None = None
     reasons: list[str] = []
     for _ in range(2):
@@ -631,7 +707,19 @@ def test_unusable_answers_are_asked_again_then_kept_for_confirmation(form: Actio
     assert outcome.text == ACCEPTED_FOR_CONFIRMATION
 
 
-def test_retries_are_counted_per_slot() -> None:
+@pytest.mark.parametrize(("text", "key"), [("13-1-101", "validation.address_no_building"), ("3栋5单元102室", "validation.address_no_unit")])
+def test_an_address_the_community_does_not_have_is_questioned_then_kept(db: str, text: str, key: str) -> None:
+    """Issue 13 §1: 13号楼 in the 12 buildings of 锦华花园 is questioned politely, never refused."""
+    outcome = validate(ValidateRepairForm(), text, "address")
+    assert outcome.slots["address"] is None
+    assert outcome.text.startswith("请您再核对一下") and "锦华花园" in outcome.text
+    counts = {"address": 2}
+    kept = validate(ValidateRepairForm(), text, "address", slots={"retry_counts": counts})
+    assert kept.slots["address"] == f"{text}{TO_CONFIRM}"
+    assert texts.template(key)  # the key the question came from
+
+
+def test_retries_are_counted_per_slot(db: str) -> None:
     outcome = validate(ValidateRepairForm(), "随便写写", "address", slots={"retry_counts": {"phone": 2}})
     assert outcome.slots["address"] is None
     assert outcome.slots["retry_counts"] == {"phone": 2, "address": 1}
@@ -650,7 +738,7 @@ def test_repair_confirmation() -> None:
     assert denied.slots["repair_confirmed"] is None and "修改" in denied.text
 
 
-def test_entity_value_wins_over_raw_text() -> None:
+def test_entity_value_wins_over_raw_text(db: str) -> None:
     entities = [{"entity": "address", "value": "9-1-101", "start": 0, "end": 3}]
     outcome = validate(ValidateRepairForm(), "老地方", "address", entities=entities)
     assert outcome.slots["address"] == "9-1-101"
@@ -798,3 +886,118 @@ def test_helpers_build_what_the_action_server_receives(tracker_factory: TrackerF
     assert tracker.get_slot("address") == "3-2-102" and tracker.get_slot("requested_slot") is None
     empty = tracker_factory()
     assert empty.latest_message["intent"]["name"] == "" and empty.latest_message["entities"] == []
+
+
+# --------------------------------------------------------------------------- complete complaints (issue 12 §2)
+
+
+NIGHT_RENOVATION = "楼上邻居晚上十一点还在装修 电钻声吵得睡不着 你们管不管"
+
+
+def test_a_neighbours_night_renovation_gets_the_rule_and_no_department_apology(tracker_factory: TrackerFactory) -> None:
+    outcome = run(ActionApologise(), tracker_factory(NIGHT_RENOVATION, "complaint", slots={"complaint_detail": NIGHT_RENOVATION}))
+    assert outcome.text.startswith(texts.render("complaint.sorry_neighbour"))
+    assert "代表" not in outcome.text and "秩序维护部" not in outcome.text  # no department did wrong
+    assert "8:00–12:00、14:00–18:00" in outcome.text and "周末和法定节假日不得进行噪音施工" in outcome.text  # docs/facts.md
+    assert "客服中心负责规劝和制止" in outcome.text  # seed 003: the service centre stops residents' violations
+    # A complaint about our own people still apologises on behalf of their department.
+    assert "我代表秩序维护部" in run(ActionApologise(), tracker_factory("保安晚上在岗亭睡觉 叫不醒", "complaint")).text
+
+
+def test_a_neighbours_renovation_noise_is_filed_as_such(db: str, tracker_factory: TrackerFactory) -> None:
+    tracker = make_tracker(NIGHT_RENOVATION, "complaint", active_loop="complaint_form", slots={"complaint_detail": NIGHT_RENOVATION})
+    subject = run(ValidateComplaintForm(), tracker).slots["complaint_subject"]
+    assert subject == "邻里噪音或占道"  # not 【维修进度】: 装修 is no repair
+    slots = {"complaint_detail": NIGHT_RENOVATION, "complaint_subject": subject, "address": "5-1-802", "phone": PHONE, "complaint_confirmed": True}
+    outcome = run(ActionCreateComplaintTicket(), tracker_factory("确认", "affirm", slots=slots))
+    [ticket] = tickets()
+    assert ticket.description == f"【邻里噪音或占道】{NIGHT_RENOVATION}"
+    assert (ticket.department, ticket.priority) == ("客服中心", "一般")
+    assert "客服中心" in outcome.text
+
+
+def _repairs(sender: str, *problems: str, phone: str = PHONE) -> list[str]:
+    return [_repair_ticket(sender, problem, phone) for problem in problems]
+
+
+LATE = "报修三天了还没人来修 太慢了"
+
+
+def test_a_late_repair_complaint_asks_which_of_the_residents_repairs(db: str, tracker_factory: TrackerFactory) -> None:
+    mine = _repairs(SENDER, "厨房水龙头漏水", "阳台门关不上")
+    _repairs("someone-else", "客厅灯不亮", phone="13900001111")
+    outcome = run(ActionAskComplaintTicket(), tracker_factory(LATE, "complaint", slots={"phone": PHONE}))
+    buttons = outcome.messages[0]["buttons"]
+    assert [b["payload"] for b in buttons] == [f'/inform{{"ticket_id":"{n}"}}' for n in reversed(mine)] + ['/inform{"ticket_id":"none"}']
+    assert buttons[0]["title"] == f"{mine[1]} 阳台门关不上（已受理）"
+    assert "客厅灯不亮" not in str(buttons)  # never another resident's ticket (DOMAIN §4)
+
+
+def test_the_form_asks_for_the_ticket_only_for_a_late_repair_with_repairs_to_choose(db: str) -> None:
+    form, domain_slots = ValidateComplaintForm(), _domain()["forms"]["complaint_form"]["required_slots"]
+
+    def required(sender: str, subject: str) -> list[str]:
+        tracker = make_tracker(LATE, "complaint", active_loop="complaint_form", slots={"complaint_subject": subject}, sender_id=sender)
+        return asyncio.run(form.required_slots(domain_slots, CollectingDispatcher(), tracker, _domain()))
+
+    assert "complaint_ticket" not in required(SENDER, "维修进度")  # no repairs yet: nothing to choose from
+    _repairs(SENDER, "厨房水龙头漏水")
+    assert required(SENDER, "维修进度")[-2:] == ["complaint_ticket", "complaint_confirmed"]
+    assert "complaint_ticket" not in required(SENDER, "收费问题")
+
+
+def test_the_chosen_ticket_must_be_the_residents_own(db: str) -> None:
+    [mine] = _repairs(SENDER, "厨房水龙头漏水")
+    [theirs] = _repairs("someone-else", "客厅灯不亮", phone="13900001111")
+    kwargs = {"slots": {"complaint_subject": "维修进度", "phone": PHONE}}
+    assert validate(ValidateComplaintForm(), mine, "complaint_ticket", **kwargs).slots["complaint_ticket"] == mine
+    refused = validate(ValidateComplaintForm(), f"是{theirs}这个", "complaint_ticket", **kwargs)
+    assert refused.slots["complaint_ticket"] is None and refused.text == texts.render("complaint.ticket_not_found")
+    assert validate(ValidateComplaintForm(), "none", "complaint_ticket", **kwargs).slots["complaint_ticket"] == "none"
+    assert validate(ValidateComplaintForm(), "都不是", "complaint_ticket", **kwargs).slots["complaint_ticket"] == "none"
+
+
+def test_the_complaint_summary_shows_known_details_to_confirm(db: str, tracker_factory: TrackerFactory) -> None:
+    [number] = _repairs(SENDER, "厨房水龙头漏水")
+    slots = {"complaint_detail": LATE, "complaint_subject": "维修进度", "address": "3-2-102", "phone": PHONE, "complaint_ticket": number}
+    outcome = run(ActionAskComplaintConfirmed(), tracker_factory("", "affirm", slots=slots))
+    assert "3-2-102" in outcome.text and "138****5678" in outcome.text and PHONE not in outcome.text
+    assert f"关联工单：{number}（厨房水龙头漏水，已受理）" in outcome.text and LATE in outcome.text
+    assert [b["payload"] for b in outcome.messages[0]["buttons"]] == ["/affirm", "/deny"]
+    change = validate(ValidateComplaintForm(), "修改", "complaint_confirmed", value=False)
+    assert change.slots["complaint_confirmed"] is None and change.text == texts.render("complaint.change_which")
+
+
+def test_an_unconfirmed_complaint_creates_nothing(db: str, tracker_factory: TrackerFactory) -> None:
+    slots = {"complaint_detail": LATE, "complaint_subject": "维修进度", "address": "3-2-102", "phone": PHONE}
+    assert run(ActionCreateComplaintTicket(), tracker_factory("修改", "deny", slots=slots)).messages == []
+    assert tickets() == []
+
+
+def test_a_late_repair_complaint_is_linked_to_that_repair(db: str, tracker_factory: TrackerFactory) -> None:
+    [number] = _repairs(SENDER, "厨房水龙头漏水")
+    slots = {"complaint_detail": LATE, "complaint_subject": "维修进度", "address": "3-2-102", "phone": PHONE, "complaint_ticket": number, "complaint_confirmed": True}
+    outcome = run(ActionCreateComplaintTicket(), tracker_factory("确认", "affirm", slots=slots))
+    repair, complaint = tickets()
+    assert complaint.category == "complaint" and complaint.department == repair.department == "工程部"
+    assert texts.render("complaint.linked", related=number) in outcome.text
+    assert [e.note for e in complaint.events][-1] == f"关联工单 {number}"
+    assert [e.note for e in repair.events][-1] == f"居民投诉处理进度，投诉工单 {complaint.number}"
+    assert repair.status == "new"  # the link changes neither ticket's status
+
+
+def test_after_a_hand_back_a_complaint_adds_to_the_agents_case(db: str, tracker_factory: TrackerFactory) -> None:
+    [number] = _repairs(SENDER, "厨房水龙头漏水")
+    tracker = tracker_factory("还是没人来 太慢了", "complaint", slots={"handed_back": True, "phone": PHONE})
+    tracker.events.insert(0, {"event": "bot", "text": "您好，师傅明天上午上门", "metadata": {"agent": "张明"}})
+    outcome = run(ActionContinueCase(), tracker)
+    assert outcome.text == texts.render("complaint.added_to_case_after_agent", number=number, agent="张明")
+    assert "致歉" not in outcome.text and "电话" not in outcome.text  # no second apology, no asking the phone
+    assert [e.note for e in tickets()[0].events][-1] == "居民补充：还是没人来 太慢了"
+    assert not outcome.has("followup")
+
+
+def test_after_a_hand_back_without_an_open_case_the_complaint_is_registered_without_starting_over(db: str, tracker_factory: TrackerFactory) -> None:
+    outcome = run(ActionContinueCase(), tracker_factory("楼上还在装修 吵得睡不着", "complaint", slots={"handed_back": True}))
+    assert outcome.text == texts.render("complaint.continue_registration")
+    assert outcome.has("followup", name="complaint_form")

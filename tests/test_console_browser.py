@@ -1,48 +1,31 @@
-"""The agent console in real Chromium against the gateway and a stand-in Rasa tracker API:
+"""The agent console in real Chromium against the gateway and the stand-in Rasa's tracker API:
 emergency alert title, SLA badge, collected slots, ticket status update, canned reply, class
 correction, ticket list filters with masked phones."""
 
 from __future__ import annotations
 
-import json
+import asyncio
 import re
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlalchemy as sa
 
-from bot.gateway.canned import CANNED_REPLIES
-from bot.handoff.queue import PRIORITY_EMERGENCY, request_handoff
+from bot.conversations.lifecycle import request_handoff
+from bot.conversations.status import Priority
+from bot.gateway.canned import canned_replies
+from bot.gateway.transcript import store
 from bot.storage import session_scope, upgrade
 from bot.storage.models import Annotation, Message, Ticket, TicketEvent
 from bot.tickets.rules import EMERGENCY_DEADLINES, INQUIRY_DEADLINES
 from bot.tickets.service import NewTicket, create_ticket
-from tests.gateway_support import make_agent, running_gateway
+from tests.gateway_support import exchange, login, make_agent, resident_session, running_gateway
+from tests.standin_rasa import StandInRasa
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 TIMEOUT = 30_000
 SLOTS = {"address": "3栋2单元501", "contact_phone": "13812345678", "requested_slot": None, "emergency_type": "gas", "empty": ""}
-
-
-def tracker_stand_in() -> ThreadingHTTPServer:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
-
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
-            found = self.path.startswith("/conversations/urgent-1/tracker")
-            data = json.dumps({"sender_id": "urgent-1", "slots": SLOTS} if found else {}).encode()
-            self.send_response(200 if found else 404)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
 
 
 @pytest.fixture(scope="module")
@@ -59,12 +42,11 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, 
         message = Message(conversation_id="urgent-1", role="resident", text="厨房有燃气味")
         session.add(message)
         session.flush()
-        request_handoff(session, "urgent-1", reason="emergency", priority=PRIORITY_EMERGENCY, summary="燃气泄漏", ticket_id=urgent.id)
+        request_handoff(session, "urgent-1", reason="emergency", priority=Priority.EMERGENCY, summary="燃气泄漏", ticket_id=urgent.id)
         ids = urgent.number, other.number, message.id
-    server = tracker_stand_in()
-    with running_gateway(url, f"http://127.0.0.1:{server.server_address[1]}", tmp_path_factory.mktemp("log") / "gw.log") as base:
+    rasa = StandInRasa(slots={"urgent-1": SLOTS})  # the tracker the console reads the collected slots from
+    with rasa, running_gateway(url, rasa.url, tmp_path_factory.mktemp("log") / "gw.log") as base:
         yield base, url, ids[0], ids[2]
-    server.shutdown()
 
 
 
@@ -99,6 +81,7 @@ def test_console_alert_slots_ticket_update_canned_and_list(setup: tuple[str, str
     panel.get_by_test_id("ticket-status").select_option("new")  # not an allowed transition
     panel.get_by_test_id("ticket-save").click()
     expect(panel.get_by_test_id("ticket-message")).to_contain_text("不能", timeout=TIMEOUT)
+    expect(panel.get_by_test_id("ticket-status")).to_have_value("in_progress")  # the refused value does not stay
 
     page.locator('[data-testid="transcript-message"][data-role="resident"]').get_by_test_id("correct-class").select_option("emergency")
     expect(page.get_by_test_id("correct-class")).to_have_attribute("data-saved", "emergency", timeout=TIMEOUT)
@@ -107,8 +90,8 @@ def test_console_alert_slots_ticket_update_canned_and_list(setup: tuple[str, str
     expect(page.locator("body")).to_have_attribute("data-alert", "off", timeout=TIMEOUT)
     assert not page.title().startswith("【紧急】")
     expect(page.get_by_test_id("agent-input")).to_be_enabled(timeout=TIMEOUT)
-    page.get_by_test_id("canned-reply").first.click()
-    expect(page.get_by_test_id("agent-input")).to_have_value(CANNED_REPLIES[0])
+    page.get_by_test_id("canned-select").select_option(canned_replies()[0])
+    expect(page.get_by_test_id("agent-input")).to_have_value(canned_replies()[0])
     expect(page.get_by_test_id("draft-warning")).to_have_count(0)
 
     page.get_by_test_id("show-tickets").click()
@@ -135,3 +118,61 @@ def test_console_alert_slots_ticket_update_canned_and_list(setup: tuple[str, str
         assert list(actors) == ["bot", "甲"]
         labels = session.execute(sa.select(Annotation.message_id, Annotation.intent, Annotation.source)).all()
         assert [tuple(row) for row in labels] == [(message_id, "emergency", "agent")]
+
+
+def test_console_resyncs_its_open_conversation_after_the_socket_drops(setup: tuple[str, str, str, int], browser) -> None:  # type: ignore[no-untyped-def]
+    """While the console's socket is down, the resident writes and another console claims the
+    conversation; after the reconnect the open conversation shows what it missed, once each, in
+    order, and the controls follow its new state."""
+    base, url, _, _ = setup
+    expect = playwright_api.expect
+    resident = resident_session(base)
+    rid = resident["resident_id"]
+    with session_scope(url) as session:
+        request_handoff(session, rid, reason="request_human", priority=Priority.NORMAL, summary="想找人工")
+        store(session, rid, "resident", "第一条：门禁卡刷不开")
+    down = {"on": False}
+    routes: list = []
+
+    def route(ws) -> None:  # type: ignore[no-untyped-def]
+        if down["on"]:
+            ws.close()  # the gateway is unreachable for now
+            return
+        routes.append(ws)
+        ws.connect_to_server()
+
+    context = browser.new_context(locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.route_web_socket(re.compile(r"/ws/agent"), route)
+        page.goto(base + "/agent")
+        page.get_by_test_id("login-user").fill("甲")
+        page.get_by_test_id("login-password").fill("correct-horse-1")
+        page.get_by_test_id("login-submit").click()
+        page.locator(f'[data-testid="queue-item"][data-conversation="{rid}"]').get_by_role("button", name="查看").click(timeout=TIMEOUT)
+        lines = page.get_by_test_id("transcript-message")
+        expect(lines).to_have_count(1, timeout=TIMEOUT)
+        expect(page.locator("#link")).to_have_text("在线", timeout=TIMEOUT)
+        expect(page.get_by_test_id("agent-input")).to_be_disabled()
+
+        down["on"] = True
+        routes[-1].close()
+        expect(page.locator("#link")).to_have_text("重新连接中…", timeout=TIMEOUT)
+        with ThreadPoolExecutor(1) as pool:  # Playwright's sync API holds this thread's event loop
+            pool.submit(asyncio.run, exchange(base, resident["token"], [{"text": "第二条：还是打不开，我在门外等着"}], 1)).result()
+        client, csrf = login(base, "甲")  # the same agent at another desk
+        assert client.post(f"/api/agent/conversations/{rid}/claim", headers={"X-CSRF-Token": csrf}).status_code == 200
+        page.wait_for_timeout(500)
+        expect(lines).to_have_count(1)  # nothing arrived while the socket was down
+
+        down["on"] = False
+        expect(page.locator("#link")).to_have_text("在线", timeout=TIMEOUT)
+        expect(lines).to_have_count(3, timeout=TIMEOUT)
+        expect(lines.locator(".text")).to_have_text(["第一条：门禁卡刷不开", "第二条：还是打不开，我在门外等着", "客服甲已接入，将为您继续服务。"])
+        expect(page.get_by_test_id("agent-input")).to_be_enabled()  # claimed meanwhile: the capabilities came with the resync
+        page.wait_for_timeout(1500)
+        expect(lines).to_have_count(3)
+        with session_scope(url) as session:
+            assert len(session.execute(sa.select(Message).where(Message.conversation_id == rid)).scalars().all()) == 3
+    finally:
+        context.close()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.bench import datasets
+from bot.evaluation import datasets
 
 
 def _tsv(directory: Path) -> Path:
@@ -39,3 +39,13 @@ def test_the_workplace_copy_is_the_last_resort(tmp_path: Path, monkeypatch: pyte
     root = tmp_path / "ci" / "repo"
     root.mkdir(parents=True)
     assert datasets.find_external_tsv(root) == expected
+
+
+def test_the_robustness_sets_are_labelled_with_the_intake_classes() -> None:
+    noisy = datasets.robustness_examples(datasets.NOISY_TSV)
+    faults = datasets.robustness_examples(datasets.DEVICE_FAULTS_TSV)
+    classes = {"inquiry", "repair", "complaint", "emergency"}
+    assert {e.label for e in noisy + faults} <= classes
+    assert {e.flag for e in noisy if e.label == "emergency"} >= {"pinyin", "homophone", "traditional", "fullwidth", "mixed"}
+    assert sum(e.label == "repair" for e in faults) >= 30 and {e.flag for e in faults if e.label == "emergency"} == {"contrast"}
+    assert len({e.text for e in noisy + faults}) == len(noisy + faults), "no sentence twice"

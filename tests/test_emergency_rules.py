@@ -283,3 +283,77 @@ def test_an_elderly_neighbour_who_does_not_answer_is_an_emergency(text: str) -> 
 )
 def test_ordinary_talk_about_elderly_people_is_not_an_emergency(text: str) -> None:
     assert not assess(text).is_emergency, assess(text).as_dict()
+
+
+# --------------------------------------------------------------------------- noisy writing (issue 12)
+
+NOISY = [
+    ("lift", "wo he wo er zi bei guan zai dianti li le"),
+    ("fire", "chu fang zhao huo le kuai lai"),
+    ("gas", "wu li mei qi wei hen zhong"),
+    ("lift", "二号楼电第里有人 出不来"),
+    ("fire", "阳台着伙了"),
+    ("electric", "洗衣机那里露电 麻了一下"),
+    ("lift", "7號樓電梯困住人了"),
+    ("fire", "地下室著火了"),
+    ("medical", "有個老人暈倒在門口"),
+]
+
+
+@pytest.mark.parametrize(("kind", "text"), NOISY)
+def test_pinyin_typos_and_traditional_script_are_read_as_the_danger_they_name(kind: str, text: str) -> None:
+    result = assess(text)
+    assert result.is_emergency and result.primary_type == kind, result.as_dict()
+
+
+def test_a_reading_adds_dangers_and_never_hides_one() -> None:
+    # The danger named as written counts even where the reading is the same, and pinyin adds its own.
+    result = assess("楼道冒烟 dianti kun ren")
+    assert {"fire", "lift"} <= set(result.danger_types), result.as_dict()
+    assert not assess("dian ti hao xiang huai le").is_emergency  # 电梯好像坏了: a repair, read or not
+
+
+# --------------------------------------------------------------------------- device faults (issue 12)
+
+DEVICE_FAULTS = [
+    "壁挂炉点了三次都点不着火",
+    "燃气灶最右边那个打火打不着",
+    "热水器着不了火 洗澡只有冷水",
+    "灶上的火苗忽大忽小 还发黄",
+    "8栋电梯门关不严 一直开开关关",
+    "电梯里的按键卡住了按不下去",
+    "空调一直不制冷",
+    "电梯里面的按钮灯不亮",
+]
+
+
+@pytest.mark.parametrize("text", DEVICE_FAULTS)
+def test_a_device_that_does_not_work_is_a_repair_not_a_danger(text: str) -> None:
+    result = assess(text)
+    assert not result.is_emergency and result.danger_types == [], result.as_dict()
+
+
+@pytest.mark.parametrize(
+    ("kind", "text"),
+    [
+        ("gas", "灶台点不着火 可是厨房全是煤气味"),
+        ("lift", "电梯门关不上 刚才电梯往下掉 里面还有人"),
+        ("fire", "热水器打不着火 后来外壳冒烟了"),
+        ("lift", "电梯卡在两层之间 我被关在里面了"),
+    ],
+)
+def test_a_danger_named_beside_a_device_fault_still_counts(kind: str, text: str) -> None:
+    result = assess(text)
+    assert result.is_emergency and kind in result.danger_types, result.as_dict()
+
+
+def test_guard_does_not_raise_a_device_fault_on_the_classifiers_doubt() -> None:
+    message = _guard(_message("燃气灶打不着火了 是不是坏了", "repair", 0.55, emergency_confidence=0.4))
+    assert message.get("intent")["name"] == "repair"
+    assert message.get("emergency_guard")["device_fault"] is True and message.get("emergency_guard")["promoted"] is False
+
+
+def test_guard_raises_pinyin_that_the_classifier_does_not_understand() -> None:
+    message = _guard(_message("kuai lai ren wo ba bei kun zai dianti li", "out_of_scope", 0.6))
+    assert message.get("intent") == {"name": "emergency", "confidence": 0.95}
+    assert message.get("emergency_guard")["types"][0] == "lift"

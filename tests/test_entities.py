@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.entities import ENTITY_NAMES, Entity, extract_entities, first_value
+from bot.intake.validation import check_address, check_phone, check_visit_time
+from bot.nlu.components import BareAnswerClassifier
+from bot.nlu.entities import ENTITY_NAMES, Entity, extract_entities, first_value, is_bare_answer
 
 
 def values(text: str, entity: str) -> list[str]:
@@ -30,7 +33,7 @@ def assert_spans_match(text: str, found: list[Entity]) -> None:
         ("住在9号楼2单元1101", "9-2-1101"),
         ("三号楼二单元楼道灯不亮", "3号楼2单元"),
         ("十号楼三单元的电梯", "10号楼3单元"),
-        ("2号楼电梯有异响", "2号楼"),
+        ("2号楼电梯有异响", "2号楼电梯"),  # issue 12: the lift of building 2 is the place
         ("7栋门口的路灯坏了", "7号楼"),
         ("5栋602，空调滴水", "5号楼602室"),
         ("2单元301室的门禁坏了", "2单元301室"),
@@ -44,7 +47,7 @@ def test_home_addresses_are_normalised(text: str, expected: str) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("地下车库B2的灯全灭了", "地下车库"),
+        ("地下车库B2的灯全灭了", "地下车库B2"),  # issue 12: the level is part of the place
         ("北门道闸抬不起来", "北门"),
         ("快递驿站门口积水很深", "快递驿站"),
         ("中心花园的喷泉坏了", "中心花园"),
@@ -242,11 +245,151 @@ def test_empty_text(text: str) -> None:
 
 
 def test_rasa_component_adds_the_entities() -> None:
-    from rasa.shared.nlu.training_data.message import Message
-
     from bot.nlu.components import PropertyEntityExtractor
 
     message = Message(data={"text": "9栋2单元1201的水管裂了，电话18812345678"})
     PropertyEntityExtractor({}).process([message])
     found = {(e["entity"], e["value"], e["extractor"]) for e in message.get("entities")}
     assert found == {("address", "9-2-1201", "PropertyEntityExtractor"), ("phone", "18812345678", "PropertyEntityExtractor")}
+
+
+# --------------------------------------------------------------------------- issue 12: how residents say it
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("今天下午吧 我在家", "今天下午"),
+        ("今晚七点以后", "今晚七点以后"),
+        ("明早九点前", "明早九点前"),
+        ("后天上午十点左右", "后天上午十点左右"),
+        ("这个周末", "这个周末"),
+        ("这周六下午来", "这周六下午"),
+        ("下班以后都在", "下班以后"),
+        ("我晚饭后在家", "晚饭后"),
+        ("啥时候都行", "啥时候都行"),
+        ("你们啥时候来都可以", "啥时候来都可以"),
+        ("随时来都行", "随时来都行"),
+        ("晚上八点半到九点", "晚上八点半到九点"),
+        ("中午12点以后可以", "中午12点以后"),
+        ("工作日白天家里有老人", "工作日白天"),
+        ("周一到周五晚上", "周一到周五晚上"),
+        ("礼拜天上午", "礼拜天上午"),
+        ("明天一大早", "明天一大早"),
+        ("後天下午兩點", "后天下午两点"),  # traditional script, read as simplified
+        ("mingtian shangwu", "明天上午"),  # pinyin
+    ],
+)
+def test_visit_times_as_residents_say_them(text: str, expected: str) -> None:
+    assert values(text, "visit_time") == [expected]
+    assert_spans_match(text, extract_entities(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("地下车库B1的排水沟堵了", "地下车库B1"),
+        ("B2车库的灯坏了一排", "车库B2"),
+        ("负二层停车场漏水", "停车场负二层"),
+        ("6号楼电梯", "6号楼电梯"),
+        ("8栋大堂的玻璃门裂了", "8号楼大堂"),
+        ("十二号楼二单元电梯厅", "12号楼2单元电梯厅"),
+        ("西门岗亭的窗户关不上", "西门岗亭"),
+        ("小区北门入口的道闸坏了", "北门入口"),
+        ("2栋天台的门锁坏了", "2号楼天台"),
+        ("快递柜打不开", "快递柜"),
+        ("篮球场的灯不亮", "篮球场"),
+    ],
+)
+def test_public_places_are_addresses(text: str, expected: str) -> None:
+    assert values(text, "address") == [expected]
+    assert_spans_match(text, extract_entities(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("139-8765-4321", "13987654321"),
+        ("手机 139 8765 4321", "13987654321"),
+        ("+86 139 8765 4321", "13987654321"),
+        ("+8613987654321", "13987654321"),
+        ("8613987654321", "13987654321"),
+        ("0086 13987654321", "13987654321"),
+        ("座机 020-87654321", "020-87654321"),
+        ("0769-2345678", "0769-2345678"),
+        ("(021)65432109", "021-65432109"),
+        ("02165432109", "021-65432109"),
+        ("办公室0755-1234567 转 8021", "0755-1234567转8021"),
+        ("0755-12345678分机203", "0755-12345678转203"),
+        ("１３９８７６５４３２１", "13987654321"),  # full width
+    ],
+)
+def test_phone_numbers_as_residents_write_them(text: str, expected: str) -> None:
+    assert values(text, "phone") == [expected]
+    assert_spans_match(text, extract_entities(text))
+
+
+@pytest.mark.parametrize("text", ["拨打10086问过了", "400-800-1234是你们的客服吗", "身份证后四位0755", "工单WY202612030001"])
+def test_service_numbers_and_codes_are_not_phones(text: str) -> None:
+    assert values(text, "phone") == []
+
+
+@pytest.mark.parametrize("text", ["这两天一直在漏水", "楼道灯坏了三天", "我在小区里面"])
+def test_durations_and_vague_places_are_neither_times_nor_addresses(text: str) -> None:
+    assert values(text, "visit_time") == [] and values(text, "address") == []
+
+
+# --------------------------------------------------------------------------- the forms accept them
+
+
+@pytest.mark.parametrize(("answer", "expected"), [("今天下午", "今天下午"), ("下班后吧", "下班后"), ("什么时候都行", "什么时候都行"), ("周末", "周末")])
+def test_the_repair_form_accepts_everyday_visit_times(answer: str, expected: str) -> None:
+    # Issue 12: 「今天下午」 was asked three times and then kept as 待客服核实.
+    assert check_visit_time(answer).value == expected
+
+
+@pytest.mark.parametrize(("answer", "expected"), [("3号楼大堂", "3号楼大堂"), ("东门岗亭", "东门岗亭"), ("地下车库B2", "地下车库B2")])
+def test_the_forms_accept_public_places(answer: str, expected: str) -> None:
+    assert check_address(answer).value == expected
+
+
+@pytest.mark.parametrize(("answer", "expected"), [("+86 138 1234 5678", "13812345678"), ("座机010-12345678", "010-12345678")])
+def test_the_forms_accept_phone_forms(answer: str, expected: str) -> None:
+    assert check_phone(answer).value == expected
+
+
+# --------------------------------------------------------------------------- bare answers
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["今晚", "这周六吧", "东门", "小区西门岗亭", "啥时候来都行", "+86 139 8765 4321", "我家是8号楼", "手机号18812345678", "下午来就行", "赵女士"],
+)
+def test_a_bare_time_place_phone_or_name_is_an_answer(text: str) -> None:
+    assert is_bare_answer(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["早上好", "晚上好呀", "非常满意", "WY202612010003", "3号楼电梯坏了", "明天上午过来修一下水管", "随便", "电梯困人 3号楼"]
+)
+def test_greetings_ratings_ticket_numbers_and_reports_are_not_bare_answers(text: str) -> None:
+    assert not is_bare_answer(text)
+
+
+def _classified(text: str, intent: str, confidence: float) -> Message:
+    message = Message(data={"text": text, "intent": {"name": intent, "confidence": confidence}, "intent_ranking": [{"name": intent, "confidence": confidence}]})
+    BareAnswerClassifier(BareAnswerClassifier.get_default_config()).process([message])
+    return message
+
+
+def test_the_classifier_takes_a_bare_answer_as_inform() -> None:
+    # Seen with the trained model: 「今晚」 went to the fallback and 「西门岗亭」 to complaint (0.87).
+    assert _classified("今晚", "nlu_fallback", 0.5).get("intent") == {"name": "inform", "confidence": 0.9}
+    message = _classified("西门岗亭", "complaint", 0.87)
+    assert [c["name"] for c in message.get("intent_ranking")] == ["inform", "complaint"]
+
+
+def test_the_classifier_leaves_everything_else_alone() -> None:
+    assert _classified("西门岗亭的保安态度太差", "complaint", 0.9).get("intent")["name"] == "complaint"
+    assert _classified("/repair", "repair", 1.0).get("intent")["name"] == "repair"
+    assert _classified("3号楼", "inform", 0.99).get("intent") == {"name": "inform", "confidence": 0.99}

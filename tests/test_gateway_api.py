@@ -1,11 +1,10 @@
 """The gateway as a real process on SQLite (Rasa deliberately unreachable): identity, storage,
-bad input, rate limit, console authentication, CSRF, the claim race, the politeness gate."""
+bad input, rate limit, console authentication, CSRF, a claim's 200 and 409, the politeness gate."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,17 +13,22 @@ import pytest
 import sqlalchemy as sa
 import websockets
 
-from bot.gateway.frames import EMPTY_REPLY, MALFORMED_REPLY, RATE_LIMIT_REPLY
-from bot.gateway.relay import RASA_DOWN_REPLY, TOO_LONG_REPLY
-from bot.handoff.queue import PRIORITY_EMERGENCY, PRIORITY_NORMAL, request_handoff
-from bot.processes import free_port
+from bot import texts
+from bot.conversations.lifecycle import request_handoff
+from bot.conversations.status import Priority
+from bot.gateway.relay import MAX_TEXT
 from bot.storage import session_scope, upgrade
 from bot.storage.models import Conversation, Message
 from tests.gateway_support import cookie_header, exchange, login, make_agent, resident_session, running_gateway, ws_url
+from tests.standin_rasa import unreachable_url
+
+EMPTY_REPLY, MALFORMED_REPLY, RATE_LIMIT_REPLY = (texts.render(f"message.{key}") for key in ("empty", "malformed", "too_fast"))
+RASA_DOWN_REPLY, TOO_LONG_REPLY = texts.render("message.assistant_busy"), texts.render("message.too_long", max_chars=MAX_TEXT)
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory) -> str:
+def gateway_database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The database this module's gateway process uses (not conftest's per-test ``db``)."""
     url = f"sqlite:///{tmp_path_factory.mktemp('gwapi') / 'gw.db'}"
     upgrade(url)
     for name in ("甲", "乙"):
@@ -33,14 +37,15 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="module")
-def base(db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def base(gateway_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log = tmp_path_factory.mktemp("gwlog") / "gateway.log"
-    with running_gateway(db, f"http://127.0.0.1:{free_port()}", log, GATEWAY_RATE_LIMIT="5") as url:
+    unreachable = unreachable_url()  # Rasa and the action server, for /healthz too
+    with running_gateway(gateway_database, unreachable, log, GATEWAY_RATE_LIMIT="5", ACTION_SERVER_URL=unreachable) as url:
         yield url
 
 
-def messages_of(db: str, conversation_id: str) -> list[Message]:
-    with session_scope(db) as session:
+def messages_of(gateway_database: str, conversation_id: str) -> list[Message]:
+    with session_scope(gateway_database) as session:
         return list(session.execute(sa.select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id)).scalars())
 
 
@@ -52,13 +57,13 @@ def test_session_issues_and_keeps_signed_tokens(base: str) -> None:
     assert resident_session(base, forged)["resident_id"] != first["resident_id"]
 
 
-def test_messages_are_stored_and_history_is_private(base: str, db: str) -> None:
+def test_messages_are_stored_and_history_is_private(base: str, gateway_database: str) -> None:
     alice, bob = resident_session(base), resident_session(base)
     frames = asyncio.run(exchange(base, alice["token"], [{"type": "message", "text": "电梯坏了"}], wait_for=2))
     echo, apology = frames
     assert echo["message"]["role"] == "resident" and echo["message"]["text"] == "电梯坏了"
     assert apology["message"]["text"] == RASA_DOWN_REPLY  # Rasa is down here: a polite reply, also stored
-    stored = messages_of(db, alice["resident_id"])
+    stored = messages_of(gateway_database, alice["resident_id"])
     assert [(m.id, m.role) for m in stored] == [(echo["message"]["id"], "resident"), (apology["message"]["id"], "bot")]
 
     own = httpx.get(f"{base}/api/resident/history", headers={"Authorization": f"Bearer {alice['token']}"})
@@ -83,7 +88,7 @@ def test_socket_refuses_forged_token_and_foreign_origin(base: str) -> None:
         asyncio.run(attempt(alice["token"], origin="http://evil.example"))
 
 
-def test_bad_input_gets_polite_replies(base: str, db: str) -> None:
+def test_bad_input_gets_polite_replies(base: str, gateway_database: str) -> None:
     r = resident_session(base)
     long_text = "漏" * 6000
     frames = asyncio.run(exchange(base, r["token"], ["{oops", {"text": ""}, {"text": long_text}], wait_for=5))
@@ -91,16 +96,16 @@ def test_bad_input_gets_polite_replies(base: str, db: str) -> None:
     assert frames[1] == {"type": "notice", "text": EMPTY_REPLY}
     assert frames[2]["message"]["text"] == long_text
     assert frames[3]["message"]["text"] == TOO_LONG_REPLY
-    assert messages_of(db, r["resident_id"])[0].text == long_text  # stored in full
+    assert messages_of(gateway_database, r["resident_id"])[0].text == long_text  # stored in full
 
 
-def test_rate_limit_answers_politely(base: str, db: str) -> None:
+def test_rate_limit_answers_politely(base: str, gateway_database: str) -> None:
     r = resident_session(base)
     sent = [{"text": f"第{i}条"} for i in range(7)]
     frames = asyncio.run(exchange(base, r["token"], sent, wait_for=12))
     notices = [f for f in frames if f["type"] == "notice"]
     assert notices == [{"type": "notice", "text": RATE_LIMIT_REPLY}] * 2
-    assert len([m for m in messages_of(db, r["resident_id"]) if m.role == "resident"]) == 5
+    assert len([m for m in messages_of(gateway_database, r["resident_id"]) if m.role == "resident"]) == 5
 
 
 def test_console_refuses_unauthenticated(base: str) -> None:
@@ -119,15 +124,15 @@ def test_console_refuses_unauthenticated(base: str) -> None:
         asyncio.run(agent_socket())
 
 
-def test_login_cookie_and_csrf(base: str, db: str) -> None:
+def test_login_cookie_and_csrf(base: str, gateway_database: str) -> None:
     client, csrf = login(base, "甲")
     cookie = client.cookies.jar
     raw = httpx.post(f"{base}/api/agent/login", json={"name": "甲", "password": "correct-horse-1"}).headers["set-cookie"].lower()
     assert "httponly" in raw and "samesite=strict" in raw
     assert len(list(cookie)) == 1
     assert client.get("/api/agent/queue").status_code == 200
-    with session_scope(db) as session:
-        request_handoff(session, "csrf-1", reason="request_human", priority=PRIORITY_NORMAL)
+    with session_scope(gateway_database) as session:
+        request_handoff(session, "csrf-1", reason="request_human", priority=Priority.NORMAL)
     assert client.post("/api/agent/conversations/csrf-1/claim").status_code == 403
     assert client.post("/api/agent/conversations/csrf-1/claim", headers={"X-CSRF-Token": "wrong"}).status_code == 403
     _, other_csrf = login(base, "乙")
@@ -137,31 +142,26 @@ def test_login_cookie_and_csrf(base: str, db: str) -> None:
     assert client.get("/api/agent/queue").status_code == 401
 
 
-def test_claim_race_over_http(base: str, db: str) -> None:
-    with session_scope(db) as session:
-        request_handoff(session, "race-http", reason="emergency", priority=PRIORITY_EMERGENCY, summary="着火")
-    agents = [login(base, name) for name in ("甲", "乙")]
-    barrier = threading.Barrier(2)
-    codes: list[int] = []
-
-    def attempt(client: httpx.Client, csrf: str) -> None:
-        barrier.wait()
-        codes.append(client.post("/api/agent/conversations/race-http/claim", headers={"X-CSRF-Token": csrf}).status_code)
-
-    threads = [threading.Thread(target=attempt, args=agent) for agent in agents]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(codes) == [200, 409]
-    with session_scope(db) as session:
-        assert session.get(Conversation, "race-http").status == "assigned"
+def test_claim_answers_200_to_the_first_agent_and_409_to_the_second(base: str, gateway_database: str) -> None:
+    """The HTTP side of a claim: the winner gets 200, the other agent 409 with a reason, and the
+    conversation is the winner's. Which of two simultaneous claims wins is the lifecycle's atomic
+    transition, raced on SQLite and PostgreSQL in tests/test_conversation_lifecycle.py."""
+    with session_scope(gateway_database) as session:
+        request_handoff(session, "claim-http", reason="emergency", priority=Priority.EMERGENCY, summary="着火")
+    (first, first_csrf), (second, second_csrf) = (login(base, name) for name in ("甲", "乙"))
+    won = first.post("/api/agent/conversations/claim-http/claim", headers={"X-CSRF-Token": first_csrf})
+    lost = second.post("/api/agent/conversations/claim-http/claim", headers={"X-CSRF-Token": second_csrf})
+    assert [won.status_code, lost.status_code] == [200, 409]
+    assert lost.json()["error"]
+    with session_scope(gateway_database) as session:
+        conversation = session.get(Conversation, "claim-http")
+        assert (conversation.status, conversation.assigned_agent) == ("assigned", "甲")
 
 
-def test_queue_order_and_impolite_reply_is_refused(base: str, db: str) -> None:
-    with session_scope(db) as session:
-        request_handoff(session, "q-normal", reason="request_human", priority=PRIORITY_NORMAL)
-        request_handoff(session, "q-fire", reason="emergency", priority=PRIORITY_EMERGENCY)
+def test_queue_order_and_impolite_reply_is_refused(base: str, gateway_database: str) -> None:
+    with session_scope(gateway_database) as session:
+        request_handoff(session, "q-normal", reason="request_human", priority=Priority.NORMAL)
+        request_handoff(session, "q-fire", reason="emergency", priority=Priority.EMERGENCY)
     client, csrf = login(base, "甲")
     pending = client.get("/api/agent/queue").json()["pending"]
     ids = [item["id"] for item in pending]
@@ -183,7 +183,7 @@ def test_queue_order_and_impolite_reply_is_refused(base: str, db: str) -> None:
     assert client.post("/api/agent/conversations/q-normal/resolve", headers=headers).status_code == 200
 
 
-def test_agent_socket_pushes_queue(base: str, db: str) -> None:
+def test_agent_socket_pushes_queue(base: str, gateway_database: str) -> None:
     client, _ = login(base, "甲")
     cookie = cookie_header(client)
 
@@ -202,6 +202,21 @@ def test_widget_and_pages_are_served(base: str) -> None:
     assert ".innerHTML" not in widget and "insertAdjacentHTML" not in widget and "textContent" in widget
     assert ".innerHTML" not in httpx.get(f"{base}/static/console.js").text
     assert httpx.get(f"{base}/agent").headers["x-frame-options"] == "DENY"
+
+
+def test_health_with_rasa_down_keeps_the_gateway_in_service(base: str) -> None:
+    """Rasa and the action server are unreachable here: degraded, listed, but 200 and ready."""
+    health = httpx.get(f"{base}/healthz", timeout=10)
+    assert health.status_code == 200 and health.headers["cache-control"] == "no-store"
+    body = health.json()
+    assert body["status"] == "degraded" and body["ok"] is True and body["ready"] is True and body["draining"] is False
+    assert body["parts"]["database"]["ok"] is True
+    [rasa] = body["parts"]["rasa"]
+    assert rasa["ok"] is False and rasa["error"] and rasa["url"].startswith("http://127.0.0.1:")
+    assert body["parts"]["actions"]["ok"] is False and "redis" not in body["parts"]
+    assert set(body["degraded"]) == {"actions", f"rasa {rasa['url']}"}
+    ready = httpx.get(f"{base}/readyz", timeout=10)
+    assert ready.status_code == 200 and ready.json() == {"ready": True}
 
 
 def test_migration_downgrade_round_trip(tmp_path: Path) -> None:

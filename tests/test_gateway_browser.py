@@ -9,9 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+import sqlalchemy as sa
 
 from bot.processes import Stack
 from bot.settings import PROJECT_ROOT
+from bot.storage import session_scope
+from bot.storage.models import HandoffRequest
 from tests.gateway_support import make_agent, running_gateway
 
 pytestmark = pytest.mark.rasa
@@ -36,7 +39,7 @@ def messages(page, role: str):  # type: ignore[no-untyped-def]
     return page.locator(f'[data-testid="chat-message"][data-role="{role}"]')
 
 
-def test_emergency_handoff_round_trip(gateway: str, browser) -> None:  # type: ignore[no-untyped-def]
+def test_emergency_handoff_round_trip(gateway: str, stack_database: str, browser) -> None:  # type: ignore[no-untyped-def]
     RESULTS.mkdir(exist_ok=True)
     expect = playwright_api.expect
     resident_ctx = browser.new_context(**MOBILE)
@@ -54,6 +57,10 @@ def test_emergency_handoff_round_trip(gateway: str, browser) -> None:  # type: i
     expect(messages(resident, "bot").filter(has_text="119").first).to_be_visible()
     resident_id = resident.locator(".wy-app").get_attribute("data-resident")
     assert resident_id
+    # The gateway's rules queued it before Rasa answered; the action's ticket joined that request.
+    with session_scope(stack_database) as session:
+        [request] = session.execute(sa.select(HandoffRequest).where(HandoffRequest.conversation_id == resident_id)).scalars().all()
+        assert request.ticket_id is not None and request.alerted_at is not None
 
     # The agent logs in and sees it highlighted in the live queue.
     agent.goto(gateway + "/agent")

@@ -1,4 +1,8 @@
-"""Delivery shared by gateway processes through Redis pub/sub, and the shared rate limit.
+"""Delivery shared by gateway processes through a Redis stream, and the shared rate limit.
+
+Two gateway processes with ``REDIS_URL``: a resident and an agent on different processes see each
+other's messages; one resident's tabs on both never interleave turns (the turn lock in Redis); the
+typing frames reach the tabs that asked for them on the other process.
 
 Needs the Redis server at 127.0.0.1:6379 (CI's machine runs one): skipped with a plain reason
 elsewhere, failed under ``CI=true``.
@@ -7,6 +11,7 @@ elsewhere, failed under ``CI=true``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import uuid
 from collections.abc import Iterator
@@ -15,13 +20,13 @@ from typing import Any
 import pytest
 import websockets
 
-from bot.gateway.hub import Hub
+from bot.gateway.hub import FEATURES, Hub
 from bot.gateway.pubsub import RedisFanout
 from bot.gateway.ratelimit import RedisRateLimiter
 from bot.storage import upgrade
 from tests.gateway_support import cookie_header, login, make_agent, resident_session, running_gateway, ws_url
 from tests.service_support import missing
-from tests.test_gateway_relay import FakeRasa
+from tests.standin_rasa import StandInRasa
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 REDIS_UNREACHABLE = "Redis not reachable at 127.0.0.1:6379: multi-process delivery tests skipped"
@@ -96,14 +101,17 @@ def test_malformed_frames_on_the_channel_are_ignored() -> None:
         hub = Hub()
         hub.attach(RedisFanout(REDIS_URL, prefix))
         publisher = RedisFanout(REDIS_URL, prefix)
+        publisher.start(Hub().deliver_local)  # another process: its frames are appended by its sender
         try:
             await asyncio.wait_for(hub.fanout.ready.wait(), 5)
             agent = Collecting()
             hub.agents[agent] = "甲"
             for junk in ("not json", "[]", json.dumps({"origin": "x", "target": "everyone", "frame": {}})):
-                await publisher.client.publish(f"{prefix}:frames", junk)
+                await publisher.client.xadd(f"{prefix}:frames", {"envelope": junk})
+            await publisher.client.xadd(f"{prefix}:frames", {"other": "field"})
             await publisher.publish("agents", None, {"type": "queue"})
             await _until(lambda: agent.frames)
+            await asyncio.sleep(0.3)
             assert agent.frames == [{"type": "queue"}]
         finally:
             await hub.fanout.close()
@@ -142,19 +150,18 @@ def test_rate_limit_falls_back_to_this_process_when_redis_is_down() -> None:
 
 
 @pytest.fixture(scope="module")
-def two_gateways(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, FakeRasa]]:
+def two_gateways(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, StandInRasa]]:
     url = f"sqlite:///{tmp_path_factory.mktemp('redis') / 'gw.db'}"
     upgrade(url)
     make_agent(url, "丁")
-    fake = FakeRasa(url)
     logs = tmp_path_factory.mktemp("logs")
     env = {"REDIS_URL": REDIS_URL, "REDIS_PREFIX": f"test-{uuid.uuid4().hex}"}
-    with running_gateway(url, fake.url, logs / "a.log", **env) as first, running_gateway(url, fake.url, logs / "b.log", **env) as second:
-        yield first, second, fake
-    fake.server.shutdown()
+    rasa = StandInRasa(database_url=url, handoffs={"转人工"})
+    with rasa, running_gateway(url, rasa.url, logs / "a.log", **env) as first, running_gateway(url, rasa.url, logs / "b.log", **env) as second:
+        yield first, second, rasa
 
 
-def test_resident_and_agent_on_different_processes_see_each_other(two_gateways: tuple[str, str, FakeRasa]) -> None:
+def test_resident_and_agent_on_different_processes_see_each_other(two_gateways: tuple[str, str, StandInRasa]) -> None:
     resident_base, agent_base, _ = two_gateways
     r = resident_session(resident_base)
     rid = r["resident_id"]
@@ -188,5 +195,143 @@ def test_resident_and_agent_on_different_processes_see_each_other(two_gateways: 
             await res.send(json.dumps({"text": "好的谢谢"}))
             seen = await frames_until(agent, lambda f: f["type"] == "message" and f["message"]["text"] == "好的谢谢")
             assert seen[-1]["message"]["role"] == "resident"
+
+    asyncio.run(scenario())
+
+
+def test_feature_frames_reach_only_the_sockets_that_asked_on_every_process() -> None:
+    async def scenario() -> None:
+        prefix = f"test-{uuid.uuid4().hex}"
+        a, b = Hub(), Hub()
+        a.attach(RedisFanout(REDIS_URL, prefix))
+        b.attach(RedisFanout(REDIS_URL, prefix))
+        try:
+            for hub in (a, b):
+                await asyncio.wait_for(hub.fanout.ready.wait(), 5)
+            typing_on_a, typing_on_b, plain_on_b = Collecting(), Collecting(), Collecting()
+            FEATURES[typing_on_a] = FEATURES[typing_on_b] = frozenset({"typing"})
+            a.residents["r1"].add(typing_on_a)
+            b.residents["r1"].update({typing_on_b, plain_on_b})
+            await a.to_resident("r1", {"type": "typing", "on": True}, feature="typing")
+            await a.to_resident("r1", {"type": "message", "message": {"text": "收到"}})
+            await _until(lambda: len(plain_on_b.frames) == 1 and len(typing_on_b.frames) == 2)
+            await asyncio.sleep(0.3)
+            assert typing_on_a.frames == typing_on_b.frames == [{"type": "typing", "on": True}, {"type": "message", "message": {"text": "收到"}}]
+            assert plain_on_b.frames == [{"type": "message", "message": {"text": "收到"}}]
+        finally:
+            for hub in (a, b):
+                await hub.fanout.close()
+
+    asyncio.run(scenario())
+
+
+async def _frames_until(socket: Any, done: Any, quiet: float = 1.0) -> list[dict]:
+    """Frames until ``done(frames)``, then whatever else arrives within ``quiet`` seconds."""
+    frames: list[dict] = []
+    while not done(frames):
+        frames.append(json.loads(await asyncio.wait_for(socket.recv(), 20)))
+    with contextlib.suppress(asyncio.TimeoutError):
+        while True:
+            frames.append(json.loads(await asyncio.wait_for(socket.recv(), quiet)))
+    return frames
+
+
+def _bot_texts(frames: list[dict]) -> list[str]:
+    return [f["message"]["text"] for f in frames if f["type"] == "message" and f["message"]["role"] == "bot"]
+
+
+def test_two_tabs_on_two_gateways_never_interleave_turns(two_gateways: tuple[str, str, StandInRasa]) -> None:
+    """One resident, a tab on each gateway process, writing at once: Rasa sees one turn at a time
+    (the turn lock is in Redis), in the order the messages were stored."""
+    first, second, rasa = two_gateways
+    r = resident_session(first)
+    rid, sent = r["resident_id"], {0: [f"一号窗口第{n}条" for n in range(3)], 1: [f"二号窗口第{n}条" for n in range(3)]}
+
+    async def tab(base: str, texts_: list[str]) -> list[dict]:
+        async with websockets.connect(ws_url(base, f"/ws/resident?token={r['token']}")) as socket:
+            await asyncio.sleep(0.3)
+            for text in texts_:
+                await socket.send(json.dumps({"text": text}, ensure_ascii=False))
+            return await _frames_until(socket, lambda frames: len(_bot_texts(frames)) >= 6)
+
+    async def scenario() -> list[list[dict]]:
+        return list(await asyncio.gather(tab(first, sent[0]), tab(second, sent[1])))
+
+    rasa.delay = 0.3
+    try:
+        seen = asyncio.run(scenario())
+    finally:
+        rasa.delay = 0.0
+    turns = [(event, text) for event, sender, text in rasa.answering if sender == rid]
+    assert len(turns) == 12
+    assert [event for event, _ in turns] == ["begin", "end"] * 6, turns
+    assert all(turns[i][1] == turns[i + 1][1] for i in range(0, 12, 2)), turns
+    order = [text for event, text in turns if event == "begin"]
+    for texts_ in sent.values():
+        assert [t for t in order if t in texts_] == texts_, "each tab's messages in the order it sent them"
+    for frames in seen:  # both tabs show every answer, in Rasa's order
+        assert _bot_texts(frames) == [f"收到：{text}" for text in order]
+
+
+def test_typing_frames_reach_a_tab_on_the_other_process(two_gateways: tuple[str, str, StandInRasa]) -> None:
+    first, second, rasa = two_gateways
+    r = resident_session(first)
+    socket_of = lambda base, features: websockets.connect(ws_url(base, f"/ws/resident?token={r['token']}{features}"))  # noqa: E731
+
+    async def scenario() -> tuple[list[dict], list[dict]]:
+        async with socket_of(first, "&features=typing") as writer, socket_of(second, "&features=typing") as watcher, socket_of(
+            second, ""
+        ) as plain:
+            await asyncio.sleep(0.5)
+            await writer.send(json.dumps({"text": "小区东门的道闸坏了"}, ensure_ascii=False))
+            done = lambda frames: bool(_bot_texts(frames))  # noqa: E731
+            watched, plained = await asyncio.gather(_frames_until(watcher, done), _frames_until(plain, done))
+            return watched, plained
+
+    rasa.delay = 0.5
+    try:
+        watched, plained = asyncio.run(scenario())
+    finally:
+        rasa.delay = 0.0
+    assert [f["type"] if f["type"] != "typing" else f["on"] for f in watched] == ["message", True, False, "message"]
+    assert [f["type"] for f in plained] == ["message", "message"], "no typing frames for a socket that did not ask"
+
+
+class Closable(Collecting):
+    def __init__(self) -> None:
+        super().__init__()
+        self.closed: tuple[int, str] | None = None
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        self.closed = (code, reason)
+
+
+def test_an_accounts_consoles_close_on_every_process() -> None:
+    """A manager disables an account on one gateway process (bot.gateway.admin_routes): its console
+    on another process is closed with 4401 too, the other consoles stay."""
+    from bot.gateway.agents import LoggedIn
+    from bot.gateway.hub import SESSION_ENDED
+
+    async def scenario() -> None:
+        prefix = f"test-{uuid.uuid4().hex}"
+        a, b = Hub(), Hub()
+        a.attach(RedisFanout(REDIS_URL, prefix))
+        b.attach(RedisFanout(REDIS_URL, prefix))
+        try:
+            for hub in (a, b):
+                await asyncio.wait_for(hub.fanout.ready.wait(), 5)
+            ding_on_a, ding_on_b, other_on_b = Closable(), Closable(), Closable()
+            a.agents[ding_on_a] = LoggedIn(7, "客服丁", "x")
+            b.agents[ding_on_b] = LoggedIn(7, "客服丁", "y")
+            b.agents[other_on_b] = LoggedIn(8, "客服戊", "z")
+            await a.end_sessions(7)
+            assert ding_on_a.closed == (SESSION_ENDED, "session ended") and ding_on_a not in a.agents  # this process: at once
+            await _until(lambda: ding_on_b.closed is not None)
+            assert ding_on_b.closed == (SESSION_ENDED, "session ended") and list(b.agents) == [other_on_b]
+            await b.to_agents({"type": "queue"})
+            assert other_on_b.closed is None and other_on_b.frames == [{"type": "queue"}]
+        finally:
+            for hub in (a, b):
+                await hub.fanout.close()
 
     asyncio.run(scenario())

@@ -4,21 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 
 import httpx
 import pytest
 import sqlalchemy as sa
 
 from bot.clock import as_utc
-from bot.gateway.console import TICKET_DONE_NOTICE
-from bot.handoff.queue import PRIORITY_EMERGENCY, request_handoff
+from bot.conversations.lifecycle import request_handoff
+from bot.conversations.status import Priority
+from bot.nlu.sentences import sentence_key
 from bot.politeness import check
-from bot.processes import free_port
 from bot.storage import session_scope, upgrade
-from bot.storage.models import Conversation, Message, Ticket
+from bot.storage.models import Annotation, Conversation, Message, Ticket
+from bot.texts import render
 from bot.tickets.rules import EMERGENCY_DEADLINES
 from bot.tickets.service import NewTicket, create_ticket
+from bot.trainer.export import export_annotations
 from tests.gateway_support import login, make_agent, running_gateway
+from tests.standin_rasa import unreachable_url
+from tests.trainer_support import EVALUATION_VARIANTS, small_root
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +41,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str,
         session.flush()
         message_id = message.id
     log = tmp_path_factory.mktemp("gwticketslog") / "gateway.log"
-    with running_gateway(url, f"http://127.0.0.1:{free_port()}", log) as base:
+    with running_gateway(url, unreachable_url(), log) as base:
         yield base, number, message_id, url
 
 
@@ -66,6 +71,30 @@ def test_list_update_and_label(seeded: tuple[str, str, int, str]) -> None:
     assert labelled.status_code == 200 and labelled.json()["annotation_id"]
 
 
+def test_an_agents_correction_of_an_evaluation_sentence_is_never_exported(seeded: tuple[str, str, int, str], tmp_path: Path) -> None:
+    """A full-width or punctuation variant of a held-out or external sentence, corrected through the
+    real endpoint: saved for the agent as any correction, stored as noise, absent from the export."""
+    base, _, _, url = seeded
+    with session_scope(url) as session:
+        messages = [Message(conversation_id="c-eval", role="resident", text=text) for text in [*EVALUATION_VARIANTS, "儿童乐园的秋千链子断了"]]
+        session.add_all(messages)
+        session.flush()
+        ids = [m.id for m in messages]
+    client, csrf = login(base, "甲")
+    for message_id, intent in zip(ids, [*EVALUATION_VARIANTS.values(), "repair"], strict=True):
+        labelled = client.post(f"/api/agent/messages/{message_id}/label", json={"intent": intent}, headers={"X-CSRF-Token": csrf})
+        assert labelled.status_code == 200 and labelled.json()["annotation_id"], labelled.text
+        assert labelled.json()["training"] == (message_id == ids[-1])
+    with session_scope(url) as session:
+        noise = session.execute(sa.select(Annotation.noise).where(Annotation.message_id.in_(ids)).order_by(Annotation.message_id)).scalars().all()
+        assert noise == [True] * len(EVALUATION_VARIANTS) + [False]
+        result = export_annotations(session, small_root(tmp_path / "project", 5))
+        session.rollback()  # the test's export marks nothing as exported in the gateway's database
+    exported = {sentence_key(line[6:]) for line in result.path.read_text().splitlines() if line.startswith("    - ")}
+    assert sentence_key("儿童乐园的秋千链子断了") in exported
+    assert not exported & {sentence_key(text) for text in EVALUATION_VARIANTS}
+
+
 def test_slots_degrade_when_rasa_is_down_and_options_are_polite(seeded: tuple[str, str, int, str]) -> None:
     base, _, _, _ = seeded
     assert httpx.get(f"{base}/api/agent/conversations/c1/slots").status_code == 401
@@ -83,7 +112,7 @@ def test_queue_items_carry_the_ticket_response_deadline(seeded: tuple[str, str, 
     client, _ = login(base, "甲")
     with session_scope(url) as session:
         ticket = session.execute(sa.select(Ticket).where(Ticket.number == number)).scalar_one()
-        request_handoff(session, "c1", reason="emergency", priority=PRIORITY_EMERGENCY, ticket_id=ticket.id)
+        request_handoff(session, "c1", reason="emergency", priority=Priority.EMERGENCY, ticket_id=ticket.id)
         respond_by = as_utc(ticket.respond_by)
     item = [i for i in client.get("/api/agent/queue").json()["pending"] if i["id"] == "c1"][0]
     assert item["emergency"] and datetime.fromisoformat(item["respond_by"]) == respond_by
@@ -96,4 +125,4 @@ def test_resolving_a_ticket_tells_the_resident_politely(seeded: tuple[str, str, 
     assert done.status_code == 200, done.text
     with session_scope(url) as session:
         texts = list(session.execute(sa.select(Message.text).where(Message.conversation_id == "c1", Message.role == "system")).scalars())
-    assert texts == [TICKET_DONE_NOTICE.format(number=number)]
+    assert texts == [render("agent.ticket_done", number=number)]

@@ -1,29 +1,22 @@
-"""Gateway building blocks without a server: tokens, passwords, rate limit, frames, sessions, claim."""
+"""Gateway building blocks without a server: tokens, passwords, rate limit, frames, accounts and
+sessions (on conftest's ``db``). The claim race is tested once, in tests/test_conversation_lifecycle.py."""
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from bot import texts
 from bot.clock import utcnow
 from bot.gateway import frames, tokens
 from bot.gateway.agents import authenticate, create_agent, lookup_session, open_session
 from bot.gateway.config import load_secret
 from bot.gateway.passwords import check_password, hash_password
 from bot.gateway.ratelimit import RateLimiter
-from bot.handoff.queue import PRIORITY_EMERGENCY, claim, request_handoff
-from bot.storage import session_scope, upgrade
-from bot.storage.models import AgentSession, Conversation
-
-
-@pytest.fixture()
-def db(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'gw.db'}"
-    upgrade(url)
-    return url
+from bot.storage import session_scope
+from bot.storage.models import AgentSession
 
 
 def test_token_round_trip_and_forgery() -> None:
@@ -65,11 +58,12 @@ def test_rate_limiter_window() -> None:
 
 
 def test_frames() -> None:
-    assert frames.parse("{not json") == frames.MALFORMED_REPLY
-    assert frames.parse("[1]") == frames.MALFORMED_REPLY
-    assert frames.parse('{"text": 3}') == frames.MALFORMED_REPLY
-    assert frames.parse('{"text": "   "}') == frames.EMPTY_REPLY
-    assert frames.parse('{"text": "确认", "payload": "hack"}') == frames.MALFORMED_REPLY
+    malformed, empty = texts.render("message.malformed"), texts.render("message.empty")
+    assert frames.parse("{not json") == malformed
+    assert frames.parse("[1]") == malformed
+    assert frames.parse('{"text": 3}') == malformed
+    assert frames.parse('{"text": "   "}') == empty
+    assert frames.parse('{"text": "确认", "payload": "hack"}') == malformed
     assert frames.parse('{"type": "message", "text": " 漏水 "}') == frames.ResidentFrame("漏水")
     assert frames.parse('{"text": "确认", "payload": "/affirm"}') == frames.ResidentFrame("确认", "/affirm")
 
@@ -96,28 +90,6 @@ def test_agent_accounts_and_sessions(db: str) -> None:
         assert lookup_session(session, token) is None  # expired
 
 
-def test_claim_race_exactly_one_wins(db: str) -> None:
-    with session_scope(db) as session:
-        request_handoff(session, "race-1", reason="emergency", priority=PRIORITY_EMERGENCY, summary="火")
-    barrier = threading.Barrier(2)
-    results: dict[str, bool] = {}
-
-    def attempt(agent: str) -> None:
-        barrier.wait()
-        with session_scope(db) as session:
-            results[agent] = claim(session, "race-1", agent)
-
-    threads = [threading.Thread(target=attempt, args=(name,)) for name in ("甲", "乙")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(results.values()) == [False, True]
-    winner = next(name for name, won in results.items() if won)
-    with session_scope(db) as session:
-        assert session.get(Conversation, "race-1").assigned_agent == winner
-
-
 def test_cli_creates_agent_with_prompted_password(db: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     import getpass
 
@@ -132,3 +104,26 @@ def test_cli_creates_agent_with_prompted_password(db: str, monkeypatch: pytest.M
         assert authenticate(session, "小张", "password-123") is not None
         assert authenticate(session, "小赵", "password-123") is None
     assert "小张 created" in capsys.readouterr().out
+
+
+def test_cli_gives_an_agent_the_display_name_residents_see(db: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """客服zhang logs in as zhang; residents are told 客服张明 (issue 12)."""
+    import getpass
+
+    from bot.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", db)
+    monkeypatch.setattr(getpass, "getpass", lambda prompt="": "password-123")
+    assert main(["agents", "create", "zhang", "--display-name", "张明"]) == 0
+    assert main(["agents", "create", "li"]) == 0
+    assert "zhang (shown to residents as 张明) created" in capsys.readouterr().out
+    with session_scope(db) as session:
+        zhang, li = authenticate(session, "zhang", "password-123"), authenticate(session, "li", "password-123")
+        assert zhang is not None and li is not None and (zhang.display_name, li.display_name) == ("张明", "")
+        token, _ = open_session(session, zhang, 1)
+        account = lookup_session(session, token)
+        assert account is not None and (account.name, account.shown_as) == ("zhang", "张明")
+        other, _ = open_session(session, li, 1)
+        assert lookup_session(session, other).shown_as == "li"  # no display name: the login name
+    with session_scope(db) as session, pytest.raises(ValueError):
+        create_agent(session, "wang", "password-123", display_name="王" * 65)

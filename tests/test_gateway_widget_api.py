@@ -15,25 +15,27 @@ import pytest
 import sqlalchemy as sa
 import websockets
 
-from bot.gateway.attachments import (
-    LINKED_REPLY,
-    MAX_BYTES,
-    TOO_LARGE_REPLY,
-    UNLINKED_REPLY,
-    WRONG_TYPE_REPLY,
-    sniff,
-    store_photo,
-)
-from bot.gateway.frames import RATE_LIMIT_REPLY
-from bot.gateway.ratings import ALREADY_RATED_REPLY, BAD_LEVEL_REPLY, NOT_RESOLVED_REPLY
-from bot.gateway.relay import RASA_DOWN_REPLY
-from bot.handoff.queue import PRIORITY_NORMAL, request_handoff
-from bot.processes import free_port
+from bot import texts
+from bot.conversations.lifecycle import request_handoff
+from bot.conversations.status import Priority
+from bot.gateway.attachments import MAX_BYTES, MAX_MB, sniff, store_photo
+from bot.gateway.ratings import bad_level_reply
 from bot.storage import session_scope, upgrade
 from bot.storage.models import Attachment, Message, SatisfactionRating, Ticket
 from bot.tickets.rules import REPAIR_DEADLINES
 from bot.tickets.service import NewTicket, create_ticket
 from tests.gateway_support import cookie_header, login, make_agent, resident_session, running_gateway, ws_url
+from tests.standin_rasa import unreachable_url
+
+UNLINKED_REPLY, WRONG_TYPE_REPLY = texts.render("photo.unlinked"), texts.render("photo.wrong_type")
+TOO_LARGE_REPLY = texts.render("photo.too_large", max_mb=MAX_MB)
+RATE_LIMIT_REPLY, RASA_DOWN_REPLY = texts.render("message.too_fast"), texts.render("message.assistant_busy")
+NOT_RESOLVED_REPLY, ALREADY_RATED_REPLY = texts.render("rating.not_resolved"), texts.render("rating.already_rated")
+BAD_LEVEL_REPLY = bad_level_reply()
+
+
+def linked_reply(number: str) -> str:
+    return texts.render("photo.linked", number=number)
 
 
 def png(width: int = 2, height: int = 2) -> bytes:
@@ -62,7 +64,8 @@ def ticket_for(conversation_id: str) -> NewTicket:
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory) -> str:
+def gateway_database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The database this module's gateway process uses (not conftest's per-test ``db``)."""
     url = f"sqlite:///{tmp_path_factory.mktemp('widgetapi') / 'gw.db'}"
     upgrade(url)
     make_agent(url, "小李")
@@ -70,9 +73,9 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="module")
-def base(db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def base(gateway_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log = tmp_path_factory.mktemp("gwlog") / "gateway.log"
-    with running_gateway(db, f"http://127.0.0.1:{free_port()}", log) as url:
+    with running_gateway(gateway_database, unreachable_url(), log) as url:
         yield url
 
 
@@ -83,8 +86,8 @@ def upload(base: str, token: str | None, data: bytes, content_type: str = "image
     return httpx.post(f"{base}/api/resident/attachments", params={"filename": filename}, content=data, headers=headers, timeout=60)
 
 
-def rows(db: str, model: type, conversation_id: str) -> list:
-    with session_scope(db) as session:
+def rows(gateway_database: str, model: type, conversation_id: str) -> list:
+    with session_scope(gateway_database) as session:
         return list(session.execute(sa.select(model).where(model.conversation_id == conversation_id)).scalars())
 
 
@@ -103,7 +106,7 @@ def test_types_are_decided_by_the_bytes() -> None:
 # --------------------------------------------------------------------------- upload over HTTP
 
 
-def test_good_photo_is_stored_served_to_its_owner_and_acknowledged(base: str, db: str) -> None:
+def test_good_photo_is_stored_served_to_its_owner_and_acknowledged(base: str, gateway_database: str) -> None:
     alice, bob = resident_session(base), resident_session(base)
     image = png()
     reply = upload(base, alice["token"], image, content_type="image/jpeg", filename="C:\\相册\\漏水.png")
@@ -115,9 +118,9 @@ def test_good_photo_is_stored_served_to_its_owner_and_acknowledged(base: str, db
     assert attachment["filename"] == "漏水.png" and attachment["url"] == f"/api/attachments/{attachment['id']}"
     assert message["role"] == "resident" and message["text"] == "[图片]"
 
-    (row,) = rows(db, Attachment, alice["resident_id"])
+    (row,) = rows(gateway_database, Attachment, alice["resident_id"])
     assert row.data == image and row.size == len(image) and row.message_id == message["id"] and row.ticket_id is None
-    stored = rows(db, Message, alice["resident_id"])
+    stored = rows(gateway_database, Message, alice["resident_id"])
     assert [(m.role, m.text) for m in stored] == [("resident", "[图片]"), ("bot", UNLINKED_REPLY)]  # Rasa not asked
 
     history = httpx.get(f"{base}/api/resident/history", headers={"Authorization": f"Bearer {alice['token']}"}).json()["messages"]
@@ -144,27 +147,27 @@ def test_good_photo_is_stored_served_to_its_owner_and_acknowledged(base: str, db
     ],
     ids=["text-as-jpeg", "svg", "oversize"],
 )
-def test_refused_uploads_answer_politely_and_store_nothing(base: str, db: str, data: bytes, content_type: str, status: int, error: str) -> None:
+def test_refused_uploads_answer_politely_and_store_nothing(base: str, gateway_database: str, data: bytes, content_type: str, status: int, error: str) -> None:
     r = resident_session(base)
     reply = upload(base, r["token"], data, content_type=content_type)
     assert reply.status_code == status and reply.json() == {"error": error}
-    assert rows(db, Message, r["resident_id"]) == [] and rows(db, Attachment, r["resident_id"]) == []
+    assert rows(gateway_database, Message, r["resident_id"]) == [] and rows(gateway_database, Attachment, r["resident_id"]) == []
 
 
-def test_upload_needs_a_valid_token(base: str, db: str) -> None:
+def test_upload_needs_a_valid_token(base: str, gateway_database: str) -> None:
     r = resident_session(base)
     assert upload(base, None, png()).status_code == 401
     assert upload(base, r["resident_id"] + "." + "f" * 64, png()).status_code == 401
     assert upload(base, r["token"], b"").status_code == 400
-    assert rows(db, Attachment, r["resident_id"]) == []
+    assert rows(gateway_database, Attachment, r["resident_id"]) == []
 
 
-def test_photo_joins_the_existing_ticket_and_reaches_the_agent(base: str, db: str) -> None:
+def test_photo_joins_the_existing_ticket_and_reaches_the_agent(base: str, gateway_database: str) -> None:
     r = resident_session(base)
     rid = r["resident_id"]
-    with session_scope(db) as session:
+    with session_scope(gateway_database) as session:
         number = create_ticket(session, ticket_for(rid)).number
-        request_handoff(session, rid, reason="request_human", priority=PRIORITY_NORMAL, summary="漏水")
+        request_handoff(session, rid, reason="request_human", priority=Priority.NORMAL, summary="漏水")
     client, csrf = login(base, "小李")
     assert client.post(f"/api/agent/conversations/{rid}/claim", headers={"X-CSRF-Token": csrf}).status_code == 200
     cookie = cookie_header(client)
@@ -181,58 +184,58 @@ def test_photo_joins_the_existing_ticket_and_reaches_the_agent(base: str, db: st
 
     seen = asyncio.run(agent_sees_photo())
     assert seen["conversation_id"] == rid and seen["attachment"]["content_type"] == "image/png"
-    (row,) = rows(db, Attachment, rid)
-    with session_scope(db) as session:
+    (row,) = rows(gateway_database, Attachment, rid)
+    with session_scope(gateway_database) as session:
         assert session.get(Ticket, row.ticket_id).number == number
-    assert [m.role for m in rows(db, Message, rid)][-1] == "resident"  # an agent has it: no bot acknowledgement
-    assert LINKED_REPLY.format(number=number) not in [m.text for m in rows(db, Message, rid)]
+    assert [m.role for m in rows(gateway_database, Message, rid)][-1] == "resident"  # an agent has it: no bot acknowledgement
+    assert linked_reply(number) not in [m.text for m in rows(gateway_database, Message, rid)]
 
 
-def test_bot_acknowledges_a_photo_for_an_existing_ticket(base: str, db: str) -> None:
+def test_bot_acknowledges_a_photo_for_an_existing_ticket(base: str, gateway_database: str) -> None:
     r = resident_session(base)
-    with session_scope(db) as session:
+    with session_scope(gateway_database) as session:
         number = create_ticket(session, ticket_for(r["resident_id"])).number
     assert upload(base, r["token"], png()).status_code == 200
-    assert rows(db, Message, r["resident_id"])[-1].text == LINKED_REPLY.format(number=number)
+    assert rows(gateway_database, Message, r["resident_id"])[-1].text == linked_reply(number)
 
 
 # --------------------------------------------------------------------------- rating
 
 
-def test_rating_once_per_resolution(base: str, db: str) -> None:
+def test_rating_once_per_resolution(base: str, gateway_database: str) -> None:
     r = resident_session(base)
     rid, auth = r["resident_id"], {"Authorization": f"Bearer {r['token']}"}
     rate = lambda body: httpx.post(f"{base}/api/resident/rating", json=body, headers=auth)  # noqa: E731
     assert rate({"level": "满意"}).json() == {"error": NOT_RESOLVED_REPLY}
-    with session_scope(db) as session:
-        request_handoff(session, rid, reason="request_human", priority=PRIORITY_NORMAL)
+    with session_scope(gateway_database) as session:
+        request_handoff(session, rid, reason="request_human", priority=Priority.NORMAL)
     client, csrf = login(base, "小李")
     for step in ("claim", "resolve"):
         assert client.post(f"/api/agent/conversations/{rid}/{step}", headers={"X-CSRF-Token": csrf}).status_code == 200
-    resolution = rows(db, Message, rid)[-1]
+    resolution = rows(gateway_database, Message, rid)[-1]
     assert resolution.payload["event"] == "resolved"
 
     assert httpx.post(f"{base}/api/resident/rating", json={"level": "满意"}).status_code == 401
     bad = rate({"level": "还行"})
     assert bad.status_code == 400 and bad.json() == {"error": BAD_LEVEL_REPLY}
     assert rate({"level": "满意", "resolution": resolution.id + 1000}).status_code == 409
-    assert rows(db, SatisfactionRating, rid) == []
+    assert rows(gateway_database, SatisfactionRating, rid) == []
 
     good = rate({"level": "满意", "resolution": resolution.id})
     assert good.status_code == 200, good.text
     assert good.json()["message"]["event"] == "rated" and "满意" in good.json()["message"]["text"]
     again = rate({"level": "很不满意", "resolution": resolution.id})
     assert again.status_code == 409 and again.json() == {"error": ALREADY_RATED_REPLY}
-    (rating,) = rows(db, SatisfactionRating, rid)
+    (rating,) = rows(gateway_database, SatisfactionRating, rid)
     assert (rating.level, rating.score, rating.source) == ("满意", 4, "widget")
 
     # A new resolution may be rated again.
-    with session_scope(db) as session:
-        request_handoff(session, rid, reason="request_human", priority=PRIORITY_NORMAL)
+    with session_scope(gateway_database) as session:
+        request_handoff(session, rid, reason="request_human", priority=Priority.NORMAL)
     for step in ("claim", "resolve"):
         assert client.post(f"/api/agent/conversations/{rid}/{step}", headers={"X-CSRF-Token": csrf}).status_code == 200
     assert rate({"level": "很不满意"}).status_code == 200
-    assert sorted(x.score for x in rows(db, SatisfactionRating, rid)) == [1, 4]
+    assert sorted(x.score for x in rows(gateway_database, SatisfactionRating, rid)) == [1, 4]
 
 
 # --------------------------------------------------------------------------- typing frames
@@ -285,7 +288,7 @@ def test_photos_are_linked_to_the_conversations_ticket(database_url: str) -> Non
         assert message.payload["attachment"]["id"] == attachment_of[latest.message["id"]].id
 
 
-def test_rate_limited_text_is_given_back_to_sockets_that_ask(base: str, db: str) -> None:
+def test_rate_limited_text_is_given_back_to_sockets_that_ask(base: str, gateway_database: str) -> None:
     r = resident_session(base)
 
     async def flood() -> list[dict]:
@@ -302,4 +305,4 @@ def test_rate_limited_text_is_given_back_to_sockets_that_ask(base: str, db: str)
         return notices
 
     assert asyncio.run(flood()) == [{"type": "notice", "text": RATE_LIMIT_REPLY, "refused": "第20条留言"}]
-    assert "第20条留言" not in [m.text for m in rows(db, Message, r["resident_id"])]
+    assert "第20条留言" not in [m.text for m in rows(gateway_database, Message, r["resident_id"])]

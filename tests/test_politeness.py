@@ -1,18 +1,25 @@
-"""Tests for bot.politeness: the checker (seed 000 「礼仪」, seed 003 「礼貌用语」「对客服务」) and scripts."""
+"""Tests for bot.politeness: the checker (seed 000 「礼仪」, seed 003 「礼貌用语」「对客服务」), the scripts,
+and every text a resident reads: the whole catalogue (bot/texts/zh_CN.yml, each key rendered with
+sample values) and every response in domain.yml and the knowledge base."""
 
 from __future__ import annotations
 
-import pytest
+import re
+from typing import Any
 
-from bot.gateway.canned import CANNED_REPLIES
-from bot.gateway.console import JOIN_NOTICE, LEAVE_NOTICE, RESOLVED_NOTICE, TICKET_DONE_NOTICE
+import pytest
+import yaml
+
+from bot import texts
+from bot.gateway.canned import canned_replies
+from bot.gateway.pages import STATIC
+from bot.intake.rating import thanks_key
+from bot.nlu.entities import extract_entities
 from bot.politeness import (
-    COMPANY_NAME,
     RULE_IMPOLITE_TONE,
     RULE_INTERNET_SLANG,
     RULE_NI_INSTEAD_OF_NIN,
     RULE_REFUSAL,
-    SATISFACTION_LEVELS,
     ImpolitePhraseError,
     Violation,
     address,
@@ -22,6 +29,7 @@ from bot.politeness import (
     check,
     closing,
     company_name,
+    echo,
     greeting,
     honorific,
     is_polite,
@@ -31,6 +39,11 @@ from bot.politeness import (
     sorry_for_waiting,
     thanks,
 )
+from bot.politeness.titles import ADDRESS_FORMS, TITLES
+from bot.satisfaction import LABELS as SATISFACTION_LEVELS
+from bot.satisfaction import SCALE
+from bot.settings import DEFAULT_COMPANY_NAME as COMPANY_NAME
+from bot.settings import PROJECT_ROOT
 
 
 @pytest.fixture(autouse=True)
@@ -283,6 +296,20 @@ def test_honorific(surname: str | None, title: str | None, expected: str) -> Non
     assert honorific(surname, title) == expected
 
 
+def test_one_titles_table_for_the_nlu_and_the_honorific() -> None:
+    """A resident's self-introduction becomes the title the bot addresses them with (bot/politeness/titles.py)."""
+    for title in TITLES:
+        found = {e.entity: e.value for e in extract_entities(f"我是王{title.word}，住3栋")}
+        if title.self_introduced is None:
+            assert "title" not in found, title
+            continue
+        assert (found.get("surname"), found.get("title")) == ("王", title.self_introduced), title
+        assert honorific(found["surname"], found["title"]) == f"王{ADDRESS_FORMS[title.self_introduced]}"
+    # 王太太 is Mrs Wang: both sides keep 太太 (the NLU used to say 女士, the honorific 太太).
+    assert {e.value for e in extract_entities("我是王太太") if e.entity == "title"} == {"太太"}
+    assert honorific("王", "太太") == "王太太"
+
+
 def test_greeting_exact() -> None:
     assert greeting() == "您好，这里是锦华物业客户服务中心，请问有什么可以帮您？"
     assert (
@@ -335,9 +362,12 @@ def test_closing_asks_thanks_rates_and_says_goodbye() -> None:
 
 
 def test_satisfaction_levels() -> None:
+    # One scale, one direction (bot.satisfaction): a higher score is better, as stored in
+    # satisfaction_ratings.score. This test used to encode the reversed direction (1 = 非常满意).
     assert SATISFACTION_LEVELS == ("非常满意", "满意", "一般", "不满意", "很不满意")
-    assert satisfaction_level(1) == "非常满意"
-    assert satisfaction_level(5) == "很不满意"
+    assert satisfaction_level(5) == "非常满意"
+    assert satisfaction_level(1) == "很不满意"
+    assert [satisfaction_level(level.score) for level in SCALE] == list(SATISFACTION_LEVELS)
     for bad in (0, 6, True):
         with pytest.raises(ValueError):
             satisfaction_level(bad)
@@ -366,38 +396,147 @@ def test_every_script_output_is_polite(surname: str | None, title: str | None) -
         assert check(text) == [], text
 
 
-def test_gateway_and_widget_texts_for_residents_are_polite() -> None:
-    """What the web gateway and the resident widget show residents (module constants and the
-    widget's Chinese string literals)."""
-    import re
+def test_echo_leaves_out_what_the_bot_must_not_say() -> None:
+    assert echo("厨房水龙头漏水") == "厨房水龙头漏水"
+    assert echo("你们快点来修，厨房下水道堵了") == "厨房下水道堵了"
+    assert echo("你看着办吧") == texts.render("script.echo_withheld")
 
-    from bot.gateway import attachments, frames, ratings, relay
-    from bot.gateway.pages import STATIC
-    from bot.intake.rating import rating_reply
 
-    texts = [
-        frames.MALFORMED_REPLY,
-        frames.EMPTY_REPLY,
-        frames.RATE_LIMIT_REPLY,
-        relay.TOO_LONG_REPLY,
-        relay.RASA_DOWN_REPLY,
-        attachments.TOO_LARGE_REPLY,
-        attachments.EMPTY_REPLY,
-        attachments.WRONG_TYPE_REPLY,
-        attachments.UNAUTHORIZED_REPLY,
-        attachments.LINKED_REPLY.format(number="WY202611230001"),
-        attachments.UNLINKED_REPLY,
-        ratings.BAD_LEVEL_REPLY,
-        ratings.NOT_RESOLVED_REPLY,
-        ratings.ALREADY_RATED_REPLY,
-        *(ratings.RATED_TEXT.format(level=level, thanks=rating_reply(level)) for level in SATISFACTION_LEVELS),
-    ]
-    widget = (STATIC / "widget.js").read_text(encoding="utf-8")
-    literals = [s for s in re.findall(r'"((?:[^"\\\n]|\\.)*)"', widget) if re.search(r"[\u4e00-\u9fff]", s)]
-    assert len(literals) > 20  # the widget's own texts were found
-    for text in texts + literals:
+# --------------------------------------------------------------------------- every resident text
+
+# A value for every placeholder the catalogue uses (test_every_placeholder_has_a_sample keeps the
+# list complete), so every key can be rendered and checked.
+SAMPLES: dict[str, Any] = {
+    "number": "WY202606150001",
+    "priority": "急修",
+    "level": "重要",
+    "department": "工程部",
+    "promise": texts.render("promise.repair_urgent"),
+    "deadline": "6月15日12:00",
+    "visit_time": "明天上午",
+    "problem": "卫生间地漏堵了",
+    "address": "3-2-102",
+    "phone": "138****5678",
+    "topic": "楼道灯长时间未修好",
+    "levels": "、".join(SATISFACTION_LEVELS),
+    "instructions": texts.render("safety.fire"),
+    "ask": texts.render("emergency.ask_address_and_phone"),
+    "lines": "工单 WY202606150001（报修，急修）：已受理，负责部门 工程部",
+    "category": "报修",
+    "status": "已受理",
+    "overdue": texts.render("status.line_overdue"),
+    "agent": "小王",
+    "thanks": texts.render("rating.sorry"),
+    "max_chars": 5000,
+    "max_mb": 5,
+    "outbox_size": 10,
+    "date": "6月15日",
+    "resolved": texts.render("callback.resolved_no"),
+    "count": 2,
+    "messages": "「厨房水龙头漏水」、「请问什么时候能来修」",
+    "waited": "1分20秒",
+    "numbers": "119",
+    "seconds": "05",
+    "minutes": 2,
+    "detail": "楼上邻居晚上十一点还在装修，电钻声很吵",
+    "subject": "邻里噪音或占道",
+    "linked": texts.render("complaint.linked", related="WY202606150001"),
+    "related": "WY202606150001",
+    "what": "厨房水龙头漏水",
+    "ticket": "\n· 关联工单：WY202606150001（厨房水龙头漏水，处理中）",
+    "answer": "会所健身房开放时间为6:00–22:00。",
+    "known": "游泳池每年6月至9月开放，开放时间为9:00–21:00",
+    "missing": "「温度」",
+    "community": "锦华花园",
+    "building": "13",
+    "buildings": 12,
+    "unit": "4",
+    "units": 3,
+}
+CATALOGUE_KEYS = texts.catalogue_keys()
+
+
+def test_every_placeholder_has_a_sample() -> None:
+    used = set().union(*(texts.placeholders(key) for key in CATALOGUE_KEYS)) - set(texts.SETTINGS_VALUES)
+    assert used <= set(SAMPLES), used - set(SAMPLES)
+
+
+@pytest.mark.parametrize("key", CATALOGUE_KEYS)
+def test_every_catalogue_text_is_polite(key: str) -> None:
+    text = texts.render(key, **SAMPLES)
+    assert text.strip(), key
+    assert "{" not in text and "}" not in text, text
+    assert check(text) == [], f"{key}: {text}"
+
+
+@pytest.mark.parametrize(("surname", "title"), [("王", "先生"), ("欧阳", "阿姨")])
+def test_catalogue_texts_addressed_to_a_resident_are_polite(surname: str, title: str) -> None:
+    for key in CATALOGUE_KEYS:
+        text = address(surname, title, texts.render(key, **SAMPLES))
+        assert check(text) == [], f"{key}: {text}"
+
+
+def test_rating_thanks_for_every_level_are_polite() -> None:
+    for level in SCALE:
+        text = texts.render("rating.rated", level=level.label, thanks=texts.render(thanks_key(level)))
         assert check(text) == [], text
 
-@pytest.mark.parametrize("text", [*CANNED_REPLIES, TICKET_DONE_NOTICE.format(number="WY202611230001"), JOIN_NOTICE.format(agent="小王"), LEAVE_NOTICE.format(agent="小王"), RESOLVED_NOTICE])
-def test_console_canned_replies_are_polite(text: str) -> None:
-    assert check(text) == []
+
+def _responses() -> list[tuple[str, str]]:
+    """Every text and button title of domain.yml and the knowledge base (Rasa's responses)."""
+    found = []
+    for path in (PROJECT_ROOT / "domain.yml", PROJECT_ROOT / "nlu_data" / "knowledge_base.yml"):
+        for name, variants in (yaml.safe_load(path.read_text(encoding="utf-8")).get("responses") or {}).items():
+            for variant in variants:
+                found.append((name, variant["text"]))
+                found += [(f"{name} button", b["title"]) for b in variant.get("buttons") or []]
+    return found
+
+
+RESPONSES = _responses()
+
+
+@pytest.mark.parametrize(("name", "text"), RESPONSES, ids=[name for name, _ in RESPONSES])
+def test_every_domain_response_is_polite(name: str, text: str) -> None:
+    assert text.strip(), name
+    assert check(text) == [], f"{name}: {text}"
+
+
+def test_the_walks_cover_the_catalogue_domain_and_knowledge_base() -> None:
+    names = {name for name, _ in RESPONSES}
+    assert {"utter_ask_address", "utter_default", "utter_inquiry/fee_standard"} <= names
+    assert {"script.greeting", "safety.fire", "message.malformed", "widget.welcome", "canned.general.hello"} <= set(CATALOGUE_KEYS)
+    assert canned_replies() and all(check(text) == [] for text in canned_replies())
+
+
+def test_the_widget_has_no_texts_of_its_own() -> None:
+    """widget.js shows only what the server sends (GET /api/resident/config): no Chinese literals."""
+    widget = (STATIC / "widget.js").read_text(encoding="utf-8")
+    literals = [s for s in re.findall(r'"((?:[^"\\\n]|\\.)*)"', widget) if re.search(r"[\u4e00-\u9fff]", s)]
+    assert literals == []
+
+
+def _widget_modules() -> list:
+    """widget.js and every module the chat imports, followed through their imports."""
+    found, todo = [], [STATIC / "widget.js", STATIC / "widget" / "chat.js"]
+    while todo:
+        path = todo.pop().resolve()
+        if path in found:
+            continue
+        found.append(path)
+        for target in re.findall(r"""(?:from|import)\s*\(?\s*["'](\.{1,2}/[^"']+)["']""", path.read_text(encoding="utf-8")):
+            todo.append(path.parent / target)
+    return found
+
+
+def test_the_widget_modules_have_no_texts_of_their_own() -> None:
+    """What the chat runs (lib/, widget/, the vendored socket) shows only the server's texts: no
+    Chinese in any string literal, whatever its quotes."""
+    modules = _widget_modules()
+    names = {path.relative_to(STATIC).as_posix() for path in modules}
+    assert {"widget.js", "widget/chat.js", "lib/el.js", "lib/outbox.js", "lib/socket.js", "vendor/partysocket/ws.js"} <= names
+    assert "lib/desk.js" not in names  # the desks' texts stay out of the widget
+    for path in modules:
+        source = path.read_text(encoding="utf-8")
+        literals = re.findall(r""""(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`""", source)
+        assert [s for s in literals if re.search(r"[\u4e00-\u9fff]", s)] == [], path.name

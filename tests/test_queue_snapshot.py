@@ -8,9 +8,10 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from bot.clock import as_utc
+from bot.conversations.lifecycle import claim, request_handoff
+from bot.conversations.status import Priority
 from bot.gateway.queueview import snapshot
 from bot.gateway.transcript import store
-from bot.handoff.queue import PRIORITY_EMERGENCY, claim, request_handoff
 from bot.storage import session_scope
 from bot.storage.database import engine_for
 from bot.tickets.rules import EMERGENCY_DEADLINES, INQUIRY_DEADLINES
@@ -26,9 +27,9 @@ def _seed(url: str) -> datetime:
         store(session, "fire", "resident", "烟越来越大了")
         request_handoff(session, "fire", reason="request_human", priority=2, summary="先要人工")
         ticket = create_ticket(session, NewTicket("emergency", "fire", "紧急", "楼道着火", "值班室", EMERGENCY_DEADLINES, conversation_id="fire"))
-        request_handoff(session, "fire", reason="emergency", priority=PRIORITY_EMERGENCY, summary="火情：楼道着火了", ticket_id=ticket.id)
+        request_handoff(session, "fire", reason="emergency", priority=Priority.EMERGENCY, summary="火情：楼道着火了", ticket_id=ticket.id)
         store(session, "taken", "resident", "电梯困人了吗")
-        request_handoff(session, "taken", reason="emergency", priority=PRIORITY_EMERGENCY, summary="电梯")
+        request_handoff(session, "taken", reason="emergency", priority=Priority.EMERGENCY, summary="电梯")
         respond_by = as_utc(ticket.respond_by)
     with session_scope(url) as session:
         assert claim(session, "taken", "甲")

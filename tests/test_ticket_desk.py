@@ -12,6 +12,7 @@ from bot.storage import session_scope
 from bot.storage.models import Annotation, Message, Ticket, TicketEvent
 from bot.tickets.rules import EMERGENCY_DEADLINES, INQUIRY_DEADLINES
 from bot.tickets.service import NewTicket, create_ticket
+from tests.trainer_support import EVALUATION_VARIANTS
 
 
 def _seed(url: str) -> tuple[str, str]:
@@ -72,3 +73,24 @@ def test_class_correction_stores_agent_annotation(database_url: str) -> None:
         assert [(a.message_id, a.conversation_id, a.text, a.intent, a.source, a.author) for a in rows] == [
             (ids[0], "c9", "楼道有烟味", "emergency", "agent", "甲")
         ]
+
+
+def test_class_correction_of_an_evaluation_sentence_is_kept_out_of_training(database_url: str) -> None:
+    """Through annotate(): a variant of a held-out or external sentence is recorded as noise (never
+    exported), and the agent is answered as for any correction; a correction again replaces it."""
+    with session_scope(database_url) as session:
+        messages = [Message(conversation_id="c8", role="resident", text=text) for text in [*EVALUATION_VARIANTS, "楼道的灯一闪一闪的"]]
+        session.add_all(messages)
+        session.flush()
+        ids = [m.id for m in messages]
+    with session_scope(database_url) as session:
+        for message_id, intent in zip(ids, [*EVALUATION_VARIANTS.values(), "repair"], strict=True):
+            result = label_message(session, message_id, intent, "甲")
+            assert result.ok and result.data["annotation_id"] and result.data["training"] == (message_id == ids[-1])
+        again = label_message(session, ids[-1], "complaint", "甲")
+        assert again.ok and again.data["annotation_id"] == result.data["annotation_id"], "one correction per message, replaced"
+    with session_scope(database_url) as session:
+        rows = {a.message_id: a for a in session.execute(sa.select(Annotation)).scalars()}
+        assert len(rows) == len(ids) and all(a.source == "agent" and a.author == "甲" for a in rows.values())
+        assert all(rows[i].noise and rows[i].intent is None for i in ids[:-1])
+        assert (rows[ids[-1]].noise, rows[ids[-1]].intent) == (False, "complaint")

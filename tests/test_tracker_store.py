@@ -12,6 +12,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.settings import PROJECT_ROOT
 from bot.storage.tracker_store import DatabaseUrlTrackerStore
+from tests.loop_support import longest_stall
 from tests.service_support import POSTGRES_SERVER_URL, require_postgres
 
 
@@ -57,3 +58,33 @@ def test_sqlite_connections_keep_every_commit_in_the_write_ahead_log(tmp_path, m
         with engine.connect() as connection:
             pragmas = [connection.execute(sa.text(f"PRAGMA {name}")).scalar() for name in ("journal_mode", "synchronous", "foreign_keys")]
         assert pragmas == ["wal", 1, 1], engine  # synchronous 1 = NORMAL
+
+
+def test_a_save_waiting_for_the_database_does_not_stop_other_conversations(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """While one conversation's save waits for SQLite's write lock (another process writing), Rasa's
+    event loop keeps running the others: the wait is in a worker thread. Before, the loop itself
+    slept in SQLite's busy handler, and every resident of that Rasa server waited with it (the chat
+    benchmark's tail)."""
+    import sqlite3
+    import time
+
+    url = f"sqlite:///{tmp_path / 'wuye.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    store = DatabaseUrlTrackerStore(domain=Domain.load(str(PROJECT_ROOT / "domain.yml")))
+    sender = f"tracker-{uuid.uuid4().hex[:8]}"
+    tracker = DialogueStateTracker.from_events(sender, [ActionExecuted("action_listen"), UserUttered("电梯门关不上")])
+    writer = sqlite3.connect(tmp_path / "wuye.db", timeout=30)
+    writer.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+
+    async def scenario() -> tuple[float, float, int]:
+        asyncio.get_running_loop().call_later(0.6, writer.commit)  # the lock is released after 0.6 s
+        started = time.monotonic()
+        _, stall, ticks = await longest_stall(store.save(tracker))
+        return time.monotonic() - started, stall, ticks
+
+    waited, stall, ticks = asyncio.run(scenario())
+    writer.close()
+    assert waited >= 0.5  # the save did wait for the lock
+    assert ticks > 20 and stall < 0.3, f"the loop stopped for {stall:.2f} s"
+    restored = asyncio.run(store.retrieve(sender))
+    assert restored is not None and restored.latest_message.text == "电梯门关不上"

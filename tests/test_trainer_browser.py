@@ -14,15 +14,16 @@ import pytest
 import sqlalchemy as sa
 
 from bot.gateway.agents import create_agent
-from bot.processes import free_port
 from bot.settings import PROJECT_ROOT
 from bot.storage import session_scope, upgrade
 from bot.storage.models import Annotation, ModelVersion
 from bot.trainer import registry
+from tests.standin_rasa import unreachable_url
 from tests.trainer_inbox_support import HELDOUT_TEXT, parse, resident_said, seed, write_tracker
 from tests.trainer_support import small_root
 
 playwright_api = pytest.importorskip("playwright.sync_api")
+playwright_api.expect.set_options(timeout=30_000)  # the first inbox reads the evaluation sets: seconds on a loaded machine
 
 RESULTS = PROJECT_ROOT / "test-results"
 TIMEOUT = 30_000
@@ -32,7 +33,8 @@ HTML_TEXT = '<img src=x onerror="window.__pwned=1">电梯按钮没反应'
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def gateway_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The database this module's gateway process uses (not conftest's per-test ``db``)."""
     url = f"sqlite:///{tmp_path_factory.mktemp('trainerweb') / 'gw.db'}"
     upgrade(url)
     with session_scope(url) as session:
@@ -53,12 +55,12 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def base(db: str, project: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def base(gateway_database: str, project: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from tests.gateway_support import running_gateway
 
     log = tmp_path_factory.mktemp("trainerweblog") / "gateway.log"
     registry_dir = tmp_path_factory.mktemp("registry")  # retrained candidates: not in the checkout's models/
-    with running_gateway(db, f"http://127.0.0.1:{free_port()}", log, TRAINER_ROOT=str(project), MODEL_REGISTRY_DIR=str(registry_dir)) as url:
+    with running_gateway(gateway_database, unreachable_url(), log, TRAINER_ROOT=str(project), MODEL_REGISTRY_DIR=str(registry_dir)) as url:
         yield url
 
 
@@ -86,7 +88,7 @@ def log_in(page, base: str) -> None:  # type: ignore[no-untyped-def]
     page.get_by_test_id("login-submit").click()
 
 
-def test_trainer_inbox_in_the_browser(base: str, db: str, browser) -> None:  # type: ignore[no-untyped-def]
+def test_trainer_inbox_in_the_browser(base: str, gateway_database: str, browser) -> None:  # type: ignore[no-untyped-def]
     RESULTS.mkdir(exist_ok=True)
     expect = playwright_api.expect
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
@@ -147,7 +149,7 @@ def test_trainer_inbox_in_the_browser(base: str, db: str, browser) -> None:  # t
         page.screenshot(path=str(RESULTS / "trainer-final.png"), full_page=True)
         context.close()
 
-    with session_scope(db) as session:
+    with session_scope(gateway_database) as session:
         rows = {r.text: r for r in session.execute(sa.select(Annotation).where(Annotation.source == "trainer")).scalars()}
     assert rows[ADDRESS_TEXT].intent == "complaint" and rows[ADDRESS_TEXT].author == "培训员小李"
     assert rows[ADDRESS_TEXT].entities == [
@@ -160,7 +162,7 @@ def test_trainer_inbox_in_the_browser(base: str, db: str, browser) -> None:  # t
 
 def metrics(wrong_emergencies: int = 0) -> dict:
     """Real metrics of the evaluation sets for answers that are right except ``wrong_emergencies``."""
-    from bot.bench.datasets import external_examples, heldout_examples
+    from bot.evaluation.datasets import external_examples, heldout_examples
     from bot.trainer.evaluation import split_metrics
 
     result = {}
@@ -176,10 +178,10 @@ def metrics(wrong_emergencies: int = 0) -> dict:
     return result
 
 
-def test_export_models_compare_and_guardrail_in_the_browser(base: str, db: str, project: Path, browser) -> None:  # type: ignore[no-untyped-def]
+def test_export_models_compare_and_guardrail_in_the_browser(base: str, gateway_database: str, project: Path, browser) -> None:  # type: ignore[no-untyped-def]
     expect = playwright_api.expect
     good, worse = metrics(), metrics(wrong_emergencies=3)
-    with session_scope(db) as session:
+    with session_scope(gateway_database) as session:
         registry.register(session, project / "models" / "v1.tar.gz", name="v1-早期", status=registry.RETIRED, metrics=good)
         registry.register(session, project / "models" / "v2.tar.gz", name="v2-当前", status=registry.ACTIVE, metrics=good)
         candidate = registry.register(session, project / "models" / "v3.tar.gz", name="v3-候选", metrics=worse).id
@@ -223,13 +225,13 @@ def test_export_models_compare_and_guardrail_in_the_browser(base: str, db: str, 
         expect(rows.filter(has_text="v2-当前")).to_contain_text("当前使用")
     finally:
         context.close()
-    with session_scope(db) as session:
+    with session_scope(gateway_database) as session:
         assert session.get(ModelVersion, candidate).status == registry.REJECTED
         assert registry.active_version(session).name == "v2-当前"
 
 
 @pytest.mark.rasa
-def test_retraining_shows_its_progress_in_the_browser(base: str, db: str, project: Path, browser, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_retraining_shows_its_progress_in_the_browser(base: str, gateway_database: str, project: Path, browser, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     """A real ``rasa train`` of the small project copy, started from the page; its progress is shown
     while it runs and the new candidate appears in the model list, evaluated. Then a real
     conversation with that model fills the tracker store, and the inbox reads what Rasa wrote."""
@@ -240,7 +242,7 @@ def test_retraining_shows_its_progress_in_the_browser(base: str, db: str, projec
     try:
         log_in(page, base)
         page.get_by_test_id("tab-models").click()
-        with session_scope(db) as session:
+        with session_scope(gateway_database) as session:
             before = len(session.execute(sa.select(ModelVersion.id)).all())
         expect(page.get_by_test_id("model-row")).to_have_count(before)
         page.get_by_test_id("train").click()
@@ -258,7 +260,7 @@ def test_retraining_shows_its_progress_in_the_browser(base: str, db: str, projec
         expect(newest).not_to_contain_text("— / —")  # evaluated on both sets
     finally:
         context.close()
-    with session_scope(db) as session:
+    with session_scope(gateway_database) as session:
         newest_version = session.execute(sa.select(ModelVersion).order_by(ModelVersion.id.desc())).scalars().first()
         assert newest_version.status == registry.CANDIDATE and newest_version.metrics["heldout"]["macro_f1"] > 0
         assert Path(newest_version.path).is_file()
@@ -272,7 +274,7 @@ def test_retraining_shows_its_progress_in_the_browser(base: str, db: str, projec
     from bot.storage.tracker_store import DatabaseUrlTrackerStore
     from bot.trainer.inbox import inbox
 
-    monkeypatch.setenv("DATABASE_URL", db)
+    monkeypatch.setenv("DATABASE_URL", gateway_database)
 
     def converse() -> None:  # in a thread of its own: Playwright's loop runs in this one
         agent = Agent.load(newest_version.path, tracker_store=DatabaseUrlTrackerStore())
@@ -281,7 +283,7 @@ def test_retraining_shows_its_progress_in_the_browser(base: str, db: str, projec
 
     with ThreadPoolExecutor(1) as pool:
         pool.submit(converse).result()
-    with session_scope(db) as session:
+    with session_scope(gateway_database) as session:
         live = {i["text"]: i for i in inbox(session) if i["conversation_id"] == "real-model"}
     assert set(live) == {"楼下着火了快来人", "嗯嗯那个"}
     fire = live["楼下着火了快来人"]

@@ -5,20 +5,20 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
-from bot.modeling import quiet_env
-from bot.settings import PROJECT_ROOT
+from bot import rasa_commands
 from bot.storage import session_scope
 from bot.storage.models import Annotation
 from bot.trainer import registry
+from tests.standin_rasa import StandInRasa
+from tests.test_trainer_registry import metrics, model_file
 from tests.trainer_support import small_root
 
 
-def trainer(*args: str) -> subprocess.CompletedProcess:
-    env = quiet_env() | {"DATABASE_URL": os.environ["DATABASE_URL"]}
-    return subprocess.run([sys.executable, "-m", "bot", "trainer", *args], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300)
+def trainer(*args: str, **env: str) -> subprocess.CompletedProcess:
+    command = rasa_commands.module("bot", "trainer", *args, env={"DATABASE_URL": os.environ["DATABASE_URL"], **env})
+    return command.run(capture_output=True, text=True, timeout=300)
 
 
 def test_cli_export_models_status_and_refusals(db: str, tmp_path: Path) -> None:
@@ -42,5 +42,22 @@ def test_cli_export_models_status_and_refusals(db: str, tmp_path: Path) -> None:
     assert trainer("status").stdout.strip() == "no training job yet"
     refused = trainer("promote", "999", "--rasa-url", "http://127.0.0.1:9")
     assert refused.returncode == 1 and json.loads(refused.stdout) == {"ok": False, "reason": "没有编号为 999 的模型"}
+    refused = trainer("promote", "999", "--rasa-url", "http://127.0.0.1:9", "--rasa-url", "http://127.0.0.1:10")
+    assert refused.returncode == 1 and json.loads(refused.stdout)["reason"] == "没有编号为 999 的模型", "--rasa-url repeats for a cluster"
     missing = trainer("compare", "999")
     assert missing.returncode == 1 and "没有编号为 999 的模型" in missing.stderr
+
+
+def test_promote_and_rollback_load_every_rasa_server_of_the_cluster(db: str, tmp_path: Path) -> None:
+    """By default every server of ``RASA_URLS``; ``--rasa-url`` repeated names them instead."""
+    with session_scope(db) as session:
+        old = registry.register(session, model_file(tmp_path, "old"), status=registry.ACTIVE, metrics=metrics(0.9, 1.0))
+        new = registry.register(session, model_file(tmp_path, "new"), metrics=metrics(0.92, 1.0))
+        ids = old.id, new.id
+    with StandInRasa() as one, StandInRasa() as two, StandInRasa() as elsewhere:
+        promoted = trainer("promote", str(ids[1]), RASA_URLS=f"{one.url},{two.url}")
+        assert promoted.returncode == 0 and json.loads(promoted.stdout)["ok"], promoted.stdout + promoted.stderr
+        assert one.loads == two.loads == [str((tmp_path / "new.tar.gz").resolve())] and elsewhere.loads == []
+        back = trainer("rollback", str(ids[0]), "--rasa-url", one.url, "--rasa-url", elsewhere.url, RASA_URLS=two.url)
+        assert back.returncode == 0, back.stdout + back.stderr
+        assert one.loads[-1] == elsewhere.loads[-1] == str((tmp_path / "old.tar.gz").resolve()) and len(two.loads) == 1

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -20,14 +19,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.modeling import quiet_env, train
+from bot import rasa_commands
+from bot.modeling import train
+from bot.nlu.sentences import sentence_key
 from bot.processes import free_port, wait_for_http
-from bot.settings import PROJECT_ROOT
 from bot.storage import session_scope
 from bot.storage.models import Annotation
 from bot.trainer import jobs, registry
 from bot.trainer.evaluation import evaluate_model
-from bot.trainer.export import ANNOTATED_FILE, export_annotations, normalise, validate_data
+from bot.trainer.export import ANNOTATED_FILE, export_annotations, validate_data
 from tests.trainer_support import nlu_examples, small_root
 
 pytestmark = pytest.mark.rasa
@@ -60,10 +60,8 @@ def rasa_server(tmp_path: Path) -> Iterator[dict]:
 
     def start(model: Path) -> None:
         log = open(tmp_path / "rasa.log", "ab")  # noqa: SIM115 - closed with the process
-        holder["process"] = subprocess.Popen(
-            [sys.executable, "-m", "rasa", "run", "--enable-api", "--model", str(model), "--port", str(holder["port"]), "--interface", "127.0.0.1"],
-            cwd=PROJECT_ROOT, env=quiet_env(), stdout=log, stderr=subprocess.STDOUT,
-        )
+        command = rasa_commands.rasa("run", "--enable-api", "--model", str(model), "--port", str(holder["port"]), "--interface", "127.0.0.1")
+        holder["process"] = command.start(stdout=log, stderr=subprocess.STDOUT)
 
     holder["start"] = start
     yield holder
@@ -112,7 +110,7 @@ def test_annotate_export_validate_train_evaluate_promote_and_guardrail(db: str, 
     with session_scope(db) as session:
         result = export_annotations(session, root)
     assert result.path == root / "nlu_data" / ANNOTATED_FILE
-    assert result.written == sum(len(set(map(normalise, texts))) for texts in labelled.values())
+    assert result.written == sum(len(set(map(sentence_key, texts))) for texts in labelled.values())
     reasons = dict(result.skipped)
     assert "留出测试集" in " ".join(reasons.values())
     assert "哈哈哈哈哈" in reasons and "训练数据中已有" in " ".join(reasons.values())

@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.bench.datasets import EXTERNAL_TSV, external_examples
 from bot.clock import utcnow
+from bot.evaluation.datasets import EXTERNAL_TSV, external_examples
+from bot.nlu.sentences import sentence_key
 from bot.storage import session_scope
 from bot.storage.models import Annotation
+from bot.trainer.annotations import annotate
 from bot.trainer.export import (
     REASON_DUPLICATE,
     REASON_IN_EXTERNAL,
@@ -21,8 +23,9 @@ from bot.trainer.export import (
     export_annotations,
     marked_up,
     nlu_yaml,
+    one_line,
 )
-from tests.trainer_support import nlu_examples, small_root
+from tests.trainer_support import EVALUATION_VARIANTS, HELDOUT_SENTENCE, nlu_examples, small_root
 
 
 @pytest.fixture
@@ -101,3 +104,47 @@ def test_nothing_labelled_removes_the_file(database_url: str, root: Path) -> Non
     with session_scope(database_url) as session:
         result = export_annotations(session, root)
     assert result.written == 0 and not result.path.exists()
+
+
+def test_variants_of_evaluation_sentences_are_never_exported(database_url: str, root: Path) -> None:
+    """Full width, other punctuation, a sentence held inside: annotate() refuses them even with an
+    override, and rows that reach the table some other way are skipped by the export all the same."""
+    assert EXTERNAL_TSV.exists(), "the external evaluation set is needed here"
+    assert HELDOUT_SENTENCE in (root / "tests" / "heldout" / "emergency.yml").read_text()
+    with session_scope(database_url) as session:
+        for text, intent in EVALUATION_VARIANTS.items():
+            result = annotate(session, text=text, intent=intent, author="t", override=True, conversation_id="c", root=root)
+            assert not result.saved and result.refused and result.conflicts[0].kind == "test_set", text
+        assert session.query(Annotation).count() == 0
+        session.add_all([Annotation(text=text, intent=intent, author="t") for text, intent in EVALUATION_VARIANTS.items()])
+        session.add(Annotation(text="单元门口的声控灯不亮了", intent="repair", author="t"))
+    with session_scope(database_url) as session:
+        result = export_annotations(session, root)
+    assert result.written == 1
+    reasons = dict(result.skipped)  # texts as one line: the ideographic space becomes a space
+    assert set(reasons) == set(map(one_line, EVALUATION_VARIANTS))
+    assert {reasons[one_line(t)] for t in EVALUATION_VARIANTS if "您好" not in t} == {REASON_IN_HELDOUT, REASON_IN_EXTERNAL}
+    assert [reasons[t] for t in EVALUATION_VARIANTS if "您好" in t] == ["这句话包含外部评测集中的「2号楼电梯运行时异响而且有点晃」，不能用于训练"]
+    exported = [line[6:] for line in result.path.read_text().splitlines() if line.startswith("    - ")]
+    assert exported == ["单元门口的声控灯不亮了"]
+    assert not {sentence_key(t) for t in EVALUATION_VARIANTS} & {sentence_key(t) for t in exported}
+
+
+def test_robustness_sentences_are_never_exported(database_url: str, root: Path) -> None:
+    """The noisy-text and device-fault sets (tests/robustness) are evaluation data like the others."""
+    import shutil
+
+    from bot.evaluation.datasets import NOISY_TSV, robustness_examples
+    from bot.trainer.export import REASON_IN_OTHER_SET
+
+    shutil.copytree(NOISY_TSV.parent, root / "tests" / "robustness")
+    sentence = robustness_examples(NOISY_TSV)[0]
+    variant = sentence.text.replace(" ", "　") + "！"  # ideographic spaces and full-width punctuation
+    with session_scope(database_url) as session:
+        result = annotate(session, text=variant, intent=sentence.label, author="t", override=True, conversation_id="c", root=root)
+        assert not result.saved and result.conflicts[0].kind == "test_set"
+        session.add(Annotation(text=variant, intent=sentence.label, author="t"))
+    with session_scope(database_url) as session:
+        result = export_annotations(session, root)
+    assert result.written == 0
+    assert dict(result.skipped)[one_line(variant)] == REASON_IN_OTHER_SET.format(name="鲁棒性评测集（tests/robustness）")

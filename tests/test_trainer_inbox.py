@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from bot.nlu.sentences import sentence_key
 from bot.storage import session_scope
 from bot.storage.models import Annotation
 from bot.trainer.annotations import AnnotationError, annotate
-from bot.trainer.conflicts import normalize, similar
+from bot.trainer.conflicts import similar
 from bot.trainer.inbox import fallback_threshold, inbox, inbox_item
 from tests.trainer_inbox_support import HELDOUT_TEXT, NLU_REPAIR_TEXT, seed
 
@@ -171,6 +172,15 @@ def test_labels_that_contradict_the_emergency_guard(database_url: str) -> None:
 
 
 def test_normalisation_and_similarity() -> None:
-    assert normalize("３栋２单元，１０２室！ ") == normalize("3栋2单元102室") == "3栋2单元102室"
-    assert similar(normalize("三号楼的楼道灯一直不亮了"), normalize("三号楼的楼道灯一直不亮了吗")) >= 0.9
-    assert similar(normalize("电梯坏了"), normalize("电梯好了吗")) < 0.9
+    assert sentence_key("３栋２单元，１０２室！ ") == sentence_key("3栋2单元102室") == "3栋2单元102室"
+    assert similar(sentence_key("三号楼的楼道灯一直不亮了"), sentence_key("三号楼的楼道灯一直不亮了吗")) >= 0.9
+    assert similar(sentence_key("电梯坏了"), sentence_key("电梯好了吗")) < 0.9
+
+
+def test_every_topic_and_intent_has_a_chinese_name() -> None:
+    """Trainers read 咨询·停车, never ``inquiry/parking`` (issue 12 §5)."""
+    from bot.trainer.labels import LABEL_NAMES, TOPIC_NAMES, allowed_labels, label_name
+
+    labels = allowed_labels()
+    assert [label for label in labels if label.partition("/")[0] not in LABEL_NAMES or (label.partition("/")[2] and label.partition("/")[2] not in TOPIC_NAMES)] == []
+    assert label_name("inquiry/parking") == "咨询·停车" and label_name("repair") == "报修"

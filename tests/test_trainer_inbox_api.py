@@ -12,17 +12,18 @@ import sqlalchemy as sa
 
 from bot import cli
 from bot.gateway.agents import create_agent
-from bot.processes import free_port
 from bot.storage import session_scope, upgrade
 from bot.storage.models import Agent, Annotation
 from tests.gateway_support import login, make_agent, running_gateway
+from tests.standin_rasa import unreachable_url
 from tests.trainer_inbox_support import HELDOUT_TEXT, seed
 
 PASSWORD = "correct-horse-1"
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def gateway_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The database this module's gateway process uses (not conftest's per-test ``db``)."""
     url = f"sqlite:///{tmp_path_factory.mktemp('trainerapi') / 'gw.db'}"
     upgrade(url)
     make_agent(url, "客服甲")
@@ -35,9 +36,9 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def base(db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def base(gateway_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log = tmp_path_factory.mktemp("trainerlog") / "gateway.log"
-    with running_gateway(db, f"http://127.0.0.1:{free_port()}", log) as url:
+    with running_gateway(gateway_database, unreachable_url(), log) as url:
         yield url
 
 
@@ -67,7 +68,7 @@ def test_agents_without_the_trainer_role_get_403(base: str) -> None:
     assert client.get("/api/agent/queue").status_code == 200  # the agent console still works
 
 
-def test_trainer_reads_the_inbox_and_annotates(base: str, db: str) -> None:
+def test_trainer_reads_the_inbox_and_annotates(base: str, gateway_database: str) -> None:
     client, csrf = login(base, "培训员")
     page = client.get("/trainer")
     assert page.status_code == 200 and 'data-testid="inbox-filter-low-confidence"' in page.text
@@ -102,22 +103,22 @@ def test_trainer_reads_the_inbox_and_annotates(base: str, db: str) -> None:
     noise = client.post("/api/trainer/annotate", json={"item_id": held["id"], "noise": True}, headers={"X-CSRF-Token": csrf})
     assert noise.status_code == 200
 
-    with session_scope(db) as session:
+    with session_scope(gateway_database) as session:
         rows = session.execute(sa.select(Annotation).where(Annotation.source == "trainer").order_by(Annotation.id)).scalars().all()
         assert [(r.text, r.intent, r.noise, r.author) for r in rows] == [("厨房水龙头漏水了", "repair", False, "培训员"), (HELDOUT_TEXT, None, True, "培训员")]
         assert rows[0].entities == [{"start": 0, "end": 2, "value": "厨房", "entity": "address"}]
 
 
-def test_cli_creates_trainer_accounts(db: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    monkeypatch.setenv("DATABASE_URL", db)
+def test_cli_creates_trainer_accounts(gateway_database: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    monkeypatch.setenv("DATABASE_URL", gateway_database)
     monkeypatch.setattr("getpass.getpass", lambda prompt="": "a-long-password")
     assert cli.main(["agents", "create", "新培训员", "--role", "trainer"]) == 0
     assert "log in at /trainer" in capsys.readouterr().out
     assert cli.main(["agents", "create", "新客服"]) == 0
-    with session_scope(db) as session:
+    with session_scope(gateway_database) as session:
         roles = dict(session.execute(sa.select(Agent.name, Agent.role)).all())
     assert roles["新培训员"] == "trainer" and roles["新客服"] == "agent" and roles["客服甲"] == "agent"
     with pytest.raises(SystemExit):
         cli.main(["agents", "create", "x", "--role", "admin"])
-    with session_scope(db) as session, pytest.raises(ValueError):
+    with session_scope(gateway_database) as session, pytest.raises(ValueError):
         create_agent(session, "y", PASSWORD, role="admin")

@@ -1,24 +1,21 @@
 """The model registry on SQLite and PostgreSQL: listing, the guardrail, promotion and rollback.
 
-Promotion talks to Rasa's ``PUT /model``; here a small HTTP server standing in for Rasa records
-the requests (the real server is exercised in tests/test_trainer_e2e.py). Metrics are given as
+Promotion talks to Rasa's ``PUT /model``; here the stand-in Rasa (tests/standin_rasa.py, the
+``standin_rasa`` fixture) records the requests (the real server is exercised in
+tests/test_trainer_e2e.py). Metrics are given as
 data, so the guardrail's decisions are checked exactly.
 """
 
 from __future__ import annotations
 
-import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from bot.processes import free_port
 from bot.storage import session_scope
 from bot.storage.models import ModelVersion
 from bot.trainer import registry
+from tests.standin_rasa import StandInRasa
 
 
 def split(macro_f1: float, emergency_recall: float) -> dict:
@@ -34,32 +31,6 @@ def split(macro_f1: float, emergency_recall: float) -> dict:
 
 def metrics(f1: float, recall: float, ext_f1: float | None = None, ext_recall: float | None = None) -> dict:
     return {"heldout": split(f1, recall), "external": split(ext_f1 if ext_f1 is not None else f1, ext_recall if ext_recall is not None else recall)}
-
-
-class StandInRasa(BaseHTTPRequestHandler):
-    loads: list[str] = []
-    status = 204
-
-    def do_PUT(self) -> None:  # noqa: N802 - http.server's naming
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        if self.path == "/model":
-            type(self).loads.append(body["model_file"])
-        self.send_response(type(self).status)
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def rasa_url() -> Iterator[str]:
-    StandInRasa.loads, StandInRasa.status = [], 204
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), StandInRasa)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
 
 
 def model_file(tmp_path: Path, name: str) -> Path:
@@ -94,7 +65,7 @@ def test_listing_newest_first_with_dates(database_url: str, tmp_path: Path) -> N
         assert registry.active_model_path(session) == (tmp_path / "a.tar.gz").resolve()
 
 
-def test_refused_candidate_is_rejected_with_reason_and_nothing_is_loaded(database_url: str, tmp_path: Path, rasa_url: str) -> None:
+def test_refused_candidate_is_rejected_with_reason_and_nothing_is_loaded(database_url: str, tmp_path: Path, standin_rasa: StandInRasa) -> None:
     with session_scope(database_url) as session:
         current = registry.register(session, model_file(tmp_path, "current"), status=registry.ACTIVE, metrics=metrics(0.9, 1.0))
         worse = registry.register(session, model_file(tmp_path, "worse"), metrics=metrics(0.95, 0.8))
@@ -103,48 +74,49 @@ def test_refused_candidate_is_rejected_with_reason_and_nothing_is_loaded(databas
         comparison = registry.compare(session, ids[1])
         assert not comparison["verdict"]["ok"] and comparison["current"]["id"] == ids[0]
         assert comparison["verdict"]["deltas"]["heldout"]["emergency_recall"] == pytest.approx(-0.2)
-        result = registry.promote(session, ids[1], rasa_url)
+        result = registry.promote(session, ids[1], standin_rasa.url)
     assert not result.ok and "紧急类召回率下降" in result.reason
-    assert StandInRasa.loads == []
+    assert standin_rasa.loads == []
     with session_scope(database_url) as session:
         assert session.get(ModelVersion, ids[1]).status == registry.REJECTED
         assert "紧急类召回率下降" in session.get(ModelVersion, ids[1]).reason
         assert registry.active_version(session).id == ids[0]
 
 
-def test_promote_then_roll_back(database_url: str, tmp_path: Path, rasa_url: str) -> None:
+def test_promote_then_roll_back(database_url: str, tmp_path: Path, standin_rasa: StandInRasa) -> None:
     with session_scope(database_url) as session:
         old = registry.register(session, model_file(tmp_path, "old"), status=registry.ACTIVE, metrics=metrics(0.9, 1.0))
         new = registry.register(session, model_file(tmp_path, "new"), metrics=metrics(0.92, 1.0))
         ids = old.id, new.id
     with session_scope(database_url) as session:
-        result = registry.promote(session, ids[1], rasa_url)
+        result = registry.promote(session, ids[1], standin_rasa.url)
     assert result.ok, result.reason
-    assert StandInRasa.loads == [str((tmp_path / "new.tar.gz").resolve())]
+    assert standin_rasa.loads == [str((tmp_path / "new.tar.gz").resolve())]
     with session_scope(database_url) as session:
         assert [v["status"] for v in registry.list_versions(session)] == ["active", "retired"]
-        assert registry.promote(session, ids[1], rasa_url).reason == "这个模型已经在使用中"
-        assert not registry.promote(session, ids[0], rasa_url).ok, "a retired model comes back by rollback only"
-        assert not registry.rollback(session, ids[1], rasa_url).ok
-        back = registry.rollback(session, ids[0], rasa_url)
+        assert registry.promote(session, ids[1], standin_rasa.url).reason == "这个模型已经在使用中"
+        assert not registry.promote(session, ids[0], standin_rasa.url).ok, "a retired model comes back by rollback only"
+        assert not registry.rollback(session, ids[1], standin_rasa.url).ok
+        back = registry.rollback(session, ids[0], standin_rasa.url)
     assert back.ok, back.reason
-    assert StandInRasa.loads[-1] == str((tmp_path / "old.tar.gz").resolve())
+    assert standin_rasa.loads[-1] == str((tmp_path / "old.tar.gz").resolve())
     with session_scope(database_url) as session:
         assert registry.active_version(session).id == ids[0]
         assert session.get(ModelVersion, ids[1]).status == registry.RETIRED
 
 
-def test_failed_load_changes_nothing(database_url: str, tmp_path: Path, rasa_url: str) -> None:
+def test_failed_load_changes_nothing(database_url: str, tmp_path: Path, standin_rasa: StandInRasa) -> None:
     with session_scope(database_url) as session:
         old = registry.register(session, model_file(tmp_path, "old"), status=registry.ACTIVE, metrics=metrics(0.9, 1.0))
         new = registry.register(session, model_file(tmp_path, "new"), metrics=metrics(0.95, 1.0))
         ids = old.id, new.id
-    StandInRasa.status = 500
+    standin_rasa.failure = 500
     with session_scope(database_url) as session:
-        result = registry.promote(session, ids[1], rasa_url)
+        result = registry.promote(session, ids[1], standin_rasa.url)
     assert not result.ok and "HTTP 500" in result.reason
+    standin_rasa.go_down()
     with session_scope(database_url) as session:
-        result = registry.promote(session, ids[1], f"http://127.0.0.1:{free_port()}")
+        result = registry.promote(session, ids[1], standin_rasa.url)
     assert not result.ok and "无法连接" in result.reason
     with session_scope(database_url) as session:
         assert registry.active_version(session).id == ids[0]
@@ -176,7 +148,7 @@ def test_baseline_is_the_served_model_registered_once(database_url: str, tmp_pat
 
 def test_serve_starts_the_active_version(database_url: str, tmp_path: Path) -> None:
     from bot.modeling import model_path
-    from bot.processes import serving_model
+    from bot.serving import serving_model
 
     models_dir = tmp_path / "models"
     models_dir.mkdir()
@@ -203,7 +175,7 @@ def test_serve_trains_again_when_developers_edit_the_data_after_a_promotion(data
     import time
 
     from bot.modeling import model_path, training_files
-    from bot.processes import developer_inputs_changed_since, serving_model
+    from bot.serving import developer_inputs_changed_since, serving_model
 
     models_dir = tmp_path / "models"
     models_dir.mkdir()
@@ -229,3 +201,78 @@ def test_serve_trains_again_when_developers_edit_the_data_after_a_promotion(data
             assert statuses["promoted"] == registry.RETIRED
     finally:
         os.utime(edited, (before.st_atime, before.st_mtime))
+
+
+def test_a_cluster_is_promoted_on_every_rasa_server(database_url: str, tmp_path: Path) -> None:
+    with session_scope(database_url) as session:
+        old = registry.register(session, model_file(tmp_path, "old"), status=registry.ACTIVE, metrics=metrics(0.9, 1.0))
+        new = registry.register(session, model_file(tmp_path, "new"), metrics=metrics(0.92, 1.0))
+        ids = old.id, new.id
+    with StandInRasa() as one, StandInRasa() as two, StandInRasa() as three:
+        with session_scope(database_url) as session:
+            result = registry.promote(session, ids[1], [one.url, two.url, three.url])
+        assert result.ok, result.reason
+        loaded = str((tmp_path / "new.tar.gz").resolve())
+        assert one.loads == two.loads == three.loads == [loaded]
+        with session_scope(database_url) as session:
+            back = registry.rollback(session, ids[0], (one.url, two.url, three.url))
+        assert back.ok and one.loads[-1] == two.loads[-1] == three.loads[-1] == str((tmp_path / "old.tar.gz").resolve())
+
+
+def test_a_cluster_server_that_cannot_load_leaves_every_server_on_the_active_model(database_url: str, tmp_path: Path) -> None:
+    """All or nothing: the servers loaded before the failure are put back on the active model, so
+    every server answers with the same model, and nothing is marked active."""
+    with session_scope(database_url) as session:
+        old = registry.register(session, model_file(tmp_path, "old"), status=registry.ACTIVE, metrics=metrics(0.9, 1.0))
+        new = registry.register(session, model_file(tmp_path, "new"), metrics=metrics(0.92, 1.0))
+        ids = old.id, new.id
+    with StandInRasa() as one, StandInRasa() as two, StandInRasa() as three:
+        two.go_down()
+        with session_scope(database_url) as session:
+            result = registry.promote(session, ids[1], [one.url, two.url, three.url])
+        assert not result.ok
+        assert result.reason.startswith(f"{two.url}：无法连接") and "第 2 台失败" in result.reason and f"{one.url} 已恢复原模型" in result.reason
+        assert one.loads == [str((tmp_path / "new.tar.gz").resolve()), str((tmp_path / "old.tar.gz").resolve())]
+        assert three.loads == [], "not tried after the failure"
+    with session_scope(database_url) as session:
+        assert registry.active_version(session).id == ids[0]
+        assert session.get(ModelVersion, ids[1]).status == registry.CANDIDATE
+
+
+def test_a_rasa_server_restarted_after_a_promotion_loads_the_promoted_model(database_url: str, tmp_path: Path) -> None:
+    """``serve`` starts Rasa with the model active then; supervisord restarts a crashed Rasa server
+    with that same command line. Through ``python -m bot.serving`` the restarted server loads the
+    registry's active version: the one promoted (or rolled back to) since."""
+    from bot.processes import Stack
+    from bot.serving import model_to_load, with_model
+
+    started = model_file(tmp_path, "started")
+    with session_scope(database_url) as session:
+        registry.register(session, started, status=registry.ACTIVE, metrics=metrics(0.9, 1.0))
+        candidate = registry.register(session, model_file(tmp_path, "promoted"), metrics=metrics(0.92, 1.0)).id
+    assert model_to_load(started) == started.resolve()
+
+    # serve's Rasa program (supervisord runs this command line, tests/test_supervision.py).
+    stack = Stack(started, rasa_port=5105, actions_port=5155, gateway_port=8100, env={"DATABASE_URL": database_url}, follow_registry=True)
+    argv = stack.rasa_command().argv
+    assert argv[1:4] == ("-m", "bot.serving", "run") and argv[argv.index("--model") + 1] == str(started), argv
+    plain = Stack(started, rasa_port=5105, actions_port=5155)
+    assert plain.rasa_command().argv[1:3] == ("-m", "bot.rasa_server"), "serve --model, the benchmarks: the file given"
+
+    with StandInRasa() as rasa, session_scope(database_url) as session:
+        assert registry.promote(session, candidate, rasa.url).ok
+    promoted = (tmp_path / "promoted.tar.gz").resolve()
+    assert model_to_load(started) == promoted, "what the restarted server loads"
+    argv = ["run", "--enable-api", "--model", str(started), "--port", "5105"]
+    assert with_model(argv, promoted) == ["run", "--enable-api", "--model", str(promoted), "--port", "5105"]
+
+    promoted.unlink()
+    assert model_to_load(started) == started, "a missing file: the model given"
+
+
+def test_a_rasa_server_starts_with_the_model_given_when_the_registry_cannot_be_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.serving import model_to_load
+
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    given = model_file(tmp_path, "given")
+    assert model_to_load(given) == given

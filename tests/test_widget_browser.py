@@ -1,6 +1,6 @@
 """The resident widget in a real browser (Debian's /usr/bin/chromium) against a real gateway process
-on SQLite, with a stand-in Rasa the test controls (it holds a reply until released, so the typing
-indicator can be seen): typing indicator, offline banner + outbox across a gateway restart, a photo
+on SQLite, with the stand-in Rasa (tests/standin_rasa.py; it holds a reply until released, so the
+typing indicator can be seen): typing indicator, offline banner + outbox across a gateway restart, a photo
 as an image bubble, agent join/leave notices, the five-level rating after resolve.
 """
 
@@ -8,62 +8,35 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
-import threading
+import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
-from bot.gateway.attachments import WRONG_TYPE_REPLY
-from bot.gateway.frames import RATE_LIMIT_REPLY
-from bot.handoff.queue import PRIORITY_NORMAL, request_handoff
+from bot import texts
+from bot.conversations.lifecycle import request_handoff
+from bot.conversations.status import Priority
 from bot.processes import free_port, wait_for_http
 from bot.settings import PROJECT_ROOT
 from bot.storage import session_scope, upgrade
 from bot.storage.models import Attachment, Message, SatisfactionRating
 from tests.gateway_support import SECRET, login, make_agent
+from tests.standin_rasa import StandInRasa
 from tests.test_gateway_widget_api import png
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
+WRONG_TYPE_REPLY, RATE_LIMIT_REPLY = texts.render("photo.wrong_type"), texts.render("message.too_fast")
+
 RESULTS = PROJECT_ROOT / "test-results"
 MOBILE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True, "locale": "zh-CN"}
 TIMEOUT = 60_000
-
-
-class StandInRasa:
-    """Answers ``收到：<text>``; a text containing 慢 waits until :attr:`release` is set."""
-
-    def __init__(self) -> None:
-        self.release = threading.Event()
-        rasa = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                reply: Any = {}
-                if self.path.startswith("/webhooks/rest/webhook"):
-                    if "慢" in body["message"]:
-                        rasa.release.wait(60)
-                    reply = [{"recipient_id": body["sender"], "text": "收到：" + body["message"]}]
-                data = json.dumps(reply, ensure_ascii=False).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
 
 
 class GatewayProcess:
@@ -106,13 +79,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[GatewayPro
     url = f"sqlite:///{tmp_path_factory.mktemp('widget') / 'gw.db'}"
     upgrade(url)
     make_agent(url, "小李")
-    rasa = StandInRasa()
-    gateway = GatewayProcess(url, rasa.url, tmp_path_factory.mktemp("gwlog") / "gateway.log")
-    gateway.start()
-    yield gateway, rasa, url
-    gateway.stop()
-    rasa.release.set()
-    rasa.server.shutdown()
+    with StandInRasa(hold_containing="慢") as rasa:  # answers 收到：<text>; a text with 慢 waits for rasa.release
+        gateway = GatewayProcess(url, rasa.url, tmp_path_factory.mktemp("gwlog") / "gateway.log")
+        gateway.start()
+        yield gateway, rasa, url
+        gateway.stop()
 
 
 
@@ -139,6 +110,34 @@ def say(page: Any, text: str) -> None:
 def stored(database_url: str, model: type, conversation_id: str) -> list:
     with session_scope(database_url) as session:
         return list(session.execute(sa.select(model).where(model.conversation_id == conversation_id).order_by(model.id)).scalars())
+
+
+def test_header_and_welcome_come_from_the_server(page: Any) -> None:
+    """The widget draws with the texts of GET /api/resident/config (inline in the page)."""
+    expect = playwright_api.expect
+    expect(page.locator(".wy-title")).to_have_text(texts.render("widget.title"))
+    expect(page.get_by_test_id("chat-notice").first).to_have_text(texts.render("widget.welcome"))
+    expect(page.get_by_test_id("chat-input")).to_have_attribute("placeholder", texts.render("widget.input_placeholder"))
+
+
+def test_launcher_on_another_site_gets_its_texts_from_the_server(browser: Any, stack: tuple[GatewayProcess, StandInRasa, str]) -> None:
+    """One <script> tag on any page: the launcher's label comes from GET /api/resident/config (CORS)."""
+    expect = playwright_api.expect
+    context = browser.new_context(**MOBILE)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT)
+        page.set_content(f'<html><body><p>物业公告</p><script src="{stack[0].base}/widget.js"></script></body></html>')
+        launcher = page.get_by_role("button", name=texts.render("widget.launcher"))
+        expect(launcher).to_be_visible()
+        frame = page.locator("iframe")
+        expect(frame).to_have_attribute("title", texts.render("widget.title"))
+        launcher.click()
+        expect(frame).to_be_visible()
+        expect(page.get_by_role("button", name=texts.render("widget.launcher_close"))).to_be_visible()
+        expect(page.frame_locator("iframe").locator(".wy-title")).to_have_text(texts.render("widget.title"))
+    finally:
+        context.close()
 
 
 def test_typing_indicator_while_rasa_works(page: Any, stack: tuple[GatewayProcess, StandInRasa, str]) -> None:
@@ -176,7 +175,10 @@ def test_offline_banner_outbox_and_reconnect(page: Any, stack: tuple[GatewayProc
         page.screenshot(path=str(RESULTS / "widget-offline-mobile.png"))
     finally:
         gateway.start()
-    expect(banner).to_be_hidden()  # the back-off's next attempt finds the gateway again
+    # The back-off's next attempt finds the gateway again: at most one back-off delay away, which
+    # grows with the time the gateway was down (1 s doubling to 30 s, lib/backoff.js) — on a busy
+    # machine the stop and restart alone take several seconds.
+    expect(banner).to_be_hidden(timeout=32_000)
     expect(messages(page, "resident").filter(has_text="楼道灯不亮")).to_have_count(1)
     expect(page.get_by_test_id("chat-pending")).to_have_count(0)
     expect(messages(page, "bot").filter(has_text="收到：断网时写的留言")).to_have_count(1)
@@ -241,7 +243,7 @@ def test_agent_notices_and_rating_after_resolve(page: Any, stack: tuple[GatewayP
 
     def queue() -> None:
         with session_scope(database_url) as session:
-            request_handoff(session, resident_id, reason="request_human", priority=PRIORITY_NORMAL, summary="要人工")
+            request_handoff(session, resident_id, reason="request_human", priority=Priority.NORMAL, summary="要人工")
 
     queue()
     assert client.post(f"/api/agent/conversations/{resident_id}/claim", headers=headers).status_code == 200
@@ -295,3 +297,126 @@ def test_rate_limited_text_returns_to_the_input(browser: Any, stack: tuple[Gatew
     finally:
         context.close()
         strict.stop()
+
+
+# --------------------------------------------------------------------------- client ids, resync
+
+
+def _page_with_socket_route(browser: Any, base: str, route: Any, *, history: Any = None) -> tuple[Any, Any]:
+    """A fresh mobile page whose resident WebSocket goes through ``route`` (Playwright's
+    route_web_socket: the test may swallow the server's frames or drop the connection)."""
+    context = browser.new_context(**MOBILE)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.route_web_socket(re.compile(r"/ws/resident"), route)
+    if history is not None:
+        page.route(re.compile(r"/api/resident/history"), history)
+    page.goto(base + "/")
+    playwright_api.expect(page.locator(".wy-app.wy-online")).to_be_visible()
+    return context, page
+
+
+def _wait_for(found: Any, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not found():
+        assert time.monotonic() < deadline, "the gateway did not get there"
+        time.sleep(0.1)
+
+
+def test_outbox_resent_after_a_gateway_restart_leaves_one_bubble_per_message(browser: Any, stack: tuple[GatewayProcess, StandInRasa, str]) -> None:
+    """A message the server stored but whose echo never reached the page, and two written while the
+    gateway was down: after the restart, each is shown once, stored once, answered once."""
+    expect = playwright_api.expect
+    gateway, rasa, database_url = stack
+    rasa.release.set()
+    swallow = {"on": False}
+
+    def route(ws: Any) -> None:
+        server = ws.connect_to_server()
+        server.on_message(lambda message: None if swallow["on"] else ws.send(message))
+
+    context, page = _page_with_socket_route(browser, gateway.base, route)
+    try:
+        resident_id = page.locator(".wy-app").get_attribute("data-resident")
+        written = ["留言一：电梯按钮失灵", "留言二：地库灯不亮", "留言三：垃圾没清运"]
+
+        def replies() -> list[str]:
+            return [m.text for m in stored(database_url, Message, resident_id) if m.role == "bot"]
+
+        swallow["on"] = True  # the server stores and answers; the page hears nothing of it
+        say(page, written[0])
+        _wait_for(lambda: replies() == ["收到：" + written[0]])
+        assert messages(page, "resident").count() == 0
+        gateway.stop()
+        try:
+            expect(page.get_by_test_id("offline-notice")).to_be_visible()
+            expect(page.get_by_test_id("chat-pending")).to_have_count(1)  # sent, never confirmed: shown as waiting
+            swallow["on"] = False
+            say(page, written[1])
+            say(page, written[2])
+            expect(page.get_by_test_id("chat-pending")).to_have_count(3)
+        finally:
+            gateway.start()
+        expect(page.get_by_test_id("offline-notice")).to_be_hidden()
+        for text in written:
+            expect(messages(page, "resident").filter(has_text=text)).to_have_count(1)
+            expect(messages(page, "bot").filter(has_text="收到：" + text)).to_have_count(1)
+        expect(page.get_by_test_id("chat-pending")).to_have_count(0)
+        expect(messages(page, "resident")).to_have_count(3)
+        assert [m.text for m in stored(database_url, Message, resident_id) if m.role == "resident"] == written
+        assert replies() == ["收到：" + text for text in written]  # Rasa asked once per message
+        page.reload()  # the outbox is empty: nothing is sent again
+        expect(messages(page, "resident")).to_have_count(3)
+        page.wait_for_timeout(1500)
+        assert [m.text for m in stored(database_url, Message, resident_id) if m.role == "resident"] == written
+    finally:
+        context.close()
+
+
+def test_a_resend_the_server_already_holds_is_echoed_not_run_again(browser: Any, stack: tuple[GatewayProcess, StandInRasa, str]) -> None:
+    """The echo was lost and the resync after the reconnect fails too, so the widget sends its
+    outbox again: the server answers with the stored message (same client id) and asks Rasa
+    nothing; the page shows the message once."""
+    expect = playwright_api.expect
+    gateway, rasa, database_url = stack
+    rasa.release.set()
+    swallow = {"on": False}
+    routes: list[Any] = []
+    sent: list[dict] = []  # what the page sent, over every connection
+
+    def route(ws: Any) -> None:
+        routes.append(ws)
+        server = ws.connect_to_server()
+        server.on_message(lambda message: None if swallow["on"] else ws.send(message))
+        ws.on_message(lambda message: (sent.append(json.loads(message)), server.send(message)))
+
+    refuse_history = {"on": False}
+
+    def history(request: Any) -> None:
+        if refuse_history["on"]:
+            request.abort()
+        else:
+            request.continue_()
+
+    context, page = _page_with_socket_route(browser, gateway.base, route, history=history)
+    try:
+        resident_id = page.locator(".wy-app").get_attribute("data-resident")
+        text = "请派人看看五楼的消防门"
+        swallow["on"] = True
+        say(page, text)
+        _wait_for(lambda: [m.text for m in stored(database_url, Message, resident_id) if m.role == "bot"] == ["收到：" + text])
+        swallow["on"] = False
+        refuse_history["on"] = True
+        routes[-1].close()  # the connection drops; the widget reconnects, its resync is refused
+        expect(messages(page, "resident").filter(has_text=text)).to_have_count(1)
+        expect(page.get_by_test_id("chat-pending")).to_have_count(0)
+        assert len(routes) >= 2
+        page.wait_for_timeout(1500)
+        expect(messages(page, "resident")).to_have_count(1)
+        [message] = [m for m in stored(database_url, Message, resident_id) if m.role == "resident"]
+        assert message.text == text and message.client_id
+        frames = [frame for frame in sent if frame.get("text") == text]
+        assert frames == [{"type": "message", "text": text, "client_id": message.client_id}] * 2  # sent, then resent
+        assert [m.text for m in stored(database_url, Message, resident_id) if m.role == "bot"] == ["收到：" + text]
+    finally:
+        context.close()

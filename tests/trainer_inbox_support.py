@@ -9,8 +9,9 @@ from typing import Any
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.conversations.lifecycle import request_handoff
+from bot.conversations.status import Priority
 from bot.gateway.transcript import store
-from bot.handoff.queue import PRIORITY_NORMAL, request_handoff
 from bot.storage import session_scope
 from bot.storage.models import Annotation
 from bot.storage.tracker_store import DatabaseUrlTrackerStore
@@ -77,7 +78,7 @@ def seed(url: str, prefix: str = "") -> dict[str, Any]:
     complaint = resident_said(url, ids["taken"], "保安态度太差了我要投诉")
     write_tracker(ids["taken"], [("保安态度太差了我要投诉", parse("complaint", 0.64, [("complaint", 0.64), ("repair", 0.2)]))])
     with session_scope(url) as session:
-        request_handoff(session, ids["taken"], "request_human", PRIORITY_NORMAL)
+        request_handoff(session, ids["taken"], "request_human", Priority.NORMAL)
     # Rasa was down: stored by the gateway, never parsed.
     unparsed = resident_said(url, ids["down"], "电梯按钮不亮了")
     # An agent corrected the class of a confident answer; also a held-out text the model saw live.

@@ -30,6 +30,26 @@ def nlu_examples(root: Path = PROJECT_ROOT) -> dict[str, list[str]]:
     return examples
 
 
+# Variants of evaluation sentences that must never become training data: the same sentences for
+# bot/nlu/sentences.py (full width, other punctuation and spaces), and one holding an external sentence.
+HELDOUT_SENTENCE = "11号楼电梯困住人了 是个外卖员 在里面拍门"  # tests/heldout/emergency.yml
+EXTERNAL_SENTENCE = "2号楼电梯运行时异响而且有点晃"  # shared/eval/external_real.tsv (repair)
+EXTERNAL_EMERGENCY = "水已经漫到插座了怎么办"  # shared/eval/external_real.tsv (emergency)
+
+
+def full_width(text: str) -> str:
+    """``text`` as a full-width input method writes it: ASCII letters, digits, signs and spaces."""
+    return "".join(chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else "\u3000" if ch == " " else ch for ch in text)
+
+
+EVALUATION_VARIANTS = {
+    full_width(HELDOUT_SENTENCE).replace("\u3000", "，", 1) + "！": "emergency",
+    full_width(EXTERNAL_SENTENCE) + "。": "repair",
+    "水已经漫到插座了！！怎么办？？": "emergency",
+    f"您好 {full_width(EXTERNAL_SENTENCE)} 麻烦派人看看": "repair",  # holds an external sentence
+}
+
+
 def small_config(wrong: bool = False) -> str:
     config = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text(encoding="utf-8"))
     pipeline = []

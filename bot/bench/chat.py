@@ -15,13 +15,16 @@ Fairness: an untimed warm-up (one conversation of each script on each path) come
 path pays for Rasa's first calls; then ``rounds`` rounds alternate the two paths (REST, gateway, REST,
 …), each resident playing a new conversation per round, so slow drift (a growing database, a busy
 neighbour) falls on both. The REST comparison uses aiohttp, the same client the gateway uses for Rasa.
+
+``--segments``: the processes also write per-turn timings (``WUYE_TIMINGS_DIR``, :mod:`bot.timings`)
+and every timed turn is split into where its time went (:mod:`bot.bench.segments`), on both paths —
+what explains the gateway/direct p95 ratio.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import os
 import random
 import secrets
 import tempfile
@@ -34,6 +37,15 @@ from typing import Any
 import aiohttp
 import httpx
 import websockets
+
+from bot import timings
+from bot.bench import segments
+from bot.bench.cluster import private_database
+from bot.gateway.agents import create_agent
+from bot.processes import Stack, free_port
+from bot.serving import model_for_data
+from bot.settings import CACHE_MODELS_DIR, DEFAULT_RASA_URL, MODELS_DIR
+from bot.storage import session_scope
 
 # Conversations written for the bench (not taken from any evaluation set). An emergency ends its
 # script: the conversation is then paused for a human and the bot stays silent.
@@ -67,12 +79,14 @@ class Run:
     messages: int = 0
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    turns: list[tuple[str, float, float]] = field(default_factory=list)  # (sender, sent, received) on time.monotonic
 
     def add(self, other: Run) -> None:
         self.latencies_ms += other.latencies_ms
         self.messages += other.messages
         self.errors += other.errors
         self.seconds += other.seconds
+        self.turns += other.turns
 
 
 def pause(index: int, turn: int, think: float, round_: int = 0) -> float:
@@ -105,9 +119,9 @@ async def resident(
             if turn:
                 await asyncio.sleep(pause(index, turn, think, round_))
             emergency = (index + round_) % len(SCRIPTS) in EMERGENCY_SCRIPTS and turn == len(script) - 1
-            started = time.perf_counter()
+            started, sent_at = time.perf_counter(), time.monotonic()
             if emergency:
-                sent_emergency[rid] = time.monotonic()
+                sent_emergency[rid] = sent_at
             await socket.send(json.dumps({"text": text}, ensure_ascii=False))
             run.messages += 1
             echoed = False
@@ -122,6 +136,7 @@ async def resident(
                     continue
                 if message.get("role") == "bot":
                     run.latencies_ms.append((time.perf_counter() - started) * 1000)
+                    run.turns.append((rid, sent_at, time.monotonic()))
                     break
 
 
@@ -172,11 +187,12 @@ async def rest_resident(client: aiohttp.ClientSession, rasa_url: str, index: int
     sender = f"bench-rest-{uuid.uuid4().hex[:12]}"
     for turn, text in enumerate(script_for(index + round_)):
         await asyncio.sleep(pause(index, turn, think, round_))
-        started = time.perf_counter()
+        started, sent_at = time.perf_counter(), time.monotonic()
         async with client.post(f"{rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text}) as reply:
             reply.raise_for_status()
             await reply.read()
         run.latencies_ms.append((time.perf_counter() - started) * 1000)
+        run.turns.append((sender, sent_at, time.monotonic()))
         run.messages += 1
 
 
@@ -202,7 +218,8 @@ def _ratio(a: float | None, b: float | None) -> float | None:
 
 
 async def measure(
-    base: str, rasa_url: str, n: int, agent: tuple[str, str], timeout: float = 60.0, think: float = 0.0, rounds: int = 1
+    base: str, rasa_url: str, n: int, agent: tuple[str, str], timeout: float = 60.0, think: float = 0.0, rounds: int = 1,
+    timings_dir: Path | None = None,
 ) -> dict[str, Any]:
     cookie = await log_in(base, agent, timeout)
     await warm_up(base, rasa_url, cookie, timeout)
@@ -214,6 +231,7 @@ async def measure(
         emergency_ms += alerts
         emergency_missing += missing
     through, direct = summary(gateway.latencies_ms), summary(rest.latencies_ms)
+    explained = segments.explain(gateway.turns, rest.turns, timings.read(timings_dir)) if timings_dir is not None else None
     return {
         "residents": n,
         "think_seconds": think,
@@ -225,13 +243,11 @@ async def measure(
         "emergency_to_console": {**summary(emergency_ms), "max_ms": max(emergency_ms) if emergency_ms else None, "missing": emergency_missing},
         "overhead": {"p50_ratio": _ratio(through["p50_ms"], direct["p50_ms"]), "p95_ratio": _ratio(through["p95_ms"], direct["p95_ms"])},
         "targets": {"reply_p95_ms": 300, "emergency_ms": 1000, "overhead_ratio": 1.2},
+        **({"segments": explained} if explained is not None else {}),
     }
 
 
 def make_bench_agent(database_url: str | None = None) -> tuple[str, str]:
-    from bot.gateway.agents import create_agent
-    from bot.storage import session_scope
-
     name, password = f"bench-{secrets.token_hex(4)}", secrets.token_urlsafe(16)
     with session_scope(database_url) as session:
         create_agent(session, name, password)
@@ -241,42 +257,39 @@ def make_bench_agent(database_url: str | None = None) -> tuple[str, str]:
 def run(
     n: int = 50,
     url: str | None = None,
-    rasa_url: str = "http://127.0.0.1:5005",
+    rasa_url: str = DEFAULT_RASA_URL,
     agent: tuple[str, str] | None = None,
     think: float = 0.0,
     rounds: int = 1,
+    segments: bool = False,
+    timings_dir: Path | None = None,
+    database: str | None = None,
 ) -> dict[str, Any]:
-    """Against ``url`` (a running gateway) or a stack of our own on free ports and a temporary SQLite database."""
+    """Against ``url`` (a running gateway) or a stack of our own on free ports and a database of its
+    own: a temporary SQLite file, or with ``database`` (a PostgreSQL URL) a fresh schema there,
+    dropped afterwards (the production store: is a slow turn SQLite's one writer at a time?).
+    ``segments``: split every turn into where its time went — the stack of our own writes
+    its timings into a temporary folder; a running one must have been started with
+    ``WUYE_TIMINGS_DIR`` set to ``timings_dir``."""
     if url:
-        return asyncio.run(measure(url.rstrip("/"), rasa_url.rstrip("/"), n, agent or make_bench_agent(), think=think, rounds=rounds))
-    from bot.modeling import model_path
-    from bot.processes import Stack, free_port
-    from bot.settings import PROJECT_ROOT
-    from bot.storage import upgrade
-
-    model = next((p for p in (PROJECT_ROOT / "models", PROJECT_ROOT / ".cache" / "models") if model_path(p).exists()), None)
-    if model is None:
-        from bot.modeling import ensure_model
-
-        model_file = ensure_model(PROJECT_ROOT / "models")
-    else:
-        model_file = model_path(model)
-    with tempfile.TemporaryDirectory(prefix="bench-chat-") as tmp:
-        database_url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        previous = os.environ.get("DATABASE_URL")
-        os.environ["DATABASE_URL"] = database_url
-        try:
-            upgrade(database_url)
-            bench_agent = agent or make_bench_agent(database_url)
-            stack = Stack(model_file, rasa_port=free_port(), actions_port=free_port(), gateway_port=free_port(), log_dir=Path(tmp) / "logs")
-            with stack:
-                gateway_url, direct_url = f"http://127.0.0.1:{stack.gateway_port}", f"http://127.0.0.1:{stack.rasa_port}"
-                return asyncio.run(measure(gateway_url, direct_url, n, bench_agent, think=think, rounds=rounds))
-        finally:
-            if previous is None:
-                os.environ.pop("DATABASE_URL", None)
-            else:
-                os.environ["DATABASE_URL"] = previous
+        folder = timings_dir if segments else None
+        if segments and folder is None:
+            raise ValueError("--segments against a running gateway needs --timings-dir: the WUYE_TIMINGS_DIR its processes write to")
+        return asyncio.run(measure(url.rstrip("/"), rasa_url.rstrip("/"), n, agent or make_bench_agent(), think=think, rounds=rounds, timings_dir=folder))
+    # The model for the current data: the one in models/ or the test suite's cache, else trained into models/.
+    model_file = model_for_data(MODELS_DIR, also_in=(CACHE_MODELS_DIR,))
+    with tempfile.TemporaryDirectory(prefix="bench-chat-") as tmp, private_database(database, Path(tmp)) as database_url:
+        bench_agent = agent or make_bench_agent(database_url)
+        folder = Path(tmp) / "timings" if segments else None
+        env = {"DATABASE_URL": database_url}  # Rasa's tracker store, the actions and the gateway: the bench's database
+        if folder is not None:
+            env["WUYE_TIMINGS_DIR"] = str(folder)
+        stack = Stack(
+            model_file, rasa_port=free_port(), actions_port=free_port(), gateway_port=free_port(), log_dir=Path(tmp) / "logs", env=env,
+        )
+        with stack:
+            gateway_url, direct_url = f"http://127.0.0.1:{stack.gateway_port}", f"http://127.0.0.1:{stack.rasa_port}"
+            return asyncio.run(measure(gateway_url, direct_url, n, bench_agent, think=think, rounds=rounds, timings_dir=folder))
 
 
 def _ms(value: float | None) -> str:
@@ -300,4 +313,6 @@ def table(results: dict[str, Any]) -> str:
     errors = g["errors"] + r["errors"]
     if errors:
         rows.append(f"errors ({len(errors)} shown): " + "; ".join(errors))
+    if "segments" in results:
+        rows.append(segments.table(results["segments"]))
     return "\n".join(rows)

@@ -2,12 +2,16 @@
 
 Mounted at ``/webhooks/rest/webhook`` (the standard REST channel URL). A request that is not
 JSON, or lacks a sender or a text message, gets HTTP 400 and a polite bot message instead of a
-stack trace; an empty message gets a polite prompt without touching the conversation.
+stack trace; an empty message gets a polite prompt without touching the conversation (the
+``message.*`` texts of bot/texts/zh_CN.yml); a body over :data:`MAX_BODY_BYTES` gets 413.
+
+The body is read through the edge (bot.inbound.load_json), as the gateway reads its frames: a
+message with a lone surrogate or a NUL reaches Rasa — its entity extractor, its tracker store —
+with U+FFFD in their place, and is answered like any other (``clean_text`` says why).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from asyncio import CancelledError
 from collections.abc import Awaitable, Callable
@@ -19,13 +23,15 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.politeness.scripts import company_name
+from bot import texts
+from bot.inbound import MalformedJson, load_json
 
 logger = logging.getLogger(__name__)
 
 MAX_SENDER_LENGTH = 255
-MALFORMED_REPLY = "非常抱歉，您的消息格式有误，我们没能收到内容，请您重新发送一次，谢谢。"
-EMPTY_REPLY = "您好，这里是{company}客户服务中心，请问有什么可以帮您？您可以直接输入想咨询、报修或投诉的内容。"
+# The largest body the channel reads: a message longer than any resident writes (the gateway's
+# frames stop at the same size), with its metadata. Rasa's server reads up to 100 MB by default.
+MAX_BODY_BYTES = 256 * 1024
 
 
 def _polite(text: str, status: int) -> HTTPResponse:
@@ -35,8 +41,8 @@ def _polite(text: str, status: int) -> HTTPResponse:
 def parse_request(body: bytes) -> tuple[dict[str, Any] | None, str | None]:
     """Return ``(payload, None)`` or ``(None, reason)`` for a request body."""
     try:
-        payload = json.loads(body or b"")
-    except (ValueError, UnicodeDecodeError):
+        payload = load_json(body or b"")
+    except MalformedJson:
         return None, "body is not JSON"
     if not isinstance(payload, dict):
         return None, "body is not a JSON object"
@@ -51,6 +57,9 @@ def parse_request(body: bytes) -> tuple[dict[str, Any] | None, str | None]:
     metadata = payload.get("metadata")
     if metadata is not None and not isinstance(metadata, dict):
         return None, "metadata is not an object"
+    input_channel = payload.get("input_channel")
+    if input_channel is not None and not (isinstance(input_channel, str) and len(input_channel) <= MAX_SENDER_LENGTH):
+        return None, "input_channel is not a name"
     return payload, None
 
 
@@ -68,13 +77,16 @@ class ResidentRestInput(RestInput):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
+            if len(request.body or b"") > MAX_BODY_BYTES:
+                logger.info("Rejected a REST request of %d bytes", len(request.body))
+                return _polite(texts.render("error.too_large"), 413)
             payload, problem = parse_request(request.body)
             if payload is None:
                 logger.info("Rejected a malformed REST request: %s", problem)
-                return _polite(MALFORMED_REPLY, 400)
+                return _polite(texts.render("message.malformed"), 400)
             text = payload.get("message") or ""
             if not text.strip():
-                return _polite(EMPTY_REPLY.format(company=company_name()), 200)
+                return _polite(texts.render("message.empty_rest"), 200)
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import logging
+from bot.logs import quiet_start
 
-from bot.gateway.app import create_app
-from bot.gateway.config import GatewayConfig
-from bot.storage import upgrade
+quiet_start()  # before the libraries below are imported: their deprecation warnings are not for operators
+
+from bot.gateway.app import create_app  # noqa: E402
+from bot.gateway.config import GatewayConfig  # noqa: E402
+from bot.storage import upgrade  # noqa: E402
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    quiet_start()  # again: importing Sanic asked for its deprecation warnings "once"
     upgrade()
     config = GatewayConfig.from_env()
     create_app(config).run(host="0.0.0.0", port=config.port, access_log=False, workers=1)

@@ -3,55 +3,63 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.gateway import console
-from bot.gateway.agent_auth import agent_api, clear_session_cookie, current_agent, set_session_cookie
-from bot.gateway.agents import LoggedIn, authenticate, close_session, open_session
-from bot.gateway.canned import CANNED_REPLIES
-from bot.gateway.queueview import snapshot
+from bot.clock import utcnow
+from bot.conversations.events import TicketCompleted
+from bot.gateway import cases, console, presence
+from bot.gateway.agent_auth import COOKIE, clear_session_cookie, requires_role, set_session_cookie
+from bot.gateway.agents import AccountDisabled, LoggedIn, authenticate, close_session, open_session
+from bot.gateway.canned import canned_groups, canned_replies
+from bot.gateway.errors import error_json
+from bot.gateway.queueview import for_account, snapshot
 from bot.gateway.rasa_client import RasaUnavailable
 from bot.gateway.state import Gateway
 from bot.gateway.ticket_desk import LABELS, DeskResult, change_ticket, filtered_tickets, label_message, tickets_of_conversation
-from bot.gateway.transcript import history
-from bot.gateway.web import same_origin
+from bot.gateway.transcript import history, parse_after
+from bot.gateway.visibility import sees_conversation, sees_message, sees_ticket, ticket_filter
+from bot.gateway.web import json_body, receive, release, text_field
+from bot.roles import CONSOLE_ROLES, EVERY_ROLE
 from bot.storage import session_scope
-from bot.storage.models import Conversation
 from bot.tickets.rules import DEPARTMENTS
 from bot.tickets.service import CATEGORY_LABELS, STATUS_LABELS
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("agent")
+ACCOUNT_DISABLED = "此账号已停用，请联系经理"
 
 
 def _gateway(request: Request) -> Gateway:
     return request.app.ctx.gateway
 
 
-def _body(request: Request) -> dict:
-    try:
-        body = json.loads(request.body or b"{}")
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
-
-
 def _outcome(outcome: console.Outcome) -> HTTPResponse:
+    """``{"ok": true}`` and, after a change, the conversation's ``status``, ``assigned_agent`` and
+    ``capabilities``; or ``{"ok": false, "error", "violations"}``."""
     if outcome.ok:
-        return response.json({"ok": True})
+        return response.json({"ok": True, **(outcome.state or {})})
     return response.json({"ok": False, "error": outcome.error, "violations": outcome.detail}, status=outcome.status)
 
 
-def _log_in(name: str, password: str, session_hours: float) -> tuple[str, str] | None:
-    """The new session's token and CSRF token, or None for a wrong name or password."""
+def _hidden(account: LoggedIn, conversation_id: str) -> HTTPResponse | None:
+    """404 for a conversation the account may not see (another community's: issue 13 §6), as if
+    it did not exist; ``None`` when it may."""
+    with session_scope() as session:
+        if sees_conversation(session, account, conversation_id):
+            return None
+    return response.json({"error": "没有找到这个会话"}, status=404)
+
+
+def _log_in(name: str, password: str, session_hours: float) -> tuple[str, str, str] | None:
+    """The new session's token and CSRF token, and the name residents see; None for a wrong name or
+    password (AccountDisabled: the right password of a disabled account)."""
     with session_scope() as session:
         agent = authenticate(session, name, password)
-        return None if agent is None else open_session(session, agent, session_hours)
+        return None if agent is None else (*open_session(session, agent, session_hours), agent.display_name or agent.name)
 
 
 @bp.post("/api/agent/login")
@@ -59,26 +67,27 @@ async def login(request: Request) -> HTTPResponse:
     # JSON only: a cross-site form cannot post JSON without a CORS preflight, which we never allow.
     if not (request.content_type or "").startswith("application/json"):
         return response.json({"error": "请求格式有误"}, status=415)
-    body = _body(request)
-    name, password = str(body.get("name", "")), str(body.get("password", ""))
+    body = json_body(request)
+    name, password = text_field(body, "name"), text_field(body, "password")
     gateway = _gateway(request)
     if not gateway.login_limiter.allow(f"{request.remote_addr or request.ip}:{name}"):
         return response.json({"error": "尝试次数过多，请一分钟后再试"}, status=429)
     # PBKDF2 takes a few hundred milliseconds by design: in a thread, so residents' turns go on.
-    opened = await asyncio.to_thread(_log_in, name, password, gateway.config.session_hours)
+    try:
+        opened = await asyncio.to_thread(_log_in, name, password, gateway.config.session_hours)
+    except AccountDisabled:
+        return error_json(403, "disabled", ACCOUNT_DISABLED)
     if opened is None:
         return response.json({"error": "用户名或密码不正确"}, status=401)
-    token, csrf = opened
-    reply = response.json({"ok": True, "name": name, "csrf": csrf})
+    token, csrf, display_name = opened
+    reply = response.json({"ok": True, "name": name, "display_name": display_name, "csrf": csrf})
     set_session_cookie(reply, token, int(gateway.config.session_hours * 3600))
     return reply
 
 
 @bp.post("/api/agent/logout")
-@agent_api
-async def logout(request: Request, agent: LoggedIn) -> HTTPResponse:
-    from bot.gateway.agent_auth import COOKIE
-
+@requires_role(*EVERY_ROLE)
+async def logout(request: Request, account: LoggedIn) -> HTTPResponse:
     with session_scope() as session:
         close_session(session, request.cookies.get(COOKIE))
     reply = response.json({"ok": True})
@@ -87,33 +96,61 @@ async def logout(request: Request, agent: LoggedIn) -> HTTPResponse:
 
 
 @bp.get("/api/agent/queue")
-@agent_api
-async def queue(request: Request, agent: LoggedIn) -> HTTPResponse:
+@requires_role(*CONSOLE_ROLES)
+async def queue(request: Request, account: LoggedIn) -> HTTPResponse:
+    """The queue; every item with the ``capabilities`` of the logged-in account."""
     with session_scope() as session:
-        return response.json(snapshot(session))
+        return response.json(for_account(snapshot(session), account))
+
+
+@bp.get("/api/agent/conversations")
+@requires_role(*CONSOLE_ROLES)
+async def finished_conversations(request: Request, account: LoggedIn) -> HTTPResponse:
+    """Conversations an agent ended, latest first: ``?q=`` (resident, phone digits, address or a word
+    of the conversation) and ``?day=YYYY-MM-DD`` (the local day it ended) narrow the list."""
+    try:
+        day = cases.parse_day(request.args.get("day"))
+    except ValueError:
+        return response.json({"error": "日期格式有误，请按 2026-06-15 的格式填写"}, status=400)
+    with session_scope() as session:
+        found = cases.finished(session, request.args.get("q", ""), day, communities=account.communities, agent=account.name)
+        return response.json({"conversations": found})
 
 
 @bp.get("/api/agent/conversations/<conversation_id>")
-@agent_api
-async def transcript(request: Request, agent: LoggedIn, conversation_id: str) -> HTTPResponse:
+@requires_role(*CONSOLE_ROLES)
+async def transcript(request: Request, account: LoggedIn, conversation_id: str) -> HTTPResponse:
+    """``{id, status, assigned_agent, capabilities, messages, tickets}``; with ``?after=<message id>``
+    only the messages stored after it (the console resyncing after its socket reconnected)."""
+    try:
+        after = parse_after(request.args.get("after"))
+    except ValueError:
+        return response.json({"error": "请求参数有误，请刷新页面后重试"}, status=400)
+    hidden = _hidden(account, conversation_id)
+    if hidden is not None:
+        return hidden
     with session_scope() as session:
-        conversation = session.get(Conversation, conversation_id)
-        if conversation is None:
+        state = console.conversation_state(session, conversation_id, account)
+        if state is None:
             return response.json({"error": "没有找到这个会话"}, status=404)
         return response.json(
             {
-                "id": conversation.id,
-                "status": conversation.status,
-                "assigned_agent": conversation.assigned_agent,
-                "messages": history(session, conversation_id),
+                "id": conversation_id,
+                **state,
+                "case": cases.name(session, conversation_id),
+                "now": utcnow().isoformat(),  # the server's clock, for the console's SLA countdowns
+                "messages": history(session, conversation_id, after=after),
                 "tickets": tickets_of_conversation(session, conversation_id),
             }
         )
 
 
 @bp.get("/api/agent/conversations/<conversation_id>/slots")
-@agent_api
-async def slots(request: Request, agent: LoggedIn, conversation_id: str) -> HTTPResponse:
+@requires_role(*CONSOLE_ROLES)
+async def slots(request: Request, account: LoggedIn, conversation_id: str) -> HTTPResponse:
+    hidden = _hidden(account, conversation_id)
+    if hidden is not None:
+        return hidden
     try:
         collected = await _gateway(request).rasa.slots(conversation_id)
     except RasaUnavailable:
@@ -122,33 +159,45 @@ async def slots(request: Request, agent: LoggedIn, conversation_id: str) -> HTTP
 
 
 @bp.post("/api/agent/check")
-@agent_api
-async def check_draft(request: Request, agent: LoggedIn) -> HTTPResponse:
-    return response.json({"violations": console.violations(str(_body(request).get("text", "")))})
+@requires_role(*CONSOLE_ROLES)
+async def check_draft(request: Request, account: LoggedIn) -> HTTPResponse:
+    return response.json({"violations": console.violations(text_field(json_body(request), "text"))})
 
 
 @bp.post("/api/agent/conversations/<conversation_id>/claim")
-@agent_api
-async def claim(request: Request, agent: LoggedIn, conversation_id: str) -> HTTPResponse:
-    return _outcome(await console.claim(_gateway(request), conversation_id, agent.name))
+@requires_role(*CONSOLE_ROLES)
+async def claim(request: Request, account: LoggedIn, conversation_id: str) -> HTTPResponse:
+    hidden = _hidden(account, conversation_id)
+    if hidden is not None:
+        return hidden
+    return _outcome(await console.claim(_gateway(request), conversation_id, account))
 
 
 @bp.post("/api/agent/conversations/<conversation_id>/reply")
-@agent_api
-async def reply(request: Request, agent: LoggedIn, conversation_id: str) -> HTTPResponse:
-    return _outcome(await console.reply(_gateway(request), conversation_id, agent.name, str(_body(request).get("text", ""))))
+@requires_role(*CONSOLE_ROLES)
+async def reply(request: Request, account: LoggedIn, conversation_id: str) -> HTTPResponse:
+    hidden = _hidden(account, conversation_id)
+    if hidden is not None:
+        return hidden
+    return _outcome(await console.reply(_gateway(request), conversation_id, account, text_field(json_body(request), "text")))
 
 
 @bp.post("/api/agent/conversations/<conversation_id>/hand-back")
-@agent_api
-async def hand_back(request: Request, agent: LoggedIn, conversation_id: str) -> HTTPResponse:
-    return _outcome(await console.hand_back(_gateway(request), conversation_id, agent.name))
+@requires_role(*CONSOLE_ROLES)
+async def hand_back(request: Request, account: LoggedIn, conversation_id: str) -> HTTPResponse:
+    hidden = _hidden(account, conversation_id)
+    if hidden is not None:
+        return hidden
+    return _outcome(await console.hand_back(_gateway(request), conversation_id, account))
 
 
 @bp.post("/api/agent/conversations/<conversation_id>/resolve")
-@agent_api
-async def resolve(request: Request, agent: LoggedIn, conversation_id: str) -> HTTPResponse:
-    return _outcome(await console.resolve(_gateway(request), conversation_id, agent.name))
+@requires_role(*CONSOLE_ROLES)
+async def resolve(request: Request, account: LoggedIn, conversation_id: str) -> HTTPResponse:
+    hidden = _hidden(account, conversation_id)
+    if hidden is not None:
+        return hidden
+    return _outcome(await console.resolve(_gateway(request), conversation_id, account))
 
 
 def _desk(result: DeskResult) -> HTTPResponse:
@@ -158,12 +207,13 @@ def _desk(result: DeskResult) -> HTTPResponse:
 
 
 @bp.get("/api/agent/options")
-@agent_api
-async def options(request: Request, agent: LoggedIn) -> HTTPResponse:
+@requires_role(*CONSOLE_ROLES)
+async def options(request: Request, account: LoggedIn) -> HTTPResponse:
     """Choices for the console's selects and canned replies."""
     return response.json(
         {
-            "canned": list(CANNED_REPLIES),
+            "canned": canned_replies(),
+            "canned_groups": canned_groups(),
             "departments": list(DEPARTMENTS),
             "statuses": [{"value": k, "label": v} for k, v in STATUS_LABELS.items()],
             "categories": [{"value": k, "label": v} for k, v in CATEGORY_LABELS.items()],
@@ -173,45 +223,49 @@ async def options(request: Request, agent: LoggedIn) -> HTTPResponse:
 
 
 @bp.get("/api/agent/tickets")
-@agent_api
-async def tickets(request: Request, agent: LoggedIn) -> HTTPResponse:
+@requires_role(*CONSOLE_ROLES)
+async def tickets(request: Request, account: LoggedIn) -> HTTPResponse:
     query = {key: request.args.get(key, "") for key in ("category", "priority", "status", "overdue")}
     with session_scope() as session:
-        return _desk(filtered_tickets(session, query))
+        return _desk(filtered_tickets(session, query, ticket_filter(account)))
 
 
 @bp.post("/api/agent/tickets/<number>")
-@agent_api
-async def update_ticket(request: Request, agent: LoggedIn, number: str) -> HTTPResponse:
-    body = _body(request)
+@requires_role(*CONSOLE_ROLES)
+async def update_ticket(request: Request, account: LoggedIn, number: str) -> HTTPResponse:
+    body = json_body(request)
     with session_scope() as session:
-        result = change_ticket(session, number, str(body.get("status", "")), str(body.get("department", "")), agent.name)
+        if not sees_ticket(session, account, number):
+            return response.json({"ok": False, "error": "没有找到这张工单"}, status=404)
+        result = change_ticket(session, number, text_field(body, "status"), text_field(body, "department"), account.name)
     ticket = (result.data or {}).get("ticket") or {}
-    if result.ok and ticket.get("status") == "resolved" and ticket.get("conversation_id") and result.data.get("completed"):
-        await console.ticket_completed(_gateway(request), ticket["conversation_id"], ticket["number"], agent.name)
+    if result.ok and result.data.get("completed") and ticket.get("conversation_id"):  # the ticket was just resolved
+        await _gateway(request).notifier.publish(TicketCompleted(ticket["conversation_id"], ticket["number"], account.name))
     return _desk(result)
 
 
 @bp.post("/api/agent/messages/<message_id:int>/label")
-@agent_api
-async def label(request: Request, agent: LoggedIn, message_id: int) -> HTTPResponse:
+@requires_role(*CONSOLE_ROLES)
+async def label(request: Request, account: LoggedIn, message_id: int) -> HTTPResponse:
     with session_scope() as session:
-        return _desk(label_message(session, message_id, str(_body(request).get("intent", "")), agent.name))
+        if not sees_message(session, account, message_id):
+            return response.json({"ok": False, "error": "没有找到这条消息"}, status=404)
+        return _desk(label_message(session, message_id, text_field(json_body(request), "intent"), account.name))
 
 
 @bp.websocket("/ws/agent")
-async def agent_socket(request: Request, ws) -> None:  # type: ignore[no-untyped-def]
-    agent = current_agent(request)
-    if agent is None or not same_origin(request):
-        await ws.close(code=4401, reason="unauthorized")
-        return
+@requires_role(*CONSOLE_ROLES)
+async def agent_socket(request: Request, ws, account: LoggedIn) -> None:  # type: ignore[no-untyped-def]
+    """The live queue and the conversations' messages; closed with 4401 without a session (or from
+    a foreign origin), 4403 for an account without a console role."""
     gateway = _gateway(request)
-    gateway.hub.agents[ws] = agent.name
+    gateway.hub.agents[ws] = account
+    presence.mark_consoles(gateway)  # present from now on (bot.gateway.presence)
     try:
-        with session_scope() as session:
-            await ws.send(json.dumps({"type": "queue", **snapshot(session)}, ensure_ascii=False))
+        await gateway.notifier.greet(ws, account)
         while True:  # the console only listens; incoming frames are ignored
-            if await ws.recv() is None:
+            if await receive(ws) is None:
                 break
     finally:
         gateway.hub.agents.pop(ws, None)
+        release(ws)  # a closed tab leaves nothing pending (bot.gateway.web.receive)

@@ -3,8 +3,9 @@
 A photo is accepted when its first bytes are those of a JPEG, PNG, WebP or GIF (the browser's
 Content-Type is not trusted) and it is at most :data:`MAX_BYTES`. It becomes a resident message
 whose payload carries ``{"attachment": {"id", "url", "content_type", "filename"}}``, and is linked
-to the conversation's most recent ticket; when there is none yet, the ticket created later in the
-conversation picks it up (:func:`bot.tickets.service.link_attachments`).
+to the open case's ticket (:func:`bot.tickets.service.open_case_ticket`: the latest unfinished ticket
+opened since an agent last ended the conversation — never a finished case's); when there is none
+yet, the ticket created later in the same case picks it up (:func:`bot.tickets.service.link_attachments`).
 """
 
 from __future__ import annotations
@@ -13,21 +14,19 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from bot import texts
 from bot.clock import utcnow
-from bot.gateway.transcript import as_dict
-from bot.storage.models import Attachment, Message, Ticket
+from bot.gateway.transcript import as_dict, valid_client_id
+from bot.storage.models import Attachment, Message
+from bot.tickets.service import open_case_ticket
 
-MAX_BYTES = 5 * 1024 * 1024
-PHOTO_TEXT = "[图片]"
-TOO_LARGE_REPLY = "非常抱歉，照片超过5MB，我们暂时无法接收，请您压缩后或换一张照片重新发送，谢谢。"
-EMPTY_REPLY = "非常抱歉，没有收到照片内容，请您重新选择照片发送，谢谢。"
-WRONG_TYPE_REPLY = "非常抱歉，目前只能接收JPG、PNG、WebP或GIF格式的照片，请您换一张照片发送，谢谢。"
-UNAUTHORIZED_REPLY = "身份校验未通过，请刷新页面后重试"
-LINKED_REPLY = "照片已收到，已附在您的工单{number}中，方便师傅提前了解情况，谢谢您！"
-UNLINKED_REPLY = "照片已收到，谢谢您！为您登记工单时会一并附上；请您再用文字简单说明一下情况和地址，方便我们尽快处理。"
+MAX_MB = 5
+MAX_BYTES = MAX_MB * 1024 * 1024
+# The types accepted, as sniffed from the bytes (the widget checks the browser's type first).
+CONTENT_TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif")
+PHOTO_TEXT = "[图片]"  # the stored message's text; the widget and the console show the picture
 
 
 @dataclass(frozen=True)
@@ -52,11 +51,11 @@ def sniff(data: bytes) -> str | None:
 def problem(data: bytes) -> tuple[int, str] | None:
     """``(status, polite reply)`` when the upload cannot be accepted."""
     if not data:
-        return 400, EMPTY_REPLY
+        return 400, texts.render("photo.empty")
     if len(data) > MAX_BYTES:
-        return 413, TOO_LARGE_REPLY
+        return 413, texts.render("photo.too_large", max_mb=MAX_MB)
     if sniff(data) is None:
-        return 415, WRONG_TYPE_REPLY
+        return 415, texts.render("photo.wrong_type")
     return None
 
 
@@ -71,26 +70,32 @@ def url_of(attachment_id: int) -> str:
     return f"/api/attachments/{attachment_id}"
 
 
-def latest_ticket(session: Session, conversation_id: str) -> Ticket | None:
-    query = (
-        sa.select(Ticket)
-        .where(Ticket.conversation_id == conversation_id)
-        .order_by(Ticket.created_at.desc(), Ticket.id.desc())
-        .limit(1)
-    )
-    return session.execute(query).scalar_one_or_none()
+def store_photo(
+    session: Session,
+    conversation_id: str,
+    data: bytes,
+    filename: str | None,
+    client_id: str | None = None,
+    turn_state: str | None = None,
+    link: bool = True,
+) -> Stored:
+    """Insert the resident's message and the attachment (bytes already checked with :func:`problem`).
 
-
-def store_photo(session: Session, conversation_id: str, data: bytes, filename: str | None) -> Stored:
-    """Insert the resident's message and the attachment (bytes already checked with :func:`problem`)."""
+    ``client_id`` is the widget's id for the upload; one already stored in the conversation makes
+    the insert raise ``IntegrityError`` (a resent upload, see ``bot.gateway.relay``). ``turn_state``:
+    the message's turn (``bot.conversations.turns``; a photo never goes to Rasa). ``link=False``:
+    the photo waits for the ticket being registered now (a form in progress) instead of joining an
+    earlier open one."""
     content_type = sniff(data)
     if content_type is None or len(data) > MAX_BYTES:
         raise ValueError("not an accepted image")
+    if client_id is not None and not valid_client_id(client_id):
+        raise ValueError("client_id")
     now = utcnow()
-    message = Message(conversation_id=conversation_id, role="resident", text=PHOTO_TEXT, created_at=now)
+    message = Message(conversation_id=conversation_id, role="resident", text=PHOTO_TEXT, created_at=now, client_id=client_id, turn_state=turn_state)
     session.add(message)
     session.flush()
-    ticket = latest_ticket(session, conversation_id)
+    ticket = open_case_ticket(session, conversation_id) if link else None
     attachment = Attachment(
         conversation_id=conversation_id,
         message_id=message.id,

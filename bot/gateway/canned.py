@@ -1,13 +1,29 @@
-"""Canned polite replies the console offers; each one passes bot.politeness (tests/test_politeness.py)."""
+"""Canned polite replies the console offers agents: the ``canned.*`` catalogue texts, in file order.
+
+Residents read them as the agent sends them, so they live with every other resident-facing text
+(bot/texts/zh_CN.yml) and pass bot.politeness (tests/test_politeness.py walks the catalogue). They
+come in groups (``canned.<group>.<name>``): everyday replies and an emergency's; none promises what
+nobody has done yet (DOMAIN §7).
+"""
 
 from __future__ import annotations
 
-CANNED_REPLIES: tuple[str, ...] = (
-    "您好，我是客服，很高兴为您服务，请问有什么可以帮您？",
-    "请您稍等，我马上为您查询。",
-    "非常抱歉给您带来不便，我们会尽快为您处理。",
-    "感谢您的耐心等待，维修人员已在前往的路上。",
-    "请您留下联系电话，我们处理后会第一时间联系您。",
-    "您反映的问题我已记录，并转交相关部门处理，请您放心。",
-    "感谢您的反馈，请问还有其他需要帮助的吗？",
-)
+from typing import Any
+
+from bot import texts
+
+PREFIX = "canned."
+GROUP_NAMES = {"general": "常用", "emergency": "紧急求助"}  # what the console's list calls each group
+
+
+def canned_replies() -> list[str]:
+    return [texts.render(key) for key in texts.catalogue_keys(PREFIX)]
+
+
+def canned_groups() -> list[dict[str, Any]]:
+    """``[{"group", "name", "replies"}]`` in file order."""
+    groups: dict[str, list[str]] = {}
+    for key in texts.catalogue_keys(PREFIX):
+        group = key[len(PREFIX) :].split(".", 1)[0]
+        groups.setdefault(group, []).append(texts.render(key))
+    return [{"group": group, "name": GROUP_NAMES.get(group, group), "replies": replies} for group, replies in groups.items()]

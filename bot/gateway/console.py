@@ -1,23 +1,43 @@
-"""What an agent does to a conversation: claim, reply, hand back to the bot, resolve."""
+"""What an agent does to a conversation: claim, reply, hand back to the bot, resolve.
+
+Who may do what is decided by ``bot.conversations.capabilities`` and each change is an atomic
+transition of ``bot.conversations.lifecycle``; the events go to the notifier, which sends the
+notices, the agents' frames and the queue. Every answer carries the conversation's state after the
+action (status and the agent's capabilities), so the console renders it without deciding anything.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from bot.gateway.rasa_client import RasaUnavailable
-from bot.gateway.state import Gateway
+from sqlalchemy.orm import Session
+
+from bot.clock import utcnow
+from bot.conversations import activity, lifecycle
+from bot.conversations.capabilities import Account, Capabilities, capabilities
+from bot.conversations.events import Event, Posted
+from bot.conversations.status import Status
+from bot.gateway.rasa_client import RasaClient, RasaUnavailable
 from bot.gateway.transcript import store
-from bot.handoff import queue
+from bot.intake.continuity import after_agent
 from bot.politeness import check
 from bot.storage import session_scope
 from bot.storage.models import Conversation
+from bot.tickets.service import responded
 
 MAX_REPLY = 2000
-JOIN_NOTICE = "客服{agent}已接入，将为您继续服务。"
-LEAVE_NOTICE = "客服{agent}已离开，接下来由智能助手继续为您服务。"
-RESOLVED_NOTICE = "本次服务已结束，感谢您的耐心与支持；如有其他需要，欢迎随时留言。"
-TICKET_DONE_NOTICE = "您好，您的工单{number}已处理完成，感谢您的耐心等待；如仍有问题，欢迎随时告诉我们。"
+
+
+class Publisher(Protocol):
+    async def publish(self, *events: Event) -> None: ...
+
+
+class Desk(Protocol):
+    """What an agent's action needs from the running gateway (``bot.gateway.state.Gateway``)."""
+
+    rasa: RasaClient
+    notifier: Publisher
 
 
 @dataclass(frozen=True)
@@ -26,84 +46,109 @@ class Outcome:
     status: int = 200
     error: str = ""
     detail: Any = None
+    state: dict[str, Any] | None = None  # the conversation after the action: status and capabilities
+
+
+class ConsoleAccount(Account, Protocol):
+    """A logged-in console account (``bot.gateway.agents.LoggedIn``): the capabilities go by its
+    login ``name``; residents are told ``shown_as``, its display name (客服张明, not 客服zhang)."""
+
+    @property
+    def shown_as(self) -> str: ...
 
 
 def violations(text: str) -> list[dict[str, str]]:
     return [{"rule": v.rule, "phrase": v.phrase, "suggestion": v.suggestion} for v in check(text)]
 
 
-async def _notify(gateway: Gateway, conversation_id: str, role: str, text: str, payload: dict[str, Any]) -> None:
-    with session_scope() as session:
-        message = store(session, conversation_id, role, text, payload)
-    frame = {"type": "message", "message": message}
-    await gateway.hub.to_resident(conversation_id, frame)
-    await gateway.hub.to_agents(frame)
-
-
-async def ticket_completed(gateway: Gateway, conversation_id: str, number: str, agent: str) -> None:
-    """Tell the resident (and the consoles) that their ticket is done."""
-    text = TICKET_DONE_NOTICE.format(number=number)
-    await _notify(gateway, conversation_id, "system", text, {"agent": agent, "event": "ticket_resolved", "ticket": number})
-
-
-def _may_act(conversation: Conversation | None, agent: str) -> Outcome | None:
+def conversation_state(session: Session, conversation_id: str, account: Account) -> dict[str, Any] | None:
+    """``{"status", "assigned_agent", "capabilities"}`` of a stored conversation for ``account``."""
+    conversation = session.get(Conversation, conversation_id)
     if conversation is None:
-        return Outcome(False, 404, "没有找到这个会话")
-    if conversation.status == "pending" or (conversation.status == "assigned" and conversation.assigned_agent == agent):
         return None
-    return Outcome(False, 409, "这个会话不在您的处理中")
+    return {
+        "status": Status(conversation.status).value,
+        "assigned_agent": conversation.assigned_agent,
+        "capabilities": capabilities(conversation, account).as_dict(),
+    }
 
 
-async def claim(gateway: Gateway, conversation_id: str, agent: str) -> Outcome:
+def _may(conversation_id: str, account: Account) -> tuple[Conversation | None, Capabilities]:
     with session_scope() as session:
-        won = queue.claim(session, conversation_id, agent)
-    if not won:
-        return Outcome(False, 409, "这个会话已被其他客服接入或不在排队中")
-    await _notify(gateway, conversation_id, "system", JOIN_NOTICE.format(agent=agent), {"agent": agent, "event": "join"})
-    await gateway.broadcast_queue()
-    return Outcome(True)
+        conversation = session.get(Conversation, conversation_id)
+        return conversation, capabilities(conversation, account)
 
 
-async def reply(gateway: Gateway, conversation_id: str, agent: str, text: str) -> Outcome:
+def _done(conversation_id: str, account: Account) -> Outcome:
+    with session_scope() as session:
+        return Outcome(True, state=conversation_state(session, conversation_id, account))
+
+
+async def claim(desk: Desk, conversation_id: str, account: ConsoleAccount) -> Outcome:
+    refused = Outcome(False, 409, "这个会话已被其他客服接入或不在排队中")
+    if not _may(conversation_id, account)[1].claim:
+        return refused
+    with session_scope() as session:
+        event = lifecycle.claim(session, conversation_id, account.name, account.shown_as)  # of racing agents, one wins
+        if event is not None:
+            activity.record_claim(session, conversation_id, account.name, utcnow())  # seed 004: supervision
+    if event is None:
+        return refused
+    await desk.notifier.publish(event)
+    return _done(conversation_id, account)
+
+
+async def reply(desk: Desk, conversation_id: str, account: ConsoleAccount, text: str) -> Outcome:
     text = text.strip()
     if not text or len(text) > MAX_REPLY:
         return Outcome(False, 400, f"回复内容需在1到{MAX_REPLY}字之间")
     found = violations(text)
     if found:
+        with session_scope() as session:  # the supervision counts refused replies (seed 004)
+            activity.record_refusal(session, conversation_id, account.name, text, found, utcnow())
         return Outcome(False, 422, "回复中有不规范用语，请修改后再发送", found)
+    if not _may(conversation_id, account)[1].reply:
+        return Outcome(False, 409, "请先接入这个会话再回复")
     with session_scope() as session:
-        conversation = session.get(Conversation, conversation_id)
-        if conversation is None or conversation.status != "assigned" or conversation.assigned_agent != agent:
-            return Outcome(False, 409, "请先接入这个会话再回复")
-    await _notify(gateway, conversation_id, "agent", text, {"agent": agent})
-    await gateway.rasa.record_agent_reply(conversation_id, text, agent)
+        message = store(session, conversation_id, "agent", text, {"agent": account.shown_as})
+        now = utcnow()
+        activity.record_reply(session, conversation_id, account.name, now)
+        responded(session, conversation_id, now)  # the tickets' first response (the console's 响应 badge)
+    await desk.notifier.publish(Posted(conversation_id, message))
+    await desk.rasa.record_agent_reply(conversation_id, text, account.shown_as)
     return Outcome(True)
 
 
-async def hand_back(gateway: Gateway, conversation_id: str, agent: str) -> Outcome:
-    with session_scope() as session:
-        refused = _may_act(session.get(Conversation, conversation_id), agent)
-    if refused:
-        return refused
+async def hand_back(desk: Desk, conversation_id: str, account: ConsoleAccount) -> Outcome:
+    conversation, may = _may(conversation_id, account)
+    if conversation is None:
+        return Outcome(False, 404, "没有找到这个会话")
+    if not may.hand_back:
+        return Outcome(False, 409, "这个会话不在您的处理中")
     try:
-        await gateway.rasa.resume(conversation_id)  # Rasa first: a paused bot must not look active
+        # Rasa first: a paused bot must not look active. The case the agent took over is closed for
+        # the bot, who the resident is kept (bot.intake.continuity), then the tracker resumes.
+        await desk.rasa.append_events(conversation_id, after_agent(handed_back=True))
+        await desk.rasa.resume(conversation_id)
     except RasaUnavailable:
         return Outcome(False, 502, "智能助手暂时无法接回会话，请稍后再试")
     with session_scope() as session:
-        if not queue.hand_back(session, conversation_id):
-            return Outcome(False, 409, "会话状态已变化，请刷新")
-    await _notify(gateway, conversation_id, "system", LEAVE_NOTICE.format(agent=agent), {"agent": agent, "event": "leave"})
-    await gateway.broadcast_queue()
-    return Outcome(True)
+        event = lifecycle.hand_back(session, conversation_id, account.name, account.shown_as)
+    if event is None:
+        return Outcome(False, 409, "会话状态已变化，请刷新")
+    await desk.notifier.publish(event)
+    return _done(conversation_id, account)
 
 
-async def resolve(gateway: Gateway, conversation_id: str, agent: str) -> Outcome:
+async def resolve(desk: Desk, conversation_id: str, account: ConsoleAccount) -> Outcome:
+    conversation, may = _may(conversation_id, account)
+    if conversation is None:
+        return Outcome(False, 404, "没有找到这个会话")
+    if not may.resolve:
+        return Outcome(False, 409, "这个会话不在您的处理中")
     with session_scope() as session:
-        refused = _may_act(session.get(Conversation, conversation_id), agent)
-        if refused:
-            return refused
-        if not queue.resolve(session, conversation_id):
-            return Outcome(False, 409, "会话状态已变化，请刷新")
-    await _notify(gateway, conversation_id, "system", RESOLVED_NOTICE, {"agent": agent, "event": "resolved"})
-    await gateway.broadcast_queue()
-    return Outcome(True)
+        event = lifecycle.resolve(session, conversation_id, account.name, account.shown_as)
+    if event is None:
+        return Outcome(False, 409, "会话状态已变化，请刷新")
+    await desk.notifier.publish(event)
+    return _done(conversation_id, account)

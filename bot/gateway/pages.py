@@ -1,23 +1,32 @@
-"""Pages and static files: the resident widget at ``/`` and ``/widget.js``, the console at ``/agent``."""
+"""Pages and static files: the resident widget at ``/`` and ``/widget.js``, the console at ``/agent``,
+the trainer's desk at ``/trainer``, the manager's dashboard at ``/manager`` and the company's
+administration at ``/admin`` (``/healthz`` and ``/readyz``: bot.gateway.health)."""
 
 from __future__ import annotations
 
 import html
+import json
 from pathlib import Path
 from string import Template
+from typing import Any
 
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.gateway.agent_auth import current_agent
+from bot import communities, texts
+from bot.gateway.agent_auth import current_account
+from bot.gateway.widget_config import widget_config
 from bot.politeness.scripts import company_name
+from bot.roles import ADMIN_ROLES, CONSOLE_ROLES, MANAGER_ROLES, TRAINER_ROLES
+from bot.storage import session_scope
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
 TEMPLATES = HERE / "templates"
 bp = Blueprint("pages")
-AGENT_DESK, TRAINER_DESK = "客服工作台", "模型训练台"  # one login page, titled for the desk it opens
+# One login page, titled for the desk it opens.
+AGENT_DESK, TRAINER_DESK, MANAGER_DESK, ADMIN_DESK = "客服工作台", "模型训练台", "经理看板", "管理后台"
 
 
 def render(name: str, **values: str) -> str:
@@ -28,7 +37,21 @@ def render(name: str, **values: str) -> str:
 
 @bp.get("/")
 async def index(request: Request) -> HTTPResponse:
-    return response.html(render("index.html", company=company_name()))
+    """The resident chat; the widget's config is inline, so the page draws without another request.
+    Without a community in the path the widget uses the one it remembers, else the default."""
+    config = json.dumps(widget_config(), ensure_ascii=False, separators=(",", ":"))
+    return response.html(render("index.html", title=texts.render("widget.title"), config=config, community=""))
+
+
+@bp.get("/c/<slug:str>")
+async def community_page(request: Request, slug: str) -> HTTPResponse:
+    """The resident chat opened for one community (``/c/jinhua-garden``); 404 for an unknown one."""
+    with session_scope() as session:
+        community = communities.community_by_slug(session, slug)
+    if community is None:
+        return response.html(render("not_found.html", title=texts.render("widget.title"), notice=texts.render("message.unknown_community")), status=404)
+    config = json.dumps(widget_config(), ensure_ascii=False, separators=(",", ":"))
+    return response.html(render("index.html", title=f"{community.name} · {texts.render('widget.title')}", config=config, community=community.slug))
 
 
 @bp.get("/widget.js")
@@ -36,29 +59,39 @@ async def widget(request: Request) -> HTTPResponse:
     return await response.file(STATIC / "widget.js", mime_type="application/javascript; charset=utf-8")
 
 
+def _desk_page(request: Request, desk: Any, roles: Any, missing: str, template: str, headers: dict[str, str] | None = None) -> HTTPResponse:
+    """A desk's page: the login form without a session, a refusal (403, naming the account and
+    ``missing``, the permission it lacks) for an account whose role is not in ``roles``."""
+    account = current_account(request)
+    if account is None:
+        return response.html(render("login.html", company=company_name(), desk=desk, notice=""), headers=headers)
+    if account.role not in roles:
+        notice = f"当前账号「{account.name}」{missing}"
+        return response.html(render("login.html", company=company_name(), desk=desk, notice=notice), status=403, headers=headers)
+    return response.html(render(template, company=company_name(), agent=account.name, csrf=account.csrf_token), headers=headers)
+
+
 @bp.get("/agent")
 async def agent_page(request: Request) -> HTTPResponse:
-    agent = current_agent(request)
-    if agent is None:
-        return response.html(render("login.html", company=company_name(), desk=AGENT_DESK, notice=""))
-    return response.html(render("console.html", company=company_name(), agent=agent.name, csrf=agent.csrf_token))
-
-
-@bp.get("/healthz")
-async def health(request: Request) -> HTTPResponse:
-    return response.json({"ok": True})
+    """The agent console; the login form without a session, a refusal for accounts without a console role."""
+    return _desk_page(request, AGENT_DESK, CONSOLE_ROLES, "没有客服工作台权限，请使用客服账号登录。", "console.html")
 
 
 @bp.get("/trainer")
 async def trainer_page(request: Request) -> HTTPResponse:
     """The trainer console; the login form without a session, a refusal for non-trainer accounts."""
-    from bot.gateway.trainer_routes import TRAINER, current_account
-
-    account, role = current_account(request)
     headers = {"Cache-Control": "no-store", "X-Frame-Options": "DENY"}
-    if account is None:
-        return response.html(render("login.html", company=company_name(), desk=TRAINER_DESK, notice=""), headers=headers)
-    if role != TRAINER:
-        notice = f"当前账号「{account.name}」没有模型训练权限，请使用培训员账号登录。"
-        return response.html(render("login.html", company=company_name(), desk=TRAINER_DESK, notice=notice), status=403, headers=headers)
-    return response.html(render("trainer.html", company=company_name(), agent=account.name, csrf=account.csrf_token), headers=headers)
+    return _desk_page(request, TRAINER_DESK, TRAINER_ROLES, "没有模型训练权限，请使用培训员账号登录。", "trainer.html", headers)
+
+
+@bp.get("/manager")
+async def manager_page(request: Request) -> HTTPResponse:
+    """The manager's dashboard; the login form without a session, a refusal for other roles."""
+    return _desk_page(request, MANAGER_DESK, MANAGER_ROLES, "没有经理看板权限，请使用经理账号登录。", "manager.html")
+
+
+@bp.get("/admin")
+async def admin_page(request: Request) -> HTTPResponse:
+    """The company's administration (accounts, communities, the audit trail); the login form
+    without a session, a refusal for accounts without an administration role (bot.roles.ADMIN_ROLES)."""
+    return _desk_page(request, ADMIN_DESK, ADMIN_ROLES, "没有管理后台权限，请使用经理账号登录。", "admin.html")

@@ -1,4 +1,4 @@
-"""The widget's satisfaction rating: five levels, once per resolution of a conversation.
+"""The widget's satisfaction rating: the five levels of bot.satisfaction, once per resolution.
 
 A resolution is the system message with ``event == "resolved"`` an agent's resolve stores. The
 resident may rate the latest one, once: a rating of the conversation (from any source) made after
@@ -14,17 +14,19 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from bot import texts
 from bot.clock import utcnow
 from bot.gateway.transcript import store
-from bot.intake.rating import rating_reply, score_of
-from bot.politeness.scripts import SATISFACTION_LEVELS
+from bot.intake.rating import thanks_key
+from bot.satisfaction import LABELS, by_label
 from bot.storage.models import Message, SatisfactionRating
+from bot.surveys.form import CONVERSATION_ITEM
 
 SOURCE = "widget"
-BAD_LEVEL_REPLY = "请您从" + "、".join(SATISFACTION_LEVELS) + "中选择一项评价，谢谢！"
-NOT_RESOLVED_REPLY = "本次服务还在进行中，服务结束后再请您评价，谢谢！"
-ALREADY_RATED_REPLY = "您已经评价过本次服务，感谢您的支持！"
-RATED_TEXT = "您的评价：{level}。{thanks}"
+
+
+def bad_level_reply() -> str:
+    return texts.render("rating.choose_level", levels="、".join(LABELS))
 
 
 @dataclass(frozen=True)
@@ -55,16 +57,21 @@ def already_rated(session: Session, conversation_id: str, resolution: Message) -
 
 def rate(session: Session, conversation_id: str, level: object, resolution_id: object = None) -> Outcome:
     """Store the resident's rating of the latest resolution (``resolution_id``, when given, must be it)."""
-    if not isinstance(level, str) or score_of(level) is None:
-        return Outcome(400, BAD_LEVEL_REPLY)
+    chosen = by_label(level)
+    if chosen is None:
+        return Outcome(400, bad_level_reply())
     resolution = latest_resolution(session, conversation_id)
     if resolution is None or (resolution_id is not None and resolution_id != resolution.id):
-        return Outcome(409, NOT_RESOLVED_REPLY)
+        return Outcome(409, texts.render("rating.not_resolved"))
     if already_rated(session, conversation_id, resolution):
-        return Outcome(409, ALREADY_RATED_REPLY)
-    score = score_of(level)
-    assert score is not None
-    session.add(SatisfactionRating(conversation_id=conversation_id, level=level, score=score, source=SOURCE, created_at=utcnow()))
-    text = RATED_TEXT.format(level=level, thanks=rating_reply(level))
-    message = store(session, conversation_id, "system", text, {"event": "rated", "level": level})
+        return Outcome(409, texts.render("rating.already_rated"))
+    area, item = CONVERSATION_ITEM
+    agent = (resolution.payload or {}).get("agent")  # who resolved it: the supervision's satisfaction (seed 004)
+    session.add(
+        SatisfactionRating(
+            conversation_id=conversation_id, level=chosen.label, score=chosen.score, source=SOURCE, area=area, item=item, agent=agent, created_at=utcnow()
+        )
+    )
+    text = texts.render("rating.rated", level=chosen.label, thanks=texts.render(thanks_key(chosen)))
+    message = store(session, conversation_id, "system", text, {"event": "rated", "level": chosen.label})
     return Outcome(200, message=message)

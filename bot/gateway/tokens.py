@@ -7,7 +7,7 @@ import hmac
 import re
 import secrets
 
-RESIDENT_ID = re.compile(r"^r-[0-9a-f]{32}$")
+RESIDENT_ID = re.compile(r"r-[0-9a-f]{32}\Z")
 
 
 def new_resident_id() -> str:
@@ -29,4 +29,7 @@ def verify(secret: bytes, token: str | None) -> str | None:
     resident_id, signature = token.split(".")
     if not RESIDENT_ID.match(resident_id):
         return None
-    return resident_id if hmac.compare_digest(signature, _signature(secret, resident_id)) else None
+    # As bytes: compare_digest refuses str with non-ASCII characters (TypeError), and a header or
+    # query may carry anything.
+    given = signature.encode("utf-8", "surrogatepass")
+    return resident_id if hmac.compare_digest(given, _signature(secret, resident_id).encode()) else None

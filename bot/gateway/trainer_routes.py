@@ -1,8 +1,8 @@
 """Trainer console endpoints (``/api/trainer/*``): inbox, annotation, export, training, models.
 
 Trainers log in like agents (``/api/agent/login``, the same sessions and CSRF token); every endpoint
-here also needs ``Agent.role == "trainer"``: 401 without a session, 403 for other accounts and for
-a POST without the session's ``X-CSRF-Token``. Slow work (export, promote) runs in a thread.
+here needs the trainer role (``requires_role``): 401 without a session, 403 for other accounts and
+for a POST without the session's ``X-CSRF-Token``. Slow work (export, promote) runs in a thread.
 """
 
 from __future__ import annotations
@@ -10,9 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
-from collections.abc import Awaitable, Callable
-from functools import wraps
 from pathlib import Path
 from typing import Any
 
@@ -20,54 +17,26 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.gateway.agent_auth import COOKIE, csrf_ok
-from bot.gateway.agents import LoggedIn, lookup_session
-from bot.settings import PROJECT_ROOT
+from bot.gateway.agent_auth import requires_role
+from bot.gateway.agents import LoggedIn
+from bot.gateway.web import json_body
+from bot.inbound import row_id
+from bot.roles import TRAINER_ROLES
+from bot.settings import trainer_root
 from bot.storage import session_scope
-from bot.storage.models import Agent
 from bot.trainer.annotations import AnnotationError, annotate
-from bot.trainer.inbox import FLAGS, STATUSES, inbox, inbox_item
+from bot.trainer.inbox import FLAGS, STATUSES, conversation_around, inbox, inbox_item
 from bot.trainer.labels import ENTITY_NAMES, ENTITY_TYPES, allowed_labels, label_name
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("trainer")
-TRAINER = "trainer"
 SPLITS = ("heldout", "external")
-
-Handler = Callable[..., Awaitable[HTTPResponse]]
 
 
 def project_root() -> Path:
     """Where labels are checked against and exported to (``nlu_data/``, ``tests/heldout``, ``domain.yml``):
     the project itself, or ``TRAINER_ROOT`` (a checkout the trainers work in)."""
-    return Path(os.environ.get("TRAINER_ROOT") or PROJECT_ROOT)
-
-
-def current_account(request: Request) -> tuple[LoggedIn | None, str | None]:
-    """The logged-in account and its role (``None, None`` without a valid session)."""
-    with session_scope() as session:
-        account = lookup_session(session, request.cookies.get(COOKIE))
-        if account is None:
-            return None, None
-        agent = session.get(Agent, account.agent_id)
-        return account, (agent.role if agent is not None else None)
-
-
-def trainer_api(handler: Handler) -> Handler:
-    """401 without a session; 403 for an account without the trainer role or a POST without CSRF."""
-
-    @wraps(handler)
-    async def wrapper(request: Request, *args: object, **kwargs: object) -> HTTPResponse:
-        account, role = current_account(request)
-        if account is None:
-            return _json({"error": "请先登录"}, status=401)
-        if role != TRAINER:
-            return _json({"error": "此账号没有模型训练权限"}, status=403)
-        if request.method == "POST" and not csrf_ok(request, account):
-            return _json({"error": "请求校验失败，请刷新页面后重试"}, status=403)
-        return await handler(request, account, *args, **kwargs)
-
-    return wrapper
+    return trainer_root()
 
 
 def _json(body: Any, status: int = 200) -> HTTPResponse:
@@ -79,20 +48,13 @@ def _iso(value: Any) -> str:
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
-def _body(request: Request) -> dict[str, Any]:
-    try:
-        body = json.loads(request.body or b"{}")
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
-
-
-def _rasa_url(request: Request) -> str:
-    return request.app.ctx.gateway.config.rasa_url
+def _rasa_urls(request: Request) -> tuple[str, ...]:
+    """Every Rasa server behind the gateway: a promotion loads the model into each."""
+    return request.app.ctx.gateway.config.rasa_servers
 
 
 @bp.get("/api/trainer/labels")
-@trainer_api
+@requires_role(*TRAINER_ROLES)
 async def labels(request: Request, account: LoggedIn) -> HTTPResponse:
     return _json(
         {
@@ -104,7 +66,7 @@ async def labels(request: Request, account: LoggedIn) -> HTTPResponse:
 
 
 @bp.get("/api/trainer/inbox")
-@trainer_api
+@requires_role(*TRAINER_ROLES)
 async def inbox_list(request: Request, account: LoggedIn) -> HTTPResponse:
     flags = [f for f in request.args.getlist("flag", []) if f]
     status = request.args.get("status", "all")
@@ -123,11 +85,25 @@ async def inbox_list(request: Request, account: LoggedIn) -> HTTPResponse:
     return _json({"items": items})
 
 
+@bp.get("/api/trainer/conversations/<conversation_id>")
+@requires_role(*TRAINER_ROLES)
+async def conversation(request: Request, account: LoggedIn, conversation_id: str) -> HTTPResponse:
+    """The conversation around an inbox message (``?around=<message id>``): what was said before
+    and after it, so a label is chosen knowing the context."""
+    try:
+        raw = request.args.get("around")
+        around = None if raw is None else row_id(raw)
+    except ValueError:
+        return _json({"error": "请求参数有误，请刷新页面后重试"}, status=400)
+    with session_scope() as session:
+        return _json({"conversation_id": conversation_id, "messages": conversation_around(session, conversation_id, around)})
+
+
 @bp.post("/api/trainer/annotate")
-@trainer_api
+@requires_role(*TRAINER_ROLES)
 async def annotate_item(request: Request, account: LoggedIn) -> HTTPResponse:
     """``{item_id, intent, entities, noise, override}``: the text comes from the inbox, never the client."""
-    body = _body(request)
+    body = json_body(request)
     noise = body.get("noise") is True
     intent = body.get("intent")
     if not noise and not isinstance(intent, str):
@@ -162,7 +138,7 @@ async def annotate_item(request: Request, account: LoggedIn) -> HTTPResponse:
 
 
 @bp.post("/api/trainer/export")
-@trainer_api
+@requires_role(*TRAINER_ROLES)
 async def export(request: Request, account: LoggedIn) -> HTTPResponse:
     """Write the labels into ``nlu_data/annotated.yml``, then ``rasa data validate`` (as the CLI does)."""
     from bot.trainer.export import export_annotations, validate_data
@@ -182,7 +158,7 @@ async def export(request: Request, account: LoggedIn) -> HTTPResponse:
 
 
 @bp.post("/api/trainer/train")
-@trainer_api
+@requires_role(*TRAINER_ROLES)
 async def train(request: Request, account: LoggedIn) -> HTTPResponse:
     from bot.trainer.jobs import start_training
 
@@ -194,7 +170,7 @@ async def train(request: Request, account: LoggedIn) -> HTTPResponse:
 
 
 @bp.get("/api/trainer/jobs/latest")
-@trainer_api
+@requires_role(*TRAINER_ROLES)
 async def latest(request: Request, account: LoggedIn) -> HTTPResponse:
     """The newest training job (or ``{"job": null}``): a reloaded page picks up a running training."""
     from bot.trainer.jobs import latest_job
@@ -204,7 +180,7 @@ async def latest(request: Request, account: LoggedIn) -> HTTPResponse:
 
 
 @bp.get("/api/trainer/jobs/<job_id:int>")
-@trainer_api
+@requires_role(*TRAINER_ROLES)
 async def job(request: Request, account: LoggedIn, job_id: int) -> HTTPResponse:
     from bot.trainer.jobs import job_status
 
@@ -219,7 +195,7 @@ async def job(request: Request, account: LoggedIn, job_id: int) -> HTTPResponse:
 
 
 @bp.get("/api/trainer/models")
-@trainer_api
+@requires_role(*TRAINER_ROLES)
 async def models(request: Request, account: LoggedIn) -> HTTPResponse:
     from bot.trainer.registry import list_versions
 
@@ -228,7 +204,7 @@ async def models(request: Request, account: LoggedIn) -> HTTPResponse:
 
 
 @bp.get("/api/trainer/models/<version_id:int>/compare")
-@trainer_api
+@requires_role(*TRAINER_ROLES)
 async def compare(request: Request, account: LoggedIn, version_id: int) -> HTTPResponse:
     """May evaluate a model that has no metrics yet (minutes): runs in a thread."""
     from bot.trainer.registry import compare as compare_versions
@@ -246,7 +222,7 @@ async def compare(request: Request, account: LoggedIn, version_id: int) -> HTTPR
 
 
 @bp.get("/api/trainer/models/<version_id:int>/confusion/<split>")
-@trainer_api
+@requires_role(*TRAINER_ROLES)
 async def confusion(request: Request, account: LoggedIn, version_id: int, split: str) -> HTTPResponse:
     from bot.storage.models import ModelVersion
     from bot.trainer.evaluation import confusion_png
@@ -268,19 +244,19 @@ async def _switch(request: Request, version_id: int, action: str) -> HTTPRespons
 
     def run() -> Any:
         with session_scope() as session:
-            return operation(session, version_id, _rasa_url(request))
+            return operation(session, version_id, _rasa_urls(request))
 
     result = await asyncio.to_thread(run)
     return _json({"ok": result.ok, "reason": result.reason}, status=200 if result.ok else 409)
 
 
 @bp.post("/api/trainer/models/<version_id:int>/promote")
-@trainer_api
+@requires_role(*TRAINER_ROLES)
 async def promote(request: Request, account: LoggedIn, version_id: int) -> HTTPResponse:
     return await _switch(request, version_id, "promote")
 
 
 @bp.post("/api/trainer/models/<version_id:int>/rollback")
-@trainer_api
+@requires_role(*TRAINER_ROLES)
 async def rollback(request: Request, account: LoggedIn, version_id: int) -> HTTPResponse:
     return await _switch(request, version_id, "rollback")

@@ -1,30 +1,26 @@
-"""Low-confidence turns: ask which of the two best guesses the resident meant."""
+"""Low-confidence turns: ask which of the two best guesses the resident meant.
+
+The question and the buttons' titles are catalogue texts (``clarify.*`` in bot/texts/zh_CN.yml).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-INTENT_CHOICES = {
-    "repair": "我要报修",
-    "complaint": "我要投诉",
-    "inquiry": "我想咨询",
-    "emergency": "紧急求助",
-    "ticket_status": "查询工单进度",
-    "request_human": "转人工客服",
-}
-QUESTION = "抱歉，我想确认一下您的意思，请问您是想："
+# The intents a resident may be offered, each with a button title clarify.choice.<intent>.
+CHOICES = ("repair", "complaint", "inquiry", "emergency", "ticket_status", "request_human")
+HUMAN = "request_human"
+FILLERS = ("repair", "inquiry", "complaint")
 
 
-def clarify_buttons(intent_ranking: list[dict[str, Any]], limit: int = 2) -> list[dict[str, str]]:
-    """Buttons for the top guesses (nlu_fallback and chit-chat left out), plus a human."""
-    buttons: list[dict[str, str]] = []
+def clarify_choices(intent_ranking: list[dict[str, Any]], limit: int = 2) -> list[str]:
+    """The top guesses (nlu_fallback and chit-chat left out), filled up to ``limit``, then a human."""
+    choices: list[str] = []
     for candidate in intent_ranking:
         name = candidate.get("name")
-        if name in INTENT_CHOICES and name != "request_human" and len(buttons) < limit:
-            buttons.append({"title": INTENT_CHOICES[name], "payload": f"/{name}"})
-    if len(buttons) < limit:
-        for name in ("repair", "inquiry", "complaint"):
-            if len(buttons) < limit and all(b["payload"] != f"/{name}" for b in buttons):
-                buttons.append({"title": INTENT_CHOICES[name], "payload": f"/{name}"})
-    buttons.append({"title": INTENT_CHOICES["request_human"], "payload": "/request_human"})
-    return buttons
+        if isinstance(name, str) and name in CHOICES and name != HUMAN and name not in choices and len(choices) < limit:
+            choices.append(name)
+    for name in FILLERS:
+        if len(choices) < limit and name not in choices:
+            choices.append(name)
+    return [*choices, HUMAN]

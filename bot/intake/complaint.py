@@ -1,4 +1,15 @@
-"""Complaint tickets: class and deadline from DOMAIN.md §3 (seed 003 「客户投诉管理制度」)."""
+"""Complaints: what the form needs, the tickets, class and deadline from DOMAIN.md §3 (seed 003
+「客户投诉管理制度」: time and place, who or which department, what the resident asks for, how to
+reach them).
+
+A complaint that a repair is late names that repair: the resident picks it from their own earlier
+tickets (:func:`earlier_repairs`) and both tickets record the link (``bot.tickets.service.relate``).
+Known details (an address and phone from an earlier repair) are shown in a summary for the resident
+to confirm (:func:`summarise`), never reused silently. After an agent has handled the resident's
+case, what the resident adds goes to that case's ticket (:func:`add_to_open_case`).
+
+The wording is the actions' (``complaint.*`` in bot/texts/zh_CN.yml).
+"""
 
 from __future__ import annotations
 
@@ -6,26 +17,47 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy.orm import Session
+
 from bot.clock import utcnow
+from bot.intake.results import TicketCreated
 from bot.politeness.scripts import honorific
 from bot.storage import session_scope
+from bot.storage.models import Ticket
+from bot.tickets.masking import mask_phone
 from bot.tickets.rules import (
     COMPLAINT_DEADLINES,
+    SAME_DAY_PROMISE,
     Deadlines,
     complaint_class,
     complaint_department,
     complaint_subcategory,
-    local_deadline_text,
     same_day_answer,
     same_day_window,
 )
-from bot.tickets.service import NewTicket, create_ticket
+from bot.tickets.service import (
+    STATUS_LABELS,
+    NewTicket,
+    add_note,
+    create_ticket,
+    get_ticket,
+    open_case_ticket,
+    relate,
+    tickets_of_resident,
+)
 
+NO_TICKET = "none"  # the resident's answer "none of these" to which repair is late
+MAX_CHOICES = 5  # earlier repairs offered as buttons
+WHAT_CHARS = 16  # of a ticket's description on its button
+
+LATE_REPAIR = "维修进度"  # the subject whose complaint names the late repair's ticket
+# The form's subjects (domain.yml's buttons), first match wins: fees before parking (停车费), a
+# neighbour's renovation before repairs (装修 is not 修: a neighbour's noise is not 【维修进度】).
 SUBJECT_HINTS = [
     ("工作人员服务", r"保安|保洁|客服|管家|前台|门岗|工作人员|态度"),
-    ("维修进度", r"报修|维修|修|没人来|拖"),
     ("收费问题", r"收费|物业费|停车费|费用|涨价|乱收"),
-    ("邻里噪音或占道", r"噪音|吵|扰民|装修|占道|停车|狗|宠物|群租|广场舞|消防通道"),
+    ("邻里噪音或占道", r"噪音|吵|扰民|装修|电钻|砸墙|占道|停车|狗|宠物|群租|广场舞|消防通道|邻居"),
+    (LATE_REPAIR, r"报修|维修|(?<!装)修|没人来|拖"),
     ("环境卫生绿化", r"垃圾|卫生|脏|臭|绿化|蚊|老鼠|油烟"),
     ("停水停电", r"停水|停电|断水|断电|没水|没电"),
 ]
@@ -40,6 +72,46 @@ def subject_from_detail(detail: str | None) -> str | None:
 
 
 @dataclass(frozen=True)
+class EarlierTicket:
+    """One of the resident's earlier repairs, as offered when they complain that a repair is late."""
+
+    number: str
+    what: str  # the start of its description
+    status: str  # 已受理 … 已完成 (bot.tickets.service.STATUS_LABELS)
+
+
+def earlier_repairs(conversation_id: str, phone: str | None) -> list[EarlierTicket]:
+    """The resident's own repair tickets, newest first (this conversation's, and their phone's)."""
+    with session_scope() as session:
+        found = tickets_of_resident(session, conversation_id, phone, category="repair", limit=MAX_CHOICES)
+        return [EarlierTicket(t.number, t.description.strip().splitlines()[0][:WHAT_CHARS] if t.description.strip() else "", STATUS_LABELS.get(t.status, t.status)) for t in found]
+
+
+def chosen_ticket(answer: str, candidates: list[EarlierTicket], agreed: bool = False) -> str | None:
+    """Which of ``candidates`` the resident named: a ticket number in the answer (a button's or
+    typed), the only candidate when the resident just agreed (「对，就是这个」), :data:`NO_TICKET`
+    when the answer names none; None when it names a number that is not one of theirs."""
+    numbers = re.findall(r"WY\d{8,}", answer.upper())
+    if numbers:
+        mine = {c.number for c in candidates}
+        return numbers[0] if numbers[0] in mine else None
+    if agreed and len(candidates) == 1:
+        return candidates[0].number
+    return NO_TICKET
+
+
+@dataclass(frozen=True)
+class ComplaintSummary:
+    """What the resident confirms before the complaint is registered (their words, phone masked)."""
+
+    detail: str
+    subject: str
+    address: str
+    phone: str
+    ticket: EarlierTicket | None
+
+
+@dataclass(frozen=True)
 class ComplaintRequest:
     detail: str
     subject: str
@@ -48,22 +120,33 @@ class ComplaintRequest:
     conversation_id: str
     surname: str | None = None
     title: str | None = None
+    related_ticket: str | None = None  # the late repair the complaint is about (its number)
 
 
-def create_complaint_ticket(request: ComplaintRequest) -> str:
+def summarise(request: ComplaintRequest) -> ComplaintSummary:
+    ticket = None
+    if request.related_ticket and request.related_ticket != NO_TICKET:
+        ticket = next((t for t in earlier_repairs(request.conversation_id, request.phone) if t.number == request.related_ticket), None)
+    return ComplaintSummary(request.detail, request.subject, request.address, mask_phone(request.phone) or request.phone, ticket)
+
+
+def create_complaint_ticket(request: ComplaintRequest) -> TicketCreated:
     text = f"{request.subject} {request.detail}"
     level = complaint_class(text)
     deadlines = COMPLAINT_DEADLINES[level]
     if same_day_answer(text, level):
         window = min(deadlines.resolve_within or timedelta(days=1), same_day_window(utcnow()))
-        deadlines = Deadlines(deadlines.respond_within, window, "今天之内给您答复")
-    department = complaint_department(text)
+        deadlines = Deadlines(deadlines.respond_within, window, SAME_DAY_PROMISE)
+    department = complaint_department(request.detail, request.subject)
     with session_scope() as session:
+        related = _resident_ticket(session, request)
+        if related is not None:
+            department = related.department or department  # the department complained about: the one that is late
         ticket = create_ticket(
             session,
             NewTicket(
                 category="complaint",
-                subcategory=complaint_subcategory(text),
+                subcategory=complaint_subcategory(request.detail, request.subject),
                 priority=level,
                 description=f"【{request.subject}】{request.detail}",
                 department=department,
@@ -74,11 +157,29 @@ def create_complaint_ticket(request: ComplaintRequest) -> str:
                 conversation_id=request.conversation_id,
             ),
         )
-        number, resolve_by = ticket.number, ticket.resolve_by
-    who = honorific(request.surname, request.title)
-    lead = "" if who == "您" else f"{who}，"
-    return (
-        f"{lead}您的投诉已登记，工单号 {number}，等级：{level}。投诉单会在10分钟内转到{department}，"
-        f"由专人跟进，我们承诺{deadlines.promise}（最迟 {local_deadline_text(resolve_by)}）。"
-        "再次向您致歉，感谢您的监督，请问还有什么可以帮您？"
-    )
+        if related is not None:
+            relate(session, ticket, related)
+        return TicketCreated(ticket.number, level, department, deadlines.promise, ticket.resolve_by, related.number if related else None)
+
+
+def _resident_ticket(session: Session, request: ComplaintRequest) -> Ticket | None:
+    """The related ticket, if it is one of this resident's (never another resident's, DOMAIN §4)."""
+    if not request.related_ticket or request.related_ticket == NO_TICKET:
+        return None
+    ticket = get_ticket(session, request.related_ticket)
+    if ticket is None:
+        return None
+    mine = ticket.conversation_id == request.conversation_id or bool(request.phone and ticket.contact_phone == request.phone)
+    return ticket if mine else None
+
+
+def add_to_open_case(conversation_id: str, text: str) -> str | None:
+    """Record what the resident adds after an agent handled their case on that case's open ticket
+    (an event the ticket's handlers see); the ticket's number, or None when the case has no open
+    ticket (then the complaint is registered anew)."""
+    with session_scope() as session:
+        ticket = open_case_ticket(session, conversation_id)
+        if ticket is None:
+            return None
+        add_note(session, ticket, f"居民补充：{text}", actor="resident")
+        return ticket.number

@@ -1,10 +1,12 @@
-"""Emergencies: safety instructions at once, an emergency ticket, a place in the agent queue."""
+"""Emergencies: an emergency ticket and a place in the agent queue; the action gives the safety
+instructions at once (bot.safety, ``emergency.*`` in bot/texts/zh_CN.yml)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.handoff.queue import PRIORITY_EMERGENCY, request_handoff
+from bot.communities import community_of_conversation
+from bot.conversations.alerts import AlertSource, raise_alert
 from bot.nlu.emergency import assess
 from bot.politeness.scripts import honorific
 from bot.safety import procedure_for
@@ -15,25 +17,13 @@ from bot.tickets.service import NewTicket, create_ticket
 
 @dataclass(frozen=True)
 class EmergencyOutcome:
+    """The ticket and what the resident must still tell us; the action words it (``emergency.*``)."""
+
     ticket_number: str
-    kind: str
-    reply: str
-
-
-def emergency_reply(kind: str, ticket_number: str, have_address: bool, have_phone: bool, who: str = "您") -> str:
-    procedure = procedure_for(kind)
-    missing = []
-    if not have_address:
-        missing.append("具体地址（楼号、单元、房号）")
-    if not have_phone:
-        missing.append("联系电话")
-    ask = f"请您马上告诉我们{'和'.join(missing)}，" if missing else ""
-    lead = "" if who == "您" else f"{who}，"
-    return (
-        f"{lead}我们已收到您的紧急求助（工单号 {ticket_number}），值班人员正在接入，请您不要离开对话。"
-        f"{procedure.instructions}"
-        f"{ask}我们会第一时间赶到。"
-    )
+    kind: str  # the danger (bot.safety.PROCEDURES), whose instructions the resident gets at once
+    address_missing: bool
+    phone_missing: bool
+    duty_phone: str = ""  # the resident's community's 24-hour duty phone (bot.communities)
 
 
 def handle_emergency(
@@ -62,14 +52,9 @@ def handle_emergency(
                 conversation_id=conversation_id,
             ),
         )
-        request_handoff(
-            session,
-            conversation_id,
-            reason="emergency",
-            priority=PRIORITY_EMERGENCY,
-            summary=f"{procedure.label}：{text[:200]}",
-            ticket_id=ticket.id,
-        )
+        # Joins the request the gateway's early alert queued for this text, if it did (one queue
+        # entry, one alert); otherwise queues the conversation.
+        raise_alert(session, conversation_id, kind=kind, text=text, source=AlertSource.ACTION, ticket_id=ticket.id)
         number = ticket.number
-    reply = emergency_reply(kind, number, bool(address), bool(phone), honorific(surname, title))
-    return EmergencyOutcome(number, kind, reply)
+        duty_phone = community_of_conversation(session, conversation_id).duty_phone
+    return EmergencyOutcome(number, kind, address_missing=not address, phone_missing=not phone, duty_phone=duty_phone)

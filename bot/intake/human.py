@@ -1,14 +1,12 @@
-"""A resident's request for a human agent."""
+"""A resident's request for a human agent (the action says ``human.handoff``)."""
 
 from __future__ import annotations
 
-from bot.handoff.queue import PRIORITY_NORMAL, request_handoff
+from bot.conversations.lifecycle import request_handoff
+from bot.conversations.status import Priority
 from bot.storage import session_scope
 
-HANDOFF_REPLY = "好的，正在为您转接人工客服，请您稍候，客服同事会在5分钟内接入；期间您发送的消息我们都会完整转达。"
 
-
-def request_human(conversation_id: str, summary: str) -> str:
+def request_human(conversation_id: str, summary: str) -> None:
     with session_scope() as session:
-        request_handoff(session, conversation_id, reason="request_human", priority=PRIORITY_NORMAL, summary=summary)
-    return HANDOFF_REPLY
+        request_handoff(session, conversation_id, reason="request_human", priority=Priority.NORMAL, summary=summary)

@@ -1,34 +1,36 @@
-"""Satisfaction ratings on the five levels of DOMAIN.md §6 (seed 003 「客户回访」)."""
+"""Satisfaction ratings on the one scale of DOMAIN.md §6 (bot.satisfaction; seed 003 「客户回访」).
+
+The bot's buttons carry the levels; the thanks are catalogue texts (``rating.*`` in
+bot/texts/zh_CN.yml), chosen by :func:`thanks_key` for both the bot and the widget.
+"""
 
 from __future__ import annotations
 
-from bot.politeness.scripts import SATISFACTION_LEVELS
+from bot.satisfaction import SCALE, Level, by_label
 from bot.storage import session_scope
 from bot.storage.models import SatisfactionRating
+from bot.surveys.form import CONVERSATION_ITEM
 
-RATING_BUTTONS = [{"title": level, "payload": f'/rate{{"rating":"{level}"}}'} for level in SATISFACTION_LEVELS]
+RATING_BUTTONS = [{"title": level.label, "payload": f'/rate{{"rating":"{level.label}"}}'} for level in SCALE]
 
 
 def score_of(level: str) -> int | None:
     """非常满意 → 5 … 很不满意 → 1 (a higher score is better, for the satisfaction index)."""
-    level = (level or "").strip()
-    if level not in SATISFACTION_LEVELS:
+    found = by_label(level)
+    return found.score if found else None
+
+
+def record_rating(conversation_id: str, label: str, source: str = "bot") -> Level | None:
+    """Store the rating; the level, or None when ``label`` is not one of the five."""
+    level = by_label(label)
+    if level is None:
         return None
-    return len(SATISFACTION_LEVELS) - SATISFACTION_LEVELS.index(level)
-
-
-def record_rating(conversation_id: str, level: str, source: str = "bot") -> bool:
-    score = score_of(level)
-    if score is None:
-        return False
     with session_scope() as session:
-        session.add(SatisfactionRating(conversation_id=conversation_id, level=level, score=score, source=source))
-    return True
+        area, item = CONVERSATION_ITEM
+        session.add(SatisfactionRating(conversation_id=conversation_id, level=level.label, score=level.score, source=source, area=area, item=item))
+    return level
 
 
-def rating_reply(level: str) -> str:
-    if score_of(level) is None:
-        return "请您从下方选项中选择一项评价，谢谢！"
-    if score_of(level) <= 2:
-        return "非常抱歉这次没有让您满意，我们会认真改进，客服主管会与您回访沟通。感谢您的评价！"
-    return "感谢您的评价和支持，祝您生活愉快！"
+def thanks_key(level: Level) -> str:
+    """A disappointed resident gets an apology and a supervisor's callback; others, thanks."""
+    return "rating.sorry" if level.disappointed else "rating.thanks"

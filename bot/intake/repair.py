@@ -1,21 +1,21 @@
-"""Repair tickets: priority and deadline from DOMAIN.md §2, the summary and the reply."""
+"""Repair tickets: priority and deadline from DOMAIN.md §2, and what the summary shows.
+
+The wording (the summary, the ticket's confirmation) is the action's, from the catalogue
+(``repair.*`` in bot/texts/zh_CN.yml); this module returns the facts.
+"""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from bot.politeness import is_polite
+from bot.intake.results import TicketCreated
 from bot.politeness.scripts import honorific
 from bot.storage import session_scope
 from bot.tickets.masking import mask_phone
-from bot.tickets.rules import (
-    REPAIR_DEADLINES,
-    local_deadline_text,
-    repair_priority,
-    repair_subcategory,
-)
+from bot.tickets.rules import REPAIR_DEADLINES, repair_priority, repair_subcategory
 from bot.tickets.service import NewTicket, create_ticket
+
+DEPARTMENT = "工程部"
 
 
 @dataclass(frozen=True)
@@ -29,39 +29,29 @@ class RepairRequest:
     title: str | None = None
 
 
-_CLAUSES = re.compile(r"[，。,.!！?？；;、\n]+")
-ECHO_WITHHELD = "已按您的原话记录，稍后由客服与您核实"
+@dataclass(frozen=True)
+class RepairSummary:
+    """What the resident confirms before the ticket is opened (the resident's words, phone masked)."""
+
+    problem: str
+    address: str
+    phone: str
+    visit_time: str
+    priority: str
 
 
-def echo(value: str) -> str:
-    """The resident's own words, as repeated in a bot message.
-
-    Residents write "你们快点来修，马桶堵了"; the bot must not say 你/快点 itself (DOMAIN §7), so the
-    clauses the politeness checker would flag are left out of the echo (the ticket keeps the
-    original). When nothing is left, a neutral note stands in for it.
-    """
-    clauses = [c.strip() for c in _CLAUSES.split(value or "") if c.strip()]
-    kept = [c for c in clauses if is_polite(c)]
-    if len(kept) == len(clauses):
-        return value
-    return "，".join(kept) if kept else ECHO_WITHHELD
-
-
-def repair_summary(request: RepairRequest) -> str:
-    priority = repair_priority(request.problem)
-    return (
-        "请您确认报修信息：\n"
-        f"· 报修内容：{echo(request.problem)}\n"
-        f"· 地址：{echo(request.address)}\n"
-        f"· 联系电话：{echo(mask_phone(request.phone) or request.phone)}\n"
-        f"· 上门时间：{echo(request.visit_time)}\n"
-        f"· 预计类别：{priority}\n"
-        "信息无误请点“确认”；需要修改请直接发送新的地址、电话或时间。"
+def summarise(request: RepairRequest) -> RepairSummary:
+    return RepairSummary(
+        problem=request.problem,
+        address=request.address,
+        phone=mask_phone(request.phone) or request.phone,
+        visit_time=request.visit_time,
+        priority=repair_priority(request.problem),
     )
 
 
-def create_repair_ticket(request: RepairRequest) -> str:
-    """Create the ticket and return the reply with its number, priority and promised deadline."""
+def create_repair_ticket(request: RepairRequest) -> TicketCreated:
+    """Create the ticket; its number, priority and promised deadline go back to the action."""
     priority = repair_priority(request.problem)
     deadlines = REPAIR_DEADLINES[priority]
     with session_scope() as session:
@@ -72,7 +62,7 @@ def create_repair_ticket(request: RepairRequest) -> str:
                 subcategory=repair_subcategory(request.problem),
                 priority=priority,
                 description=request.problem,
-                department="工程部",
+                department=DEPARTMENT,
                 deadlines=deadlines,
                 address=request.address,
                 contact_phone=request.phone,
@@ -81,11 +71,4 @@ def create_repair_ticket(request: RepairRequest) -> str:
                 conversation_id=request.conversation_id,
             ),
         )
-        number, resolve_by = ticket.number, ticket.resolve_by
-    who = honorific(request.surname, request.title)
-    lead = "" if who == "您" else f"{who}，"
-    return (
-        f"{lead}报修已登记，工单号 {number}，类别：{priority}。我们承诺{deadlines.promise}"
-        f"（最迟 {local_deadline_text(resolve_by)} 前），工程部会按您约定的时间（{echo(request.visit_time)}）联系您。"
-        "户内有偿维修会先报价，经您同意后再施工。感谢您的耐心，请问还有什么可以帮您？"
-    )
+        return TicketCreated(ticket.number, priority, DEPARTMENT, deadlines.promise, ticket.resolve_by)

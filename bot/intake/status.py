@@ -1,10 +1,14 @@
-"""Ticket status by ticket number or by the phone number left with the ticket."""
+"""Ticket status by ticket number or by the phone number left with the ticket.
+
+The action words the answer (``status.*`` in bot/texts/zh_CN.yml) from :class:`TicketStatus`.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import datetime
 
-from bot.clock import local_text
 from bot.storage import session_scope
 from bot.storage.models import Ticket
 from bot.tickets.service import (
@@ -16,18 +20,34 @@ from bot.tickets.service import (
 )
 
 TICKET_NUMBER = re.compile(r"^WY\d{12,14}$")
+DEFAULT_DEPARTMENT = "客服中心"  # a ticket not yet dispatched is with the service desk
 
 
-def _line(ticket: Ticket) -> str:
-    deadline = f"，预计 {local_text(ticket.resolve_by)} 前完成" if ticket.resolve_by else ""
-    overdue = "（已超时，我们正在加急督办）" if is_overdue(ticket) else ""
-    return (
-        f"工单 {ticket.number}（{CATEGORY_LABELS.get(ticket.category, ticket.category)}，{ticket.priority}）："
-        f"{STATUS_LABELS.get(ticket.status, ticket.status)}，负责部门 {ticket.department or '客服中心'}{deadline}{overdue}"
+@dataclass(frozen=True)
+class TicketStatus:
+    number: str
+    category: str  # as residents call it: 报修, 投诉 … (bot.tickets.service.CATEGORY_LABELS)
+    priority: str
+    status: str  # 已受理, 处理中 … (bot.tickets.service.STATUS_LABELS)
+    department: str
+    resolve_by: datetime | None
+    overdue: bool
+
+
+def _status(ticket: Ticket) -> TicketStatus:
+    return TicketStatus(
+        number=ticket.number,
+        category=CATEGORY_LABELS.get(ticket.category, ticket.category),
+        priority=ticket.priority,
+        status=STATUS_LABELS.get(ticket.status, ticket.status),
+        department=ticket.department or DEFAULT_DEPARTMENT,
+        resolve_by=ticket.resolve_by,
+        overdue=is_overdue(ticket),
     )
 
 
-def status_reply(lookup_key: str) -> str:
+def find_tickets(lookup_key: str) -> list[TicketStatus]:
+    """The ticket with this number, or every ticket left with this phone number."""
     key = lookup_key.strip().upper()
     with session_scope() as session:
         if TICKET_NUMBER.match(key):
@@ -35,10 +55,4 @@ def status_reply(lookup_key: str) -> str:
             tickets = [ticket] if ticket else []
         else:
             tickets = tickets_for_phone(session, re.sub(r"\D", "", key) if key[:1] == "1" else key)
-        lines = [_line(t) for t in tickets]
-    if not lines:
-        return (
-            "非常抱歉，暂时没有查到相关工单，请您核对一下工单号或手机号码；"
-            "也可以回复“转人工”，由客服同事为您查询。"
-        )
-    return "为您查到以下工单：\n" + "\n".join(lines) + "\n请问还有什么可以帮您？"
+        return [_status(t) for t in tickets]

@@ -1,4 +1,4 @@
-"""Custom Rasa 3.6 graph components: rule-based entities and the emergency guard."""
+"""Custom Rasa 3.6 graph components: the reading tokenizer, rule-based entities, the emergency guard."""
 
 from __future__ import annotations
 
@@ -11,17 +11,77 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
+from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.inbound import clean_text
 from bot.nlu.emergency import assess
-from bot.nlu.entities import extract_entities
+from bot.nlu.entities import extract_entities, is_bare_answer
+from bot.nlu.reading import read, warm_up
 
 logger = logging.getLogger(__name__)
 
 EMERGENCY = "emergency"
 GUARD_OUTPUT_KEY = "emergency_guard"
+READING_OUTPUT_KEY = "text_as_read"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=True)
+class ReadingJiebaTokenizer(JiebaTokenizer):
+    """Rasa's jieba tokenizer over the text as read (``bot.nlu.reading``), at the written offsets.
+
+    Issue 12: pinyin, traditional characters and homophone typos of danger words must reach the
+    classifier as the words they stand for. The reading happens here, in the tokenizer, rather than
+    in a component before it that rewrites ``text``: Rasa returns the message's ``text`` in the
+    parse result, and the tracker's ``latest_message`` (which ``from_text`` slots and the stored
+    transcript use) would then hold the reading instead of what the resident wrote. Tokens are what
+    every featurizer reads, so the classifier — in training and in service alike — sees only the
+    reading; each token keeps the span of the written text it was read from. The reading is added
+    to the parse result as ``text_as_read`` when it differs, so trainers can see what the model saw.
+    """
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> ReadingJiebaTokenizer:
+        tokenizer = super().create(config, model_storage, resource, execution_context)
+        warm_up()  # the tables load when Rasa starts, not at the first resident's message
+        return tokenizer  # type: ignore[return-value]
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> ReadingJiebaTokenizer:
+        tokenizer = super().load(config, model_storage, resource, execution_context, **kwargs)
+        warm_up()
+        return tokenizer  # type: ignore[return-value]
+
+    def tokenize(self, message: Message, attribute: str) -> list[Token]:
+        if attribute != TEXT:
+            return super().tokenize(message, attribute)
+        import jieba
+
+        written = clean_text(message.get(attribute) or "")  # as the extractor: one for one, spans hold
+        reading = read(written)
+        if reading.text != written:
+            message.set(READING_OUTPUT_KEY, reading.text, add_to_output=True)
+        tokens = []
+        for word, start, end in jieba.tokenize(reading.text):
+            written_start, written_end = reading.span(start, end)
+            tokens.append(Token(word, written_start, written_end))
+        return self._apply_token_pattern(tokens)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
@@ -51,9 +111,60 @@ class PropertyEntityExtractor(GraphComponent, EntityExtractorMixin):
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
-            text = message.get(TEXT) or ""
+            # A lone surrogate made spaCy raise (HTTP 500 from the REST channel); the channels clean
+            # text at the edge, and this keeps the component safe for any caller (offsets unchanged).
+            text = clean_text(message.get(TEXT) or "")
             found = [entity.as_rasa(self.name) for entity in extract_entities(text)]
             message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class BareAnswerClassifier(GraphComponent, IntentClassifier):
+    """A message that is nothing but an address, phone, visit time or name is ``inform``.
+
+    Issue 12: residents answer the forms' questions with the bare value — 「今晚」, 「东门」,
+    「小区南门岗亭」, 「什么时候都行」. The entity extractor reads them, but the classifier, which has
+    seen few such short texts, gave some of them to the fallback (「非常抱歉，我没能完全理解…」 before
+    the form went on) or to ``complaint``. Runs after the FallbackClassifier and before the
+    EmergencyGuard, which may still raise the message.
+    """
+
+    @classmethod
+    def required_components(cls) -> list[type]:
+        return [IntentClassifier]
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"intent": "inform", "confidence": 0.9}
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.component_config = config
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> BareAnswerClassifier:
+        return cls(config)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            intent = message.get(INTENT) or {}
+            name = self.component_config["intent"]
+            if text.startswith("/") or intent.get("name") == name or not is_bare_answer(text):
+                continue
+            answer = {"name": name, "confidence": max(self.component_config["confidence"], float(intent.get("confidence") or 0.0))}
+            ranking = [c for c in (message.get(INTENT_RANKING_KEY) or []) if c.get("name") != name]
+            message.set(INTENT, answer, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [answer] + ranking, add_to_output=True)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
@@ -67,8 +178,9 @@ class EmergencyGuard(GraphComponent, IntentClassifier):
     Runs last, after the statistical classifier and the FallbackClassifier. It raises a message
     to ``emergency`` when the danger lexicon fires on a live, un-negated event, or when the
     classifier itself already gives ``emergency`` a real chance (``doubt_threshold``) and nothing
-    marks the message as after the fact, hypothetical or over (「已经出来了」) — DOMAIN.md §1: when
-    in doubt, treat it as emergency.
+    marks the message as after the fact, hypothetical, over (「已经出来了」) or a device fault
+    (「热水器打不着火」) — DOMAIN.md §1: when in doubt, treat it as emergency. The lexicon reads the
+    message as written and as read (``bot.nlu.reading``), so pinyin and typos of danger words count.
     """
 
     @classmethod
@@ -107,7 +219,7 @@ class EmergencyGuard(GraphComponent, IntentClassifier):
         text = message.get(TEXT) or ""
         if text.startswith("/"):
             return  # a button payload names its intent itself
-        result = assess(text)
+        result = assess(clean_text(text))  # as the entity extractor: safe for text nobody cleaned
         intent = message.get(INTENT) or {}
         classifier_confidence = self._emergency_confidence(message)
         in_doubt = (
@@ -115,6 +227,7 @@ class EmergencyGuard(GraphComponent, IntentClassifier):
             and not result.after_the_fact
             and not result.hypothetical
             and not result.over
+            and not result.device_fault
         )
         promote = intent.get("name") != EMERGENCY and (result.is_emergency or in_doubt)
         output = result.as_dict() | {"promoted": promote, "classifier_confidence": classifier_confidence}

@@ -3,12 +3,18 @@
 Types and procedures follow DOMAIN.md §1 and §5 (seed 002_5ac8522a3e6f9142.txt §5.6.6–5.6.9,
 seed 000_9f7d19d4d8a4ed5d.txt 「客户求助服务」A–G). A missed emergency is the worst failure of
 the product, so the guard only ever *raises* a message to ``emergency``; it never lowers one.
+
+Every message is assessed twice, as written and as read (``bot.nlu.reading``: traditional
+characters, pinyin and homophone typos of danger words read as the words they stand for), and the
+findings are joined: a reading can add a danger (「dianti kun ren le」, 「着伙了」), never hide one.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+
+from bot.nlu.reading import read
 
 # An elderly person (not staff: 保安大爷, 保洁阿姨 are people at work) and signs that they have not
 # been seen or do not answer (DOMAIN.md §1 and §5, 空巢老人).
@@ -36,13 +42,14 @@ DANGER_PATTERNS: dict[str, list[str]] = {
     "gas": [
         r"(燃气|煤气)(管|软管|阀).{0,6}(破|裂|喷|漏)", r"往外喷气",
         r"(燃气|煤气|天然气|液化气|没气)(泄漏|泄露|漏|味|臭)", r"(闻到|有|一股).{0,6}(燃气|煤气|天然气|液化气)",
-        r"漏气", r"gas\s*leak",
+        r"漏气", r"臭鸡蛋(的)?(味|气味)", r"gas\s*leak",
     ],
     "lift": [
         r"(困|关|卡|锁)(在)?(电梯|电第|電梯)", r"(电梯|电第|電梯).{0,8}(困|关着|关住|卡住|卡着|出不来|被关|有人)",
         r"被困.{0,4}(电梯|電梯)", r"trapped.{0,10}(lift|elevator)",
         # 电梯关人了 / 电梯又困人; 电梯卡在两层中间，里面有人
         r"(电梯|電梯).{0,4}(关|困|卡)(住|着)?(了)?人", r"(电梯|電梯).{0,16}(里面|里头|里边|轿厢里)(还)?(有|关着|困着)人",
+        r"(电梯|電梯).{0,16}被?(关|困|锁)在(里面|里头|里边)", r"(电梯|電梯).{0,16}(里面|里头|里边|在里|轿厢).{0,4}(出不去|出不来)",
     ],
     "flood": [
         r"水管.{0,2}(爆|裂开|破了|崩)", r"爆管", r"漫水|水漫|水浸|被淹|淹了|淹到", r"(漫|流|淹|渗)到.{0,4}(插座|电箱|电器|配电)",
@@ -88,7 +95,7 @@ DANGER_PATTERNS: dict[str, list[str]] = {
     ],
     "trapped": [
         r"卡在.{0,6}(栏杆|护栏|缝|电梯)|掉进.{0,6}(井|坑|洞)|被.{0,4}压住|(关|锁)在阳台",
-        r"(反)?锁在(屋|房|家|车|卫生间|厕所|阳台)", r"被(反)?锁在", r"困在", r"被困", r"出不去了", r"被埋|被压(住|在)|埋在",
+        r"(反)?锁在(屋|房|家|车|卫生间|厕所|阳台)", r"被(反)?(锁|关)在", r"困在", r"被困", r"出不去了", r"被埋|被压(住|在)|埋在",
     ],
     "disaster": [
         r"(地面|路面)塌|墙.{0,4}裂.{0,8}(扩|掉|倒)|往下掉.{0,2}(水泥|混凝土|墙皮)块?|(水泥|混凝土)块.{0,4}往下掉", r"地震", r"塌(了|方)|倒塌|坍塌", r"墙.{0,4}(要倒|倒了|塌)", r"山体滑坡|泥石流"],
@@ -123,6 +130,18 @@ FALSE_FRIENDS = re.compile(
 )
 
 
+# A device that will not light, cool, close or switch on is a repair (DOMAIN.md §2: 电梯故障 and
+# 燃气灶/热水器 faults are 急修 or 一般), not a fire or a trapped person: 「热水器打不着火」 holds the
+# letters of 着火, 「电梯门卡住了关不上」 those of 电梯卡住. These phrases are masked before the danger
+# patterns run, so a danger named beside them still counts (「燃气灶打不着火 还有煤气味」 is gas;
+# the lift itself stays visible: 「电梯门关不上 里面有人」 is a lift with a person inside).
+DEVICE_FAULTS = re.compile(
+    r"(打|点)(火)?[^，。,.!！?？\s]{0,2}不(着|著|起)(火|伙)?|(着|著)不了火|不(着|著)火|(打|点)不(着|著)|"
+    r"火(苗|焰)?.{0,2}(很小|太小|变小|发黄|偏黄|是黄色|忽大忽小)|"
+    r"(?<=电梯)门.{0,4}(关不上|关不严|合不上|一直开着|开开关关|反复开关)|(按钮|按键)[^，。,.!！?？\s]{0,6}(卡住|卡着|卡死)"
+)
+
+
 @dataclass
 class GuardResult:
     """What the guard found in one message."""
@@ -134,6 +153,7 @@ class GuardResult:
     after_the_fact: bool = False
     hypothetical: bool = False
     over: bool = False
+    device_fault: bool = False  # names a device fault (打不着火, 电梯门关不上): weighs against doubt only
 
     @property
     def is_emergency(self) -> bool:
@@ -158,22 +178,45 @@ class GuardResult:
             "after_the_fact": self.after_the_fact,
             "hypothetical": self.hypothetical,
             "over": self.over,
+            "device_fault": self.device_fault,
         }
+
+    def joined(self, other: GuardResult) -> GuardResult:
+        """What either reading of the same message found: the union of dangers and cues."""
+        order = list(DANGER_PATTERNS)
+        return GuardResult(
+            danger_types=sorted(set(self.danger_types) | set(other.danger_types), key=order.index),
+            matched=list(dict.fromkeys(self.matched + other.matched)),
+            negated=list(dict.fromkeys(self.negated + other.negated)),
+            live=self.live or other.live,
+            after_the_fact=self.after_the_fact or other.after_the_fact,
+            hypothetical=self.hypothetical or other.hypothetical,
+            over=self.over or other.over,
+            device_fault=self.device_fault or other.device_fault,
+        )
 
 
 _COMPILED = {kind: [re.compile(p, re.IGNORECASE) for p in patterns] for kind, patterns in DANGER_PATTERNS.items()}
 
 
-def _mask_false_friends(text: str) -> str:
-    return FALSE_FRIENDS.sub(lambda m: "□" * len(m.group(0)), text)
+def _mask(pattern: re.Pattern[str], text: str) -> str:
+    return pattern.sub(lambda m: "□" * len(m.group(0)), text)
 
 
 def assess(text: str) -> GuardResult:
-    """Assess one message for a live emergency."""
+    """Assess one message for a live emergency, as written and as read."""
+    written = (text or "")[:2000]
+    result = _assess(written)
+    reading = read(written).text
+    return result.joined(_assess(reading)) if reading != written else result
+
+
+def _assess(text: str) -> GuardResult:
     result = GuardResult()
     if not text:
         return result
-    masked = _mask_false_friends(text[:2000])
+    result.device_fault = bool(DEVICE_FAULTS.search(text))
+    masked = _mask(FALSE_FRIENDS, _mask(DEVICE_FAULTS, text))
     for kind, patterns in _COMPILED.items():
         for pattern in patterns:
             for match in pattern.finditer(masked):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.politeness.titles import SELF_INTRODUCED
+
 CN_DIGITS = "零〇一二两三四五六七八九十"
 CN_NUMBER = f"[{CN_DIGITS}]{{1,3}}"
 NUMBER = rf"(?:\d{{1,3}}|{CN_NUMBER})"
@@ -34,23 +36,20 @@ SURNAMES = (
 )
 COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "令狐", "慕容", "尉迟", "长孙")
 
-# Titles a resident uses for themself, normalised to what the bot says back.
-TITLES = {
-    "先生": "先生",
-    "女士": "女士",
-    "小姐": "女士",
-    "太太": "女士",
-    "阿姨": "阿姨",
-    "大爷": "大爷",
-    "叔叔": "先生",
-    "奶奶": "奶奶",
-    "爷爷": "大爷",
-    "老师": "老师",
-}
+# Titles a resident uses for themself, and the title the bot takes them as: the one titles table
+# (bot/politeness/titles.py), shared with the honorific the bot addresses residents with.
+TITLES = SELF_INTRODUCED
 
-# Common areas that count as a place for a repair or an emergency.
+# Common areas that count as a place for a repair or an emergency (issue 12: residents name the
+# place, 地下车库B2, 东门岗亭, 快递驿站, rather than a flat number, when the fault is outside).
 COMMON_AREAS = (
-    "地下车库", "地下停车场", "车库", "停车场", "东门", "西门", "南门", "北门", "正门", "大门", "小区门口",
-    "会所", "健身房", "游泳池", "儿童乐园", "中心花园", "小区广场", "物业服务中心", "快递驿站", "垃圾站",
-    "消防通道", "楼顶", "天台", "屋顶",
+    "地下车库", "地下停车场", "地库", "车库", "停车场", "东门", "西门", "南门", "北门", "正门", "大门", "侧门",
+    "小区门口", "会所", "健身房", "游泳池", "儿童乐园", "儿童游乐区", "中心花园", "小区广场", "物业服务中心",
+    "物业办公室", "快递驿站", "快递柜", "垃圾站", "垃圾房", "消防通道", "楼顶", "天台", "屋顶", "岗亭", "门岗",
+    "篮球场", "羽毛球场", "自行车棚", "电动车棚", "充电桩", "配电房", "水泵房", "绿化带",
+)
+# Public parts of one building that staff must find, said after its number: 2号楼电梯, 3号楼大堂,
+# 5栋楼顶. Not 门口 or 楼道: 「7栋门口的路灯」 is 7号楼, and the problem names the lamp and where it is.
+BUILDING_PARTS = (
+    "电梯", "电梯厅", "电梯间", "大堂", "门厅", "一楼大厅", "楼顶", "天台", "屋顶", "楼梯间", "架空层", "地下室",
 )

@@ -13,13 +13,12 @@ from bot.politeness.checker import (
     is_polite,
 )
 from bot.politeness.scripts import (
-    COMPANY_NAME,
-    SATISFACTION_LEVELS,
     address,
     apology,
     cannot_answer_now,
     closing,
     company_name,
+    echo,
     greeting,
     honorific,
     please_wait,
@@ -30,13 +29,11 @@ from bot.politeness.scripts import (
 )
 
 __all__ = [
-    "COMPANY_NAME",
     "RULE_IMPOLITE_TONE",
     "RULE_INTERNET_SLANG",
     "RULE_NAMES",
     "RULE_NI_INSTEAD_OF_NIN",
     "RULE_REFUSAL",
-    "SATISFACTION_LEVELS",
     "ImpolitePhraseError",
     "Violation",
     "address",
@@ -46,6 +43,7 @@ __all__ = [
     "check",
     "closing",
     "company_name",
+    "echo",
     "greeting",
     "honorific",
     "is_polite",

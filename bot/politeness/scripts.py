@@ -1,6 +1,8 @@
 """Standard service scripts: greeting, apology, waiting, thanks, closing, and forms of address.
 
-Wording follows DOMAIN §7 and the manuals: seed ``000_9f7d19d4d8a4ed5d.txt`` 「礼仪」 (接听电话时应先说
+The wording is in the text catalogue (``script.*`` in bot/texts/zh_CN.yml); what stays here is
+the logic: which script, the honorific, what of the resident's own words may be repeated. Wording
+follows DOMAIN §7 and the manuals: seed ``000_9f7d19d4d8a4ed5d.txt`` 「礼仪」 (接听电话时应先说
 “您好，这里是××物业…”; 结束时问清满意度并致谢; 遇到问题时说“对不起，请您留下联系方式…”) and seed
 ``003_3768b4f8dd5fe83d.txt`` 「礼貌用语」 (请、您、谢谢、对不起、再见; 称呼语 先生、女士、小姐、太太) and
 「对客服务」 (称呼客人姓氏; “对不起，让您久等了”). Every text returned here passes
@@ -9,38 +11,11 @@ Wording follows DOMAIN §7 and the manuals: seed ``000_9f7d19d4d8a4ed5d.txt`` �
 
 from __future__ import annotations
 
-from bot import settings
+import re
+
+from bot import satisfaction, settings, texts
 from bot.politeness.checker import is_polite
-
-COMPANY_NAME = "锦华物业"
-
-# DOMAIN §6 / seed 003_3768b4f8dd5fe83d.txt 「客户回访」: five levels, best → worst.
-SATISFACTION_LEVELS: tuple[str, ...] = (
-    "非常满意",
-    "满意",
-    "一般",
-    "不满意",
-    "很不满意",
-)
-
-# Accepted titles → the form used when addressing the resident. seed 003 「礼貌用语」(2)
-# lists 先生、女士、小姐、太太; 小姐 is normalised to 女士 (the neutral form in service today).
-_TITLES: dict[str, str] = {
-    "先生": "先生",
-    "男": "先生",
-    "男士": "先生",
-    "女士": "女士",
-    "女": "女士",
-    "小姐": "女士",
-    "太太": "太太",
-    "阿姨": "阿姨",
-    "大妈": "大妈",
-    "奶奶": "奶奶",
-    "叔叔": "叔叔",
-    "大爷": "大爷",
-    "爷爷": "爷爷",
-    "老师": "老师",
-}
+from bot.politeness.titles import ADDRESS_FORMS
 
 _COMPOUND_SURNAMES = frozenset(
     {
@@ -80,13 +55,13 @@ _TRAILING_PUNCT = "，。！？；、,.!?; "
 
 
 def company_name() -> str:
-    """The company's short name: env ``COMPANY_NAME``, default 锦华物业 (docs/facts.md)."""
+    """The company's short name: env ``COMPANY_NAME`` (bot.settings)."""
     return settings.company_name()
 
 
 def service_center_name() -> str:
-    """e.g. 锦华物业客户服务中心 (docs/facts.md)."""
-    return f"{company_name()}客户服务中心"
+    """The customer-service centre, e.g. ``<company>客户服务中心`` (docs/facts.md)."""
+    return texts.render("company.service_center")
 
 
 def _is_cjk(text: str) -> bool:
@@ -110,7 +85,7 @@ def _normalise_surname(surname: str | None) -> str | None:
 def _normalise_title(title: str | None) -> str | None:
     if not title:
         return None
-    return _TITLES.get(title.strip())
+    return ADDRESS_FORMS.get(title.strip())
 
 
 def honorific(surname: str | None, title: str | None = None) -> str:
@@ -137,9 +112,8 @@ def address(surname: str | None, title: str | None, text: str) -> str:
 
 
 def greeting(surname: str | None = None, title: str | None = None) -> str:
-    """您好，这里是锦华物业客户服务中心，请问有什么可以帮您？ (seed 000 接听电话时应先说“您好”…)."""
-    text = f"您好，这里是{service_center_name()}，请问有什么可以帮您？"
-    return address(surname, title, text)
+    """您好，这里是<company>客户服务中心，请问有什么可以帮您？ (seed 000 接听电话时应先说“您好”…)."""
+    return address(surname, title, texts.render("script.greeting"))
 
 
 def apology(topic: str | None = None, department: str | None = None) -> str:
@@ -149,51 +123,41 @@ def apology(topic: str | None = None, department: str | None = None) -> str:
     If the topic would make the text impolite (e.g. it quotes the resident), it is left out.
     """
     who = (department or "").strip() or company_name()
-    tail = f"我代表{who}向您诚恳致歉，我们会认真处理并及时给您回复。"
-    generic = f"非常抱歉给您带来不便，{tail}"
+    generic = texts.render("script.apology", department=who)
     cleaned = (topic or "").strip().rstrip(_TRAILING_PUNCT)
     if not cleaned:
         return generic
-    specific = f"非常抱歉，{cleaned}给您带来了不便，{tail}"
+    specific = texts.render("script.apology_for", topic=cleaned, department=who)
     return specific if is_polite(specific) else generic
 
 
 def please_wait() -> str:
     """Ask the resident to wait (seed 000: 示意顾客稍候)."""
-    return "请您稍候，我马上为您查询。"
+    return texts.render("script.please_wait")
 
 
 def sorry_for_waiting() -> str:
     """After a wait (seed 003 「对客服务」(6): “对不起，让您久等了”)."""
-    return "不好意思，让您久等了。"
+    return texts.render("script.sorry_for_waiting")
 
 
 def thanks() -> str:
     """seed 003 「礼貌用语」(6) 道谢语: 谢谢、非常感谢."""
-    return "非常感谢您的支持与配合！"
+    return texts.render("script.thanks")
 
 
 def satisfaction_level(score: int) -> str:
-    """The level for a rating 1–5 as offered in :func:`closing`: 1 = 非常满意 … 5 = 很不满意."""
-    if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
-        raise ValueError(f"satisfaction score must be 1–5, got {score!r}")
-    return SATISFACTION_LEVELS[score - 1]
+    """The level for a rating 5–1 on the one scale (bot.satisfaction): 5 = 非常满意 … 1 = 很不满意."""
+    return satisfaction.by_score(score).label
 
 
 def closing(surname: str | None = None, title: str | None = None) -> str:
-    """Ask whether anything else is needed, thank, invite a 1–5 rating, say goodbye.
+    """Ask whether anything else is needed, thank, invite a rating on the five levels, say goodbye.
 
     seed 000_9f7d19d4d8a4ed5d.txt 「结束通话」: 问清客户对服务的满意度, 表示感谢后礼貌地结束;
     seed 003 「礼貌用语」(4) 告别语 再见.
     """
-    rating = "、".join(SATISFACTION_LEVELS)
-    text = (
-        "请问还有其他可以帮您的吗？"
-        f"感谢您对{company_name()}工作的支持！"
-        f"麻烦您为本次服务评价（{rating}），点选下方按钮即可。"
-        "祝您生活愉快，再见！"
-    )
-    return address(surname, title, text)
+    return address(surname, title, texts.render("script.closing", levels="、".join(satisfaction.LABELS)))
 
 
 def cannot_answer_now() -> str:
@@ -201,7 +165,21 @@ def cannot_answer_now() -> str:
 
     seed 000_9f7d19d4d8a4ed5d.txt (4): “对不起，请您留下联系方式，我会给您回复”.
     """
-    return (
-        "对不起，为了给您准确的答复，这个问题需要向相关同事核实。"
-        f"请您留下联系方式，{service_center_name()}会尽快给您答复。"
-    )
+    return texts.render("script.cannot_answer_now")
+
+
+_CLAUSES = re.compile(r"[，。,.!！?？；;、\n]+")
+
+
+def echo(value: str) -> str:
+    """The resident's own words, as repeated in a bot message.
+
+    Residents write "你们快点来修，马桶堵了"; the bot must not say 你/快点 itself (DOMAIN §7), so the
+    clauses the politeness checker would flag are left out of the echo (the ticket keeps the
+    original). When nothing is left, a neutral note stands in for it.
+    """
+    clauses = [c.strip() for c in _CLAUSES.split(value or "") if c.strip()]
+    kept = [c for c in clauses if is_polite(c)]
+    if len(kept) == len(clauses):
+        return value
+    return "，".join(kept) if kept else texts.render("script.echo_withheld")

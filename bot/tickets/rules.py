@@ -18,7 +18,7 @@ from bot.clock import LOCAL_TZ, as_utc
 class Deadlines:
     respond_within: timedelta | None
     resolve_within: timedelta | None
-    promise: str  # what the resident is told, in the bot's words
+    promise: str  # the catalogue key of what the resident is promised (promise.* in bot/texts/zh_CN.yml)
 
 
 # --- repair (DOMAIN §2) -------------------------------------------------------------------
@@ -46,8 +46,8 @@ def repair_priority(description: str) -> str:
 
 
 REPAIR_DEADLINES = {
-    "急修": Deadlines(timedelta(hours=2), timedelta(hours=24), "维修人员2小时内到场，24小时内修复"),
-    "一般": Deadlines(None, timedelta(hours=72), "72小时内为您修复"),
+    "急修": Deadlines(timedelta(hours=2), timedelta(hours=24), "promise.repair_urgent"),
+    "一般": Deadlines(None, timedelta(hours=72), "promise.repair_general"),
 }
 
 REPAIR_SUBCATEGORIES = [
@@ -75,7 +75,8 @@ MAJOR_COMPLAINT = re.compile(
 )
 IMPORTANT_COMPLAINT = re.compile(
     r"物业|保安|保洁|客服|管家|维修(师傅|工|人员)?|工作人员|前台|门岗|收费|物业费|"
-    r"没人(来|修|管|处理)|不(来|修|管|处理)|拖|态度|服务"
+    # 「你们管不管」 asks whether we deal with it (a neighbour's noise): a question, not a lapse yet
+    r"没人(来|修|管|处理)|(?<!管)不(来|修|管|处理)|拖|态度|服务"
 )
 
 
@@ -89,40 +90,78 @@ def complaint_class(description: str) -> str:
 
 
 COMPLAINT_DEADLINES = {
-    "重大": Deadlines(
-        timedelta(minutes=10), timedelta(hours=24), "今天之内由管理处经理亲自给您答复"
-    ),
-    "重要": Deadlines(
-        timedelta(minutes=10), timedelta(hours=4), "4小时内由管理处经理跟进并给您答复"
-    ),
-    "一般": Deadlines(timedelta(minutes=10), timedelta(days=3), "3天内处理完毕并给您答复"),
+    "重大": Deadlines(timedelta(minutes=10), timedelta(hours=24), "promise.complaint_major"),
+    "重要": Deadlines(timedelta(minutes=10), timedelta(hours=4), "promise.complaint_important"),
+    "一般": Deadlines(timedelta(minutes=10), timedelta(days=3), "promise.complaint_minor"),
 }
 
 SERVICE_QUALITY = re.compile(r"态度|服务|保安|保洁|客服|管家|工作人员|前台|门岗|维修(师傅|工|人员)")
 
+# A neighbour's conduct: residents' violations of the community's rules (noise, renovation, pets,
+# 群租). Seed 003 「客户服务中心的职责」: the service centre 负责住户各类违章行为的规劝、制止 (6) and
+# 负责客户装修事宜的手续办理 (9): such complaints go to 客服中心, and they are not about any
+# department's own work (no apology on its behalf, DOMAIN §3 apologises for the department
+# complained about). 修 after 装 is renovation, never a repair.
+NEIGHBOUR_CONDUCT = r"噪音|吵|扰民|装修|电钻|砸墙|打孔|群租|狗|犬|宠物|打牌|麻将|邻居"
+STAFF_OR_COMPANY = re.compile(r"物业|保安|保洁|客服|管家|前台|门岗|工作人员|维修(师傅|工|人员)|经理")
+
 COMPLAINT_DEPARTMENTS = [
-    ("秩序维护部", r"保安|门岗|噪音|吵|扰民|占道|停车|车位|消防通道|群租|装修|狗|宠物|打牌|麻将"),
+    ("秩序维护部", r"保安|门岗|占道|停车|车位|消防通道"),
     ("环境部", r"垃圾|保洁|卫生|绿化|脏|臭|蚊|鼠|油烟"),
-    ("工程部", r"维修|报修|修|电梯|停水|停电|漏水|水压|路灯"),
-    ("客服中心", r"收费|物业费|费用|发票|客服|管家|前台"),
+    ("工程部", r"维修|报修|(?<!装)修|电梯|停水|停电|漏水|水压|路灯"),
+    ("客服中心", rf"收费|物业费|费用|发票|客服|管家|前台|{NEIGHBOUR_CONDUCT}"),
 ]
 
 
-def complaint_department(description: str) -> str:
-    for department, pattern in COMPLAINT_DEPARTMENTS:
-        if re.search(pattern, description):
-            return department
+def complaint_department(description: str, subject: str = "") -> str:
+    """Who handles the complaint. The resident's words decide; the subject (a form button such as
+    邻里噪音或占道, which names two kinds at once) only when the words name nothing."""
+    for text in (description, subject):
+        for department, pattern in COMPLAINT_DEPARTMENTS:
+            if re.search(pattern, text):
+                return department
     return "客服中心"
 
 
-def complaint_subcategory(description: str) -> str:
-    department = complaint_department(description)
+def about_a_neighbour(description: str) -> bool:
+    """A complaint about a neighbour's conduct, not about the company's people or work: the
+    resident gets sympathy, not an apology on behalf of a department that did nothing wrong."""
+    return bool(re.search(NEIGHBOUR_CONDUCT, description)) and not STAFF_OR_COMPANY.search(description)
+
+
+# Community rules a complaint may ask about (「你们管不管」): the catalogue key of the answer
+# (complaint.rule.*, worded from docs/facts.md) and when it applies. Answered before the complaint
+# is registered, so the resident hears what the rule is and who enforces it (DOMAIN §7: 解释式,
+# "这种情况，有关规定是这样的……").
+_OFF_HOURS = r"晚上|夜里|夜间|半夜|深夜|凌晨|早上|清早|一大早|周末|周六|周日|星期六|星期天|星期日|礼拜[六天日]|节假日|过节|中午|午休"
+_WORKS = r"装修|电钻|砸墙|打孔|敲墙|施工|切割"
+COMPLAINT_RULES = [
+    # docs/facts.md 装修: 工作日 8:00–12:00、14:00–18:00, 周末和法定节假日不得进行噪音施工
+    ("complaint.rule.renovation_hours", re.compile(rf"({_WORKS}).*({_OFF_HOURS})|({_OFF_HOURS}).*({_WORKS})")),
+    # docs/facts.md 宠物: 犬只登记、接种疫苗, 外出牵绳, 及时清理粪便, 不得进入儿童游乐区
+    ("complaint.rule.dog_leash", re.compile(r"(狗|犬).*(牵绳|拴|乱跑|咬|扑|粪|屎|便便)|(牵绳|拴|粪|屎|便便).*(狗|犬)")),
+]
+
+
+def complaint_rule(description: str) -> str | None:
+    """The catalogue key of the community rule that answers this complaint, if one does."""
+    for key, pattern in COMPLAINT_RULES:
+        if pattern.search(description):
+            return key
+    return None
+
+
+def complaint_subcategory(description: str, subject: str = "") -> str:
+    department = complaint_department(description, subject)
     return {
         "秩序维护部": "order",
         "环境部": "environment",
         "工程部": "maintenance",
         "客服中心": "service",
     }[department]
+
+
+SAME_DAY_PROMISE = "promise.same_day"
 
 
 def same_day_answer(description: str, complaint_level: str) -> bool:
@@ -132,11 +171,11 @@ def same_day_answer(description: str, complaint_level: str) -> bool:
 
 # --- inquiries handed to staff (DOMAIN §4) ---------------------------------------------------
 
-INQUIRY_DEADLINES = Deadlines(timedelta(minutes=5), timedelta(days=2), "2个工作日内给您答复")
+INQUIRY_DEADLINES = Deadlines(timedelta(minutes=5), timedelta(days=2), "promise.inquiry")
 
 # --- emergencies (DOMAIN §5) --------------------------------------------------------------
 
-EMERGENCY_DEADLINES = Deadlines(timedelta(minutes=5), timedelta(hours=2), "值班人员立即处理")
+EMERGENCY_DEADLINES = Deadlines(timedelta(minutes=5), timedelta(hours=2), "promise.emergency")
 
 
 def deadline_times(created_at: datetime, deadlines: Deadlines) -> tuple[datetime | None, datetime | None]:

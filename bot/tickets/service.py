@@ -10,12 +10,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bot.clock import LOCAL_TZ, as_utc, utcnow
-from bot.storage.models import Attachment, Ticket, TicketEvent
+from bot.storage.models import Attachment, Community, Conversation, Ticket, TicketEvent
 from bot.tickets.masking import mask_phone
 from bot.tickets.rules import Deadlines, deadline_times
 
 CATEGORIES = ("repair", "complaint", "inquiry", "emergency")
 STATUSES = ("new", "dispatched", "in_progress", "resolved", "closed")
+FINISHED = ("resolved", "closed")
 STATUS_LABELS = {
     "new": "已受理",
     "dispatched": "已派单",
@@ -68,6 +69,7 @@ def create_ticket(session: Session, new: NewTicket, actor: str = "bot") -> Ticke
         updated_at=created,
         respond_by=respond_by,
         resolve_by=resolve_by,
+        community_id=_community_of(session, new.conversation_id),
     )
     session.add(ticket)
     session.flush()
@@ -78,17 +80,97 @@ def create_ticket(session: Session, new: NewTicket, actor: str = "bot") -> Ticke
     return ticket
 
 
-def link_attachments(session: Session, ticket: Ticket) -> int:
-    """Give a new ticket the photos its conversation sent before it existed; how many."""
-    if not ticket.conversation_id:
-        return 0
+def _community_of(session: Session, conversation_id: str) -> int | None:
+    """A ticket belongs to its conversation's community; one without a conversation (or whose
+    conversation was never bound) to the default, first community (issue 13, bot.communities)."""
+    own = session.execute(sa.select(Conversation.community_id).where(Conversation.id == conversation_id)).scalar() if conversation_id else None
+    return own if own is not None else session.execute(sa.select(sa.func.min(Community.id))).scalar()
+
+
+def case_started(session: Session, conversation_id: str) -> datetime | None:
+    """When the conversation's current case began: the moment an agent last ended the conversation
+    (``conversations.resolved_at``), or None when no agent ever did (the whole conversation is one case)."""
+    return session.execute(sa.select(Conversation.resolved_at).where(Conversation.id == conversation_id)).scalar()
+
+
+def open_case_ticket(session: Session, conversation_id: str) -> Ticket | None:
+    """The ticket a resident's photo or follow-up belongs to: the conversation's latest ticket that is
+    not finished and was opened in its current case. A photo sent after an agent ended the
+    conversation never lands on that case's ticket (issue 12 §2), even while the ticket is open."""
+    query = sa.select(Ticket).where(Ticket.conversation_id == conversation_id, Ticket.status.not_in(FINISHED))
+    started = case_started(session, conversation_id)
+    if started is not None:
+        query = query.where(Ticket.created_at > started)
+    return session.execute(query.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(1)).scalar_one_or_none()
+
+
+def responded(session: Session, conversation_id: str, now: datetime) -> int:
+    """A person answered the resident of ``conversation_id`` at ``now`` (an agent's reply): every
+    ticket of the conversation opened by then, not finished and not answered before, has had its
+    first response (``responded_at``, migration 0009); how many. The console's 响应 badge and the
+    SLA follow it instead of ``respond_by`` alone."""
     result = session.execute(
-        sa.update(Attachment)
-        .where(Attachment.conversation_id == ticket.conversation_id, Attachment.ticket_id.is_(None))
-        .values(ticket_id=ticket.id)
+        sa.update(Ticket)
+        .where(
+            Ticket.conversation_id == conversation_id,
+            Ticket.responded_at.is_(None),
+            Ticket.status.not_in(FINISHED),
+            Ticket.created_at <= now,
+        )
+        .values(responded_at=now)
         .execution_options(synchronize_session=False)
     )
+    return result.rowcount or 0
+
+
+def responded_in_time(ticket: Ticket) -> bool | None:
+    """Whether the first response came by ``respond_by`` (None: no response yet, or no deadline)."""
+    if ticket.responded_at is None or ticket.respond_by is None:
+        return None
+    return as_utc(ticket.responded_at) <= as_utc(ticket.respond_by)
+
+
+def link_attachments(session: Session, ticket: Ticket) -> int:
+    """Give a new ticket the photos its conversation sent in the same case before it existed; how many."""
+    if not ticket.conversation_id:
+        return 0
+    unlinked = sa.and_(Attachment.conversation_id == ticket.conversation_id, Attachment.ticket_id.is_(None))
+    started = case_started(session, ticket.conversation_id)
+    if started is not None:
+        unlinked = sa.and_(unlinked, Attachment.created_at > started)
+    result = session.execute(
+        sa.update(Attachment).where(unlinked).values(ticket_id=ticket.id).execution_options(synchronize_session=False)
+    )
     return int(result.rowcount or 0)
+
+
+def tickets_of_resident(session: Session, conversation_id: str, phone: str | None = None, category: str | None = None, limit: int = 5) -> list[Ticket]:
+    """The resident's own earlier tickets, newest first: those opened in this conversation and,
+    when the resident's phone is known, those left with that phone. Never another resident's
+    (DOMAIN §4: no other resident's details)."""
+    mine = Ticket.conversation_id == conversation_id
+    if phone:
+        mine = sa.or_(mine, Ticket.contact_phone == phone)
+    query = sa.select(Ticket).where(mine)
+    if category:
+        query = query.where(Ticket.category == category)
+    return list(session.execute(query.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit)).scalars())
+
+
+def relate(session: Session, ticket: Ticket, related: Ticket, actor: str = "bot") -> None:
+    """``ticket`` (a complaint) is about ``related`` (the late repair): an event on each naming the
+    other, so whoever opens either sees the other (neither's status changes). The history is what
+    the console shows with every ticket."""
+    now = utcnow()
+    session.add(TicketEvent(ticket_id=ticket.id, status=ticket.status, note=f"关联工单 {related.number}", actor=actor, created_at=now))
+    session.add(TicketEvent(ticket_id=related.id, status=related.status, note=f"居民投诉处理进度，投诉工单 {ticket.number}", actor=actor, created_at=now))
+    session.flush()
+
+
+def add_note(session: Session, ticket: Ticket, note: str, actor: str = "bot") -> None:
+    """An event on the ticket that changes nothing but records what was said (a resident's addition)."""
+    session.add(TicketEvent(ticket_id=ticket.id, status=ticket.status, note=note[:2000], actor=actor, created_at=utcnow()))
+    session.flush()
 
 
 def get_ticket(session: Session, number: str) -> Ticket | None:
@@ -112,8 +194,13 @@ def list_tickets(
     status: str | None = None,
     overdue: bool = False,
     limit: int = 200,
+    where: Any = None,
 ) -> list[Ticket]:
+    """The latest tickets matching the filters; ``where``: a further clause (what a console account
+    may see, bot.gateway.visibility)."""
     query = sa.select(Ticket)
+    if where is not None:
+        query = query.where(where)
     if category:
         query = query.where(Ticket.category == category)
     if priority:
@@ -173,6 +260,8 @@ def ticket_to_dict(ticket: Ticket, mask: bool = True) -> dict[str, Any]:
         "created_at": _iso(ticket.created_at),
         "respond_by": _iso(ticket.respond_by),
         "resolve_by": _iso(ticket.resolve_by),
+        "responded_at": _iso(ticket.responded_at),
+        "responded_in_time": responded_in_time(ticket),
         "overdue": is_overdue(ticket),
         "history": [
             {"status": e.status, "note": e.note, "actor": e.actor, "at": _iso(e.created_at)}

@@ -5,6 +5,10 @@ a test set is refused outright (it can only be marked as noise); a label conflic
 with the emergency guard is saved only when the trainer overrides it after seeing it. One trainer
 annotation per message (or per conversation and text, for conversations without gateway messages):
 annotating again replaces the label.
+
+It is the one way into the ``annotations`` table: trainers' labels (``source="trainer"``) and
+agents' class corrections from the console (``source="agent"``, ``bot/gateway/ticket_desk.py``) go
+through the same checks, so no path can turn an evaluation sentence into training data.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from bot.clock import utcnow
 from bot.settings import PROJECT_ROOT
 from bot.storage.models import Annotation
 from bot.trainer.conflicts import Conflict, LabelledText, guard_conflict, label_conflicts, nlu_examples, test_set_conflict
-from bot.trainer.labels import ENTITY_TYPES, allowed_labels
+from bot.trainer.labels import ENTITY_TYPES, labels_for
 
 SOURCES = ("trainer", "agent")
 
@@ -124,7 +128,7 @@ def annotate(
     if noise:
         intent, spans, conflicts = None, [], []
     else:
-        if intent not in allowed_labels(root):
+        if intent not in labels_for(source, root):
             raise AnnotationError("请从列表中选择一个意图")
         spans = clean_entities(text, entities)
         conflicts = check(session, text, intent, existing.id if existing else None, root)

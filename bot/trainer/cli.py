@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from bot.settings import PROJECT_ROOT
-
-DEFAULT_RASA_URL = "http://127.0.0.1:5005"
+from bot import settings
+from bot.settings import DEFAULT_RASA_URL, PROJECT_ROOT
 
 
 def _print(value: Any) -> None:
@@ -136,6 +134,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
         except LookupError as error:
             print(str(error), file=sys.stderr)
             return 1
+    if result.get("same"):  # the active model itself: nothing to compare it with
+        print(result["verdict"]["reasons"][0], file=sys.stderr)
+        return 3
     if args.pictures:
         folder = Path(args.pictures)
         folder.mkdir(parents=True, exist_ok=True)
@@ -158,7 +159,8 @@ def _promotion(args: argparse.Namespace, action: str) -> int:
     from bot.trainer import registry
 
     with _session() as session:
-        result = registry.promote(session, args.version, args.rasa_url) if action == "promote" else registry.rollback(session, args.version, args.rasa_url)
+        servers = args.rasa_urls or settings.rasa_urls()  # every server, read when the command runs
+        result = registry.promote(session, args.version, servers) if action == "promote" else registry.rollback(session, args.version, servers)
     _print({"ok": result.ok, "reason": result.reason})
     return 0 if result.ok else 1
 
@@ -192,7 +194,6 @@ def cmd_models(args: argparse.Namespace) -> int:
 def add_trainer_parser(sub: argparse._SubParsersAction) -> None:
     trainer = sub.add_parser("trainer", help="export labels, retrain, evaluate, promote or roll back models")
     actions = trainer.add_subparsers(dest="action", required=True)
-    rasa_url = os.environ.get("RASA_URL", DEFAULT_RASA_URL)
 
     export = actions.add_parser("export", help="write the annotations to nlu_data/annotated.yml, then rasa data validate")
     export.add_argument("--no-validate", action="store_true")
@@ -219,7 +220,10 @@ def add_trainer_parser(sub: argparse._SubParsersAction) -> None:
     for name, func, text in (("promote", cmd_promote, "put a candidate into service if the guardrail allows"), ("rollback", cmd_rollback, "make an earlier version active again")):
         action = actions.add_parser(name, help=text)
         action.add_argument("version", type=int)
-        action.add_argument("--rasa-url", default=rasa_url, help=f"the running Rasa server (env RASA_URL, default {DEFAULT_RASA_URL})")
+        action.add_argument(
+            "--rasa-url", dest="rasa_urls", action="append",
+            help=f"a running Rasa server; repeat it for each server of a cluster (default: every server of RASA_URLS, else RASA_URL, else {DEFAULT_RASA_URL})",
+        )
         action.set_defaults(func=func)
     models = actions.add_parser("models", help="every model with its date, status and metrics")
     models.add_argument("--format", choices=("table", "json"), default="table")

@@ -2,10 +2,12 @@
 
 Three kinds, each shown to the trainer before anything is saved:
 
-- ``test_set``: the text (normalised) is in the held-out split (``tests/heldout``) or the external
-  evaluation set. Training on it would make every later evaluation a lie, so this one cannot be
-  overridden: such a text can only be marked as noise (noise is never exported).
-- ``label``: the same or a near-identical text (``difflib`` ratio ≥ 0.9 after normalisation) already
+- ``test_set``: the text is, holds or sits inside a sentence of the held-out split
+  (``tests/heldout``) or of the external evaluation set — compared as ``bot/nlu/sentences.py``
+  says (full width, punctuation and spaces do not count; containment from five characters on).
+  Training on it would make every later evaluation a lie, so this one cannot be overridden: such a
+  text can only be marked as noise (noise is never exported).
+- ``label``: the same or a near-identical text (``difflib`` ratio ≥ 0.9 of their sentence keys) already
   carries another label, in an annotation or in ``nlu_data/``. The trainer may override.
 - ``guard``: the label contradicts the emergency guard (``bot/nlu/emergency.py``): the guard calls the
   text a live emergency but the label is not ``emergency``, or the other way round. The trainer may
@@ -15,13 +17,14 @@ Three kinds, each shown to the trainer before anything is saved:
 from __future__ import annotations
 
 import difflib
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from bot.evaluation.datasets import EXTERNAL_TSV, external_examples, heldout_examples, robustness_examples
 from bot.nlu.emergency import assess
+from bot.nlu.sentences import Match, SentenceIndex, sentence_key
 from bot.settings import PROJECT_ROOT
 
 NEAR_IDENTICAL = 0.9
@@ -48,14 +51,8 @@ class LabelledText:
     source: str  # annotation | nlu_data
 
 
-def normalize(text: str) -> str:
-    """Full width → half width (NFKC), lower case, without punctuation, symbols or whitespace."""
-    folded = unicodedata.normalize("NFKC", text or "").lower()
-    return "".join(ch for ch in folded if unicodedata.category(ch)[0] in "LN")
-
-
 def similar(a: str, b: str) -> float:
-    """``difflib`` ratio of two normalised texts (1.0 when equal)."""
+    """``difflib`` ratio of two sentence keys (1.0 when equal)."""
     if a == b:
         return 1.0
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
@@ -96,39 +93,61 @@ def nlu_examples(root: Path = PROJECT_ROOT) -> tuple[LabelledText, ...]:
 
 
 @lru_cache(maxsize=4)
-def _test_texts_cached(heldout: tuple[tuple[str, float], ...], external: tuple[tuple[str, float], ...]) -> dict[str, tuple[str, str]]:
-    from bot.bench.datasets import external_examples, heldout_examples
-
-    texts: dict[str, tuple[str, str]] = {}
+def _evaluation_cached(
+    heldout: tuple[tuple[str, float], ...], external: tuple[tuple[str, float], ...], robustness: tuple[tuple[str, float], ...] = ()
+) -> SentenceIndex[tuple[str, str]]:
+    items: list[tuple[str, tuple[str, str]]] = []
     if heldout:
-        for example in heldout_examples(Path(heldout[0][0]).parent):
-            texts.setdefault(normalize(example.text), (example.text, "heldout"))
+        items += [(e.text, (e.text, "heldout")) for e in heldout_examples(Path(heldout[0][0]).parent)]
     if external:
-        for example in external_examples(Path(external[0][0])):
-            texts.setdefault(normalize(example.text), (example.text, "external"))
-    texts.pop("", None)
-    return texts
+        items += [(e.text, (e.text, "external")) for e in external_examples(Path(external[0][0]))]
+    for path, _ in robustness:
+        items += [(e.text, (e.text, "robustness")) for e in robustness_examples(Path(path))]
+    return SentenceIndex(items)
 
 
-def test_texts(root: Path = PROJECT_ROOT) -> dict[str, tuple[str, str]]:
-    """Normalised text → (original text, ``heldout`` | ``external``) for every evaluation text."""
-    from bot.bench.datasets import EXTERNAL_TSV
+def evaluation_sentences(root: Path = PROJECT_ROOT, external: Path = EXTERNAL_TSV) -> SentenceIndex[tuple[str, str]]:
+    """Every evaluation sentence, valued (original text, ``heldout`` | ``external`` | ``robustness``:
+    the noisy-text and device-fault sets in ``tests/robustness``); re-read when a file changes. A
+    sentence in several sets counts as held-out first."""
+    return _evaluation_cached(
+        _signature((root / "tests" / "heldout").glob("*.yml")),
+        _signature([external]),
+        _signature((root / "tests" / "robustness").glob("*.tsv")),
+    )
 
-    return _test_texts_cached(_signature((root / "tests" / "heldout").glob("*.yml")), _signature([EXTERNAL_TSV]))
+
+def evaluation_match(text: str, root: Path = PROJECT_ROOT, external: Path = EXTERNAL_TSV) -> Match[tuple[str, str]] | None:
+    """The evaluation sentence ``text`` is, holds or sits inside (the same one first), if any."""
+    return evaluation_sentences(root, external).find(text)
 
 
 def in_test_set(text: str, root: Path = PROJECT_ROOT) -> tuple[str, str] | None:
-    """(the test text, its set) when ``text`` is, normalised, an evaluation text."""
-    return test_texts(root).get(normalize(text))
+    """(the evaluation sentence, its set) when ``text`` may not become training data because of it."""
+    found = evaluation_match(text, root)
+    return found.value if found else None
+
+
+EVALUATION_SET_NAMES = {"heldout": "留出测试集（tests/heldout）", "external": "外部评测集", "robustness": "鲁棒性评测集（tests/robustness）"}
+
+
+def evaluation_set_name(where: str) -> str:
+    return EVALUATION_SET_NAMES[where]
 
 
 def test_set_conflict(text: str, root: Path = PROJECT_ROOT) -> Conflict | None:
-    found = in_test_set(text, root)
+    found = evaluation_match(text, root)
     if found is None:
         return None
-    original, where = found
-    name = "留出测试集（tests/heldout）" if where == "heldout" else "外部评测集"
-    return Conflict("test_set", f"这句话在{name}中，不能用作训练数据，只能标为噪声", False, original, "", where)
+    original, where = found.value
+    name = evaluation_set_name(where)
+    if found.relation == "same":
+        message = f"这句话在{name}中，不能用作训练数据，只能标为噪声"
+    elif found.relation == "contains":
+        message = f"这句话包含{name}中的「{original}」，不能用作训练数据，只能标为噪声"
+    else:
+        message = f"这句话是{name}中「{original}」的一部分，不能用作训练数据，只能标为噪声"
+    return Conflict("test_set", message, False, original, "", where)
 
 
 def guard_conflict(text: str, label: str) -> Conflict | None:
@@ -145,14 +164,14 @@ def guard_conflict(text: str, label: str) -> Conflict | None:
 
 def label_conflicts(text: str, label: str, labelled: Iterable[LabelledText], limit: int = 5) -> list[Conflict]:
     """Same or near-identical texts with a different label (at most ``limit``, most similar first)."""
-    mine = normalize(text)
+    mine = sentence_key(text)
     if not mine:
         return []
     found: list[tuple[float, LabelledText]] = []
     for other in labelled:
         if same_label(label, other.label):
             continue
-        score = similar(mine, normalize(other.text))
+        score = similar(mine, sentence_key(other.text))
         if score >= NEAR_IDENTICAL:
             found.append((score, other))
     found.sort(key=lambda pair: -pair[0])

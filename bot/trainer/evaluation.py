@@ -12,15 +12,12 @@ import argparse
 import asyncio
 import io
 import json
-import subprocess
 import sys
 from pathlib import Path
 
-from bot.bench.datasets import EXTERNAL_TSV, HELDOUT_DIR, Example, external_examples, heldout_examples
-from bot.bench.metrics import CORE_CLASSES, intake_class, report
-from bot.bench.nlu import HARD_NEGATIVE
-from bot.modeling import quiet_env
-from bot.settings import PROJECT_ROOT
+from bot import rasa_commands
+from bot.evaluation.datasets import EXTERNAL_TSV, HELDOUT_DIR, Example, external_examples, heldout_examples, split_hard_negatives
+from bot.evaluation.metrics import CORE_CLASSES, intake_class, report
 
 LABELS = (*CORE_CLASSES, "other")
 MAX_MISTAKES = 100
@@ -64,9 +61,7 @@ def _evaluate_in_process(model_path: Path, heldout_dir: Path, external_path: Pat
     heldout = heldout_examples(heldout_dir)
     results = {"model": model_path.name, "heldout": split_metrics(heldout, asyncio.run(classify([e.text for e in heldout])))}
     if external_path.exists():
-        examples = external_examples(external_path)
-        main = [e for e in examples if e.flag != HARD_NEGATIVE]
-        hard = [e for e in examples if e.flag == HARD_NEGATIVE]
+        main, hard = split_hard_negatives(external_examples(external_path))
         external = split_metrics(main, asyncio.run(classify([e.text for e in main])))
         hard_predicted = asyncio.run(classify([e.text for e in hard]))
         external["hard_negatives"] = len(hard)
@@ -77,11 +72,10 @@ def _evaluate_in_process(model_path: Path, heldout_dir: Path, external_path: Pat
 
 def evaluate_model(model_path: Path, heldout_dir: Path = HELDOUT_DIR, external_path: Path = EXTERNAL_TSV) -> dict:
     """{"heldout": Split, "external": Split} for a model file (external missing when the set is)."""
-    command = [
-        sys.executable, "-m", "bot.trainer.evaluation", str(Path(model_path).resolve()),
-        "--heldout", str(heldout_dir), "--external", str(external_path),
-    ]
-    result = subprocess.run(command, cwd=PROJECT_ROOT, env=quiet_env(), capture_output=True, text=True)
+    command = rasa_commands.module(
+        "bot.trainer.evaluation", str(Path(model_path).resolve()), "--heldout", str(heldout_dir), "--external", str(external_path)
+    )
+    result = command.run(capture_output=True, text=True)
     if result.returncode != 0:
         raise RuntimeError(f"evaluation of {model_path} failed: {(result.stderr or result.stdout)[-2000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])

@@ -2,13 +2,13 @@
 
 The file is regenerated from the ``annotations`` table on every export: intents sorted, examples
 sorted, one line per example, no duplicates, and nothing that is already training data in another
-file or part of an evaluation set (the held-out split and the external set stay unseen).
+file or part of an evaluation set (the held-out split and the external set stay unseen). "The same
+sentence" — and an evaluation sentence held in, or holding, a label's text — is decided by
+``bot/nlu/sentences.py``, as for the trainer's conflict checks and the test suite's leak check.
 """
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,13 +16,15 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.bench.datasets import EXTERNAL_TSV
+from bot import rasa_commands
 from bot.clock import utcnow
-from bot.modeling import quiet_env
+from bot.evaluation.datasets import EXTERNAL_TSV
+from bot.modeling import ANNOTATED_FILE
+from bot.nlu.sentences import Match, sentence_key
 from bot.settings import PROJECT_ROOT
 from bot.storage.models import Annotation
+from bot.trainer.conflicts import evaluation_sentences, evaluation_set_name
 
-ANNOTATED_FILE = "annotated.yml"
 HEADER = (
     'version: "3.1"\n\n'
     "# Written by `python -m bot trainer export` from the trainers' labels (annotations table).\n"
@@ -35,6 +37,9 @@ REASON_UNKNOWN_INTENT = "意图不在 domain.yml 中：{intent}"
 REASON_IN_TRAINING = "训练数据中已有这句话"
 REASON_IN_HELDOUT = "这句话在留出测试集中，不能用于训练"
 REASON_IN_EXTERNAL = "这句话在外部评测集中，不能用于训练"
+REASON_IN_OTHER_SET = "这句话在{name}中，不能用于训练"
+REASON_HOLDS_TEST = "这句话包含{name}中的「{other}」，不能用于训练"
+REASON_INSIDE_TEST = "这句话是{name}中「{other}」的一部分，不能用于训练"
 REASON_DUPLICATE = "与另一条标注重复（保留最新的一条）"
 
 
@@ -43,11 +48,6 @@ class ExportResult:
     path: Path
     written: int
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (text, reason)
-
-
-def normalise(text: str) -> str:
-    """The comparison key for "the same sentence": letters and digits only, lower case."""
-    return "".join(ch for ch in text.lower() if ch.isalnum())
 
 
 def one_line(text: str) -> str:
@@ -61,14 +61,22 @@ def _nlu_texts(files: list[Path]) -> set[str]:
     for path in files:
         content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         if "nlu" in content:
-            texts |= {normalise(m.get("text")) for m in load_data(str(path)).intent_examples}
+            texts |= {sentence_key(m.get("text")) for m in load_data(str(path)).intent_examples}
     return texts
 
 
-def _external_texts(path: Path = EXTERNAL_TSV) -> set[str]:
-    from bot.bench.datasets import external_examples
+SAME_REASONS = {"heldout": REASON_IN_HELDOUT, "external": REASON_IN_EXTERNAL}
 
-    return {normalise(e.text) for e in external_examples(path)} if path.exists() else set()
+
+def evaluation_reason(found: Match[tuple[str, str]]) -> str:
+    """Why a label's text stays out of training: the evaluation sentence it is, holds or sits in."""
+    other, where = found.value
+    if found.relation == "same" and where in SAME_REASONS:
+        return SAME_REASONS[where]
+    if found.relation == "same":
+        return REASON_IN_OTHER_SET.format(name=evaluation_set_name(where))
+    template = REASON_HOLDS_TEST if found.relation == "contains" else REASON_INSIDE_TEST
+    return template.format(name=evaluation_set_name(where), other=other)
 
 
 def known_intents(root: Path = PROJECT_ROOT) -> set[str]:
@@ -120,8 +128,7 @@ def export_annotations(session: Session, root: Path = PROJECT_ROOT, external: Pa
     path = root / "nlu_data" / ANNOTATED_FILE
     other_files = [p for p in sorted((root / "nlu_data").glob("*.yml")) if p.name != ANNOTATED_FILE]
     training = _nlu_texts(other_files)
-    heldout = _nlu_texts(sorted((root / "tests" / "heldout").glob("*.yml")))
-    external_texts = _external_texts(external)
+    evaluation = evaluation_sentences(root, external)
     intents = known_intents(root)
     entities = domain_entities(root)
 
@@ -130,7 +137,8 @@ def export_annotations(session: Session, root: Path = PROJECT_ROOT, external: Pa
     skipped: list[tuple[str, str]] = []
     for row in rows:  # newest first: a newer label of the same sentence wins
         text = one_line(row.text or "")
-        key = normalise(text)
+        key = sentence_key(text)
+        found = evaluation.find(text) if key else None
         if row.noise:
             skipped.append((text, REASON_NOISE))
         elif not key:
@@ -139,10 +147,8 @@ def export_annotations(session: Session, root: Path = PROJECT_ROOT, external: Pa
             continue  # not labelled yet
         elif row.intent not in intents:
             skipped.append((text, REASON_UNKNOWN_INTENT.format(intent=row.intent)))
-        elif key in heldout:
-            skipped.append((text, REASON_IN_HELDOUT))
-        elif key in external_texts:
-            skipped.append((text, REASON_IN_EXTERNAL))
+        elif found is not None:
+            skipped.append((text, evaluation_reason(found)))
         elif key in training:
             skipped.append((text, REASON_IN_TRAINING))
         elif key in chosen:
@@ -167,10 +173,6 @@ def export_annotations(session: Session, root: Path = PROJECT_ROOT, external: Pa
 
 def validate_data(root: Path = PROJECT_ROOT, config: Path | None = None) -> tuple[bool, str]:
     """``rasa data validate`` on the project's data; (passed, its output)."""
-    command = [
-        sys.executable, "-m", "rasa", "data", "validate",
-        "--data", str(root / "nlu_data"), "--domain", str(root / "domain.yml"), "--config", str(config or root / "config.yml"),
-    ]
-    result = subprocess.run(command, cwd=root, env=quiet_env(), capture_output=True, text=True)
+    result = rasa_commands.data_validate(root, config).run(capture_output=True, text=True)
     output = (result.stdout + result.stderr).strip()
     return result.returncode == 0, output[-8000:]

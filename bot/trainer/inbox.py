@@ -37,7 +37,10 @@ import sqlalchemy as sa
 import yaml
 from sqlalchemy.orm import Session
 
-from bot.gateway.rasa_client import RASA_MAX_TEXT
+from bot.clock import from_system_timestamp
+from bot.conversations.status import WITH_AGENTS
+from bot.inbound import row_id
+from bot.nlu import RASA_MAX_TEXT
 from bot.nlu.emergency import assess
 from bot.settings import PROJECT_ROOT
 from bot.storage.models import Annotation, Conversation, HandoffRequest, Message
@@ -116,13 +119,18 @@ def model_view(parse_data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _on_product_clock(timestamp: float) -> float:
+    """Rasa stamps events with the system clock; messages carry the product's (bot.clock)."""
+    return from_system_timestamp(timestamp).timestamp()
+
+
 def _scan_cutoff(session: Session) -> float | None:
     """The time of the oldest user event the inbox scans, when older ones exist beyond ``SCAN_LIMIT``."""
     if not sa.inspect(session.connection()).has_table("events"):
         return None
     query = sa.select(EVENTS.c.timestamp).where(EVENTS.c.type_name == "user").order_by(EVENTS.c.id.desc()).offset(SCAN_LIMIT - 1).limit(2)
     rows = session.execute(query).scalars().all()
-    return rows[0] if len(rows) == 2 else None
+    return _on_product_clock(rows[0]) if len(rows) == 2 else None
 
 
 def _user_events(session: Session, conversation_id: str | None = None, event_id: int | None = None) -> list[dict[str, Any]]:
@@ -144,7 +152,7 @@ def _user_events(session: Session, conversation_id: str | None = None, event_id:
         text = data.get("text") or parse_data.get("text") or ""
         if not text.strip() or text.startswith("/"):
             continue  # a button payload or an empty turn, not a resident's words
-        events.append({"event_id": event_id_, "conversation_id": sender, "text": text, "timestamp": timestamp, "parse_data": parse_data})
+        events.append({"event_id": event_id_, "conversation_id": sender, "text": text, "timestamp": _on_product_clock(timestamp), "parse_data": parse_data})
     return events
 
 
@@ -187,7 +195,7 @@ def _context(session: Session, conversation_ids: list[str]) -> tuple[set[str], l
         taken.update(
             session.execute(
                 sa.select(Conversation.id).where(
-                    Conversation.id.in_(chunk), sa.or_(Conversation.assigned_agent.is_not(None), Conversation.status.in_(("pending", "assigned")))
+                    Conversation.id.in_(chunk), sa.or_(Conversation.assigned_agent.is_not(None), Conversation.status.in_(WITH_AGENTS))
                 )
             ).scalars()
         )
@@ -230,8 +238,10 @@ def _build(raw: dict[str, Any], taken: set[str], annotations: list[Annotation], 
     model_emergency = view["intent"] == EMERGENCY
     trainer = _find(annotations, "trainer", message, conversation_id, text)
     agent = _find(annotations, "agent", message, conversation_id, text)
+    photo = message is not None and bool((message.payload or {}).get("attachment"))
     flags = {
         "parsed": parsed,
+        "photo": photo,  # a photo never goes to the model: nothing to label, and not "unavailable"
         "low_confidence": parsed and (confidence is None or confidence < low),
         "fallback": parsed and (view["final_intent"] == FALLBACK or confidence is None or confidence < threshold),
         "taken_over": conversation_id in taken,
@@ -312,21 +322,53 @@ def inbox(
 
 def inbox_item(session: Session, item_id: str, root: Path = PROJECT_ROOT) -> dict[str, Any] | None:
     """One inbox item by its id (``e<event id>`` or ``m<message id>``), as ``inbox`` lists it."""
-    kind, number = (item_id or "")[:1], (item_id or "")[1:]
-    if kind not in ("e", "m") or not number.isdigit():
+    kind = (item_id or "")[:1]
+    try:
+        number = row_id((item_id or "")[1:])  # "m²" or 23 digits: no such item, not a database error
+    except ValueError:
+        return None
+    if kind not in ("e", "m"):
         return None
     if kind == "e":
-        events = _user_events(session, event_id=int(number))
+        events = _user_events(session, event_id=number)
         if not events:
             return None
         conversation_id = events[0]["conversation_id"]
         # The pairing is by order within the conversation, so pair the whole conversation.
         all_events = _user_events(session, conversation_id=conversation_id)
         items = _items(session, all_events, _resident_messages(session, [conversation_id]), root, LOW_CONFIDENCE)
-        return next((i for i in items if i["event_id"] == int(number)), None)
-    found = _resident_messages(session, [], message_id=int(number))
+        return next((i for i in items if i["event_id"] == number), None)
+    found = _resident_messages(session, [], message_id=number)
     if not found:
         return None
     conversation_id = found[0].conversation_id
     items = _items(session, _user_events(session, conversation_id=conversation_id), _resident_messages(session, [conversation_id]), root, LOW_CONFIDENCE)
-    return next((i for i in items if i["message_id"] == int(number)), None)
+    return next((i for i in items if i["message_id"] == number), None)
+
+
+CONTEXT = 6  # messages shown on each side of the one a trainer looks at
+
+
+def conversation_around(session: Session, conversation_id: str, message_id: int | None = None, size: int = CONTEXT) -> list[dict[str, Any]]:
+    """The conversation around a message: up to ``size`` messages before and after ``message_id``
+    (without one: the conversation's last ``2 × size + 1``), every role, oldest first; a photo is
+    named as one (trainers do not see residents' pictures), ``current`` marks the message."""
+    query = sa.select(Message).where(Message.conversation_id == conversation_id)
+    if message_id is None:
+        rows = list(session.execute(query.order_by(Message.id.desc()).limit(2 * size + 1)).scalars())[::-1]
+    else:
+        before = list(session.execute(query.where(Message.id < message_id).order_by(Message.id.desc()).limit(size)).scalars())[::-1]
+        rest = list(session.execute(query.where(Message.id >= message_id).order_by(Message.id).limit(size + 1)).scalars())
+        rows = before + rest
+    return [
+        {
+            "id": m.id,
+            "role": m.role,
+            "text": m.text,
+            "photo": bool((m.payload or {}).get("attachment")),
+            "agent": (m.payload or {}).get("agent"),
+            "at": _iso(m.created_at),
+            "current": m.id == message_id,
+        }
+        for m in rows
+    ]

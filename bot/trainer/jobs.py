@@ -12,7 +12,6 @@ import fcntl
 import logging
 import re
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -23,12 +22,13 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import rasa_commands
 from bot.clock import as_utc, utcnow
-from bot.modeling import quiet_env
-from bot.settings import PROJECT_ROOT, database_url
+from bot.settings import PROJECT_ROOT, database_url, model_registry_dir
 from bot.storage import session_scope
 from bot.storage.models import TrainingJob
 from bot.trainer import registry
+from bot.trainer.evaluation import evaluate_model
 
 logger = logging.getLogger(__name__)
 
@@ -131,14 +131,10 @@ def _run(job_id: int, url: str, root: Path, config: Path, models_dir: Path, lock
     log: list[str] = []
     try:
         name = f"candidate-{utcnow():%Y%m%d-%H%M%S}-job{job_id}"
-        command = [
-            sys.executable, "-m", "rasa", "train",
-            "--data", str(root / "nlu_data"), "--domain", str(root / "domain.yml"), "--config", str(config),
-            "--out", str(models_dir), "--fixed-model-name", name,
-        ]
+        command = rasa_commands.train(root, models_dir, name, config=config)
         _update(url, job_id, status=RUNNING, stage=STAGE_NAMES["start"], progress=0.01)
         parser = ProgressParser(component_weights(config))
-        process = subprocess.Popen(command, cwd=root, env=quiet_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        process = command.start(stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         last_write = 0.0
         for line in _lines(process.stdout):
             changed = parser.feed(line)
@@ -156,7 +152,7 @@ def _run(job_id: int, url: str, root: Path, config: Path, models_dir: Path, lock
             version = registry.register(session, model, name=name)
             version_id = version.id
         _update(url, job_id, stage=STAGE_NAMES["evaluate"], progress=TRAIN_SHARE, log=_tail(log), model_version_id=version_id)
-        metrics = (evaluate or registry._evaluator())(model)
+        metrics = (evaluate or evaluate_model)(model)
         with session_scope(url) as session:
             session.get(registry.ModelVersion, version_id).metrics = metrics
         summary = ", ".join(f"{s} macro-F1 {metrics[s]['macro_f1']:.3f} emergency recall {metrics[s]['emergency_recall']:.3f}" for s in registry.SPLITS if metrics.get(s))
@@ -183,7 +179,7 @@ def start_training(
     evaluate: Callable[[Path], dict] | None = None,
 ) -> int:
     """Start a background training of ``root``'s data; the TrainingJob id. Raises TrainingBusy."""
-    models_dir = Path(models_dir or registry.registry_dir()).resolve()
+    models_dir = Path(models_dir or model_registry_dir()).resolve()
     root = Path(root).resolve()
     url = database_url()
     lock = open(_lock_path(models_dir), "a")  # noqa: SIM115 - released and closed by the job's thread

@@ -1,18 +1,25 @@
 """The model registry: every trained model with its metrics and date; promotion and rollback.
 
 A version is ``candidate`` → ``active`` (promoted) | ``rejected`` (the guardrail refused it, with
-the reason); the previously active one becomes ``retired`` and can be rolled back to. Promotion
-and rollback load the model into the running Rasa server with ``PUT /model`` (the server keeps
+the reason); the previously active one becomes ``retired`` and can be rolled back to (the statuses
+and the active version are :mod:`bot.serving`'s: "active" is the model that runs). Promotion
+and rollback load the model into every running Rasa server with ``PUT /model`` (the server keeps
 answering with the old model until the new one is loaded).
+
+A cluster (``RASA_URLS``) is loaded one server after the other, so the others answer while one
+loads, and all or nothing: when one server cannot load the model (down, or it refuses the file),
+the servers already loaded go back to the model that was active, nothing is marked active, and the
+reason names the server — every server answers with the same model, the registry's active one.
+``PUT /model`` names a file on the Rasa server's own disk: each Rasa host needs the model files at
+the same path (``docs/deploy.md``).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,21 +27,25 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.clock import as_utc, utcnow
+from bot.serving import (  # the version statuses and "which one runs" are bot.serving's
+    ACTIVE,
+    BASELINE_REASON,
+    CANDIDATE,
+    REJECTED,
+    RETIRED,
+    active_model_path,
+    active_version,
+    register,
+    register_baseline,
+    serving_model,
+)
 from bot.settings import MODELS_DIR, PROJECT_ROOT
 from bot.storage.models import ModelVersion
+from bot.trainer.evaluation import evaluate_model
 
 SPLITS = ("heldout", "external")
 SPLIT_NAMES = {"heldout": "留出测试集", "external": "外部评测集"}
 EPSILON = 1e-9
-BASELINE_REASON = "基线：开始使用模型注册表时正在运行的模型"
-
-
-def registry_dir() -> Path:
-    """Where retrained candidates are written: ``MODEL_REGISTRY_DIR``, else ``models/registry``."""
-    return Path(os.environ.get("MODEL_REGISTRY_DIR") or MODELS_DIR / "registry")
-
-
-CANDIDATE, ACTIVE, REJECTED, RETIRED = "candidate", "active", "rejected", "retired"
 
 
 @dataclass
@@ -56,73 +67,29 @@ def version_dict(version: ModelVersion) -> dict:
     }
 
 
-def register(session: Session, path: Path, name: str | None = None, status: str = CANDIDATE, metrics: dict | None = None, reason: str = "") -> ModelVersion:
-    version = ModelVersion(name=name or Path(path).name.removesuffix(".tar.gz"), path=str(Path(path).resolve()), status=status, metrics=metrics, reason=reason)
-    if status == ACTIVE:
-        version.promoted_at = utcnow()
-    session.add(version)
-    session.flush()
-    return version
-
-
 def list_versions(session: Session) -> list[dict]:
     rows = session.execute(select(ModelVersion).order_by(ModelVersion.created_at.desc(), ModelVersion.id.desc())).scalars()
     return [version_dict(v) for v in rows]
 
 
-def active_version(session: Session) -> ModelVersion | None:
-    return session.execute(select(ModelVersion).where(ModelVersion.status == ACTIVE).order_by(ModelVersion.id.desc())).scalars().first()
-
-
-def active_model_path(session: Session) -> Path | None:
-    """The active version's model file, when there is one and it still exists (what ``serve`` loads)."""
-    version = active_version(session)
-    if version is not None and Path(version.path).is_file():
-        return Path(version.path)
-    return None
-
-
-def _evaluator() -> Callable[[Path], dict]:
-    from bot.trainer.evaluation import evaluate_model
-
-    return evaluate_model
-
-
 def ensure_metrics(session: Session, version: ModelVersion, evaluate: Callable[[Path], dict] | None = None) -> dict:
     """The version's metrics, evaluating the model once when they are missing."""
     if not version.metrics:
-        version.metrics = (evaluate or _evaluator())(Path(version.path))
+        version.metrics = (evaluate or evaluate_model)(Path(version.path))
         session.flush()
     return version.metrics
 
 
-def served_model_file(models_dir: Path = MODELS_DIR, root: Path = PROJECT_ROOT) -> Path:
-    """The model ``serve`` runs when the registry has none: the newest ``wuye-*.tar.gz`` in
-    ``models/`` (``serve`` trains it when it is missing), else the one for the current data."""
-    from bot.modeling import ensure_model
-
-    served = sorted(models_dir.glob("wuye-*.tar.gz"), key=lambda p: p.stat().st_mtime) if models_dir.is_dir() else []
-    return served[-1] if served else ensure_model(models_dir, root)
-
-
 def ensure_baseline(session: Session, models_dir: Path = MODELS_DIR, root: Path = PROJECT_ROOT, evaluate: Callable[[Path], dict] | None = None) -> ModelVersion:
-    """The active version; on first use, the model ``serve`` runs today is registered as active."""
+    """The active version; on first use, the model ``serve`` runs (:func:`bot.serving.serving_model`)
+    is registered as active and evaluated."""
     version = active_version(session)
     if version is not None:
         return version
-    version = register_baseline(session, served_model_file(models_dir, root))
+    serving_model(models_dir, session, root)  # with no active version: registers what serve runs as the baseline
+    version = active_version(session)
     ensure_metrics(session, version, evaluate)
     return version
-
-
-def register_baseline(session: Session, path: Path) -> ModelVersion:
-    """Make the model that runs now the active version (registered once, by its file name)."""
-    existing = session.execute(select(ModelVersion).where(ModelVersion.name == path.name.removesuffix(".tar.gz"))).scalars().first()
-    if existing is None:
-        return register(session, path, status=ACTIVE, reason=BASELINE_REASON)
-    existing.status, existing.promoted_at, existing.path = ACTIVE, utcnow(), str(Path(path).resolve())
-    session.flush()
-    return existing
 
 
 def guardrail(candidate: dict, current: dict | None) -> list[str]:
@@ -156,10 +123,10 @@ def compare(session: Session, version_id: int, evaluate: Callable[[Path], dict] 
     version = session.get(ModelVersion, version_id)
     if version is None:
         raise LookupError(f"没有编号为 {version_id} 的模型")
-    candidate_metrics = ensure_metrics(session, version, evaluate)
     current = ensure_baseline(session, evaluate=evaluate)
-    if current.id == version.id:
-        return {"candidate": version_dict(version), "current": version_dict(current), "verdict": {"ok": False, "reasons": ["这个模型就是当前使用的模型"], "deltas": {}}}
+    if current.id == version.id:  # never a model against itself: said at once, nothing evaluated
+        return {"candidate": version_dict(version), "current": None, "same": True, "verdict": {"ok": None, "reasons": ["这个版本就是当前使用的模型，请选择另一个版本与它对比"], "deltas": {}}}
+    candidate_metrics = ensure_metrics(session, version, evaluate)
     current_metrics = ensure_metrics(session, current, evaluate)
     reasons = guardrail(candidate_metrics, current_metrics)
     deltas = {
@@ -188,10 +155,34 @@ def load_into_rasa(rasa_url: str, model_path: Path, timeout: float = 600.0) -> s
         return f"无法连接 Rasa 服务 {rasa_url}：{error}"
 
 
-def _activate(session: Session, version: ModelVersion, current: ModelVersion | None, rasa_url: str, reason: str) -> PromoteResult:
+def _servers(rasa_urls: str | Iterable[str]) -> list[str]:
+    """One URL or several (a cluster), each once, in the order given."""
+    return list(dict.fromkeys([rasa_urls] if isinstance(rasa_urls, str) else rasa_urls))
+
+
+def load_into_every_rasa(rasa_urls: str | Iterable[str], model_path: Path, previous: Path | None) -> str | None:
+    """``PUT /model`` on every server, one after the other; None when all loaded it. Else the
+    servers already loaded are put back on ``previous`` (the model that was active) and the reason
+    names the server that failed."""
+    servers = _servers(rasa_urls)
+    for index, url in enumerate(servers):
+        failure = load_into_rasa(url, model_path)
+        if failure is None:
+            continue
+        if len(servers) == 1:
+            return failure
+        reason = f"{url}：{failure}（共 {len(servers)} 台 Rasa 服务，第 {index + 1} 台失败，未上线）"
+        for loaded in servers[:index]:
+            undone = load_into_rasa(loaded, previous) if previous is not None and previous.is_file() else "没有可恢复的模型"
+            reason += f"；{loaded} 未能恢复原模型：{undone}" if undone else f"；{loaded} 已恢复原模型"
+        return reason
+    return None
+
+
+def _activate(session: Session, version: ModelVersion, current: ModelVersion | None, rasa_urls: str | Iterable[str], reason: str) -> PromoteResult:
     if not Path(version.path).is_file():
         return PromoteResult(False, f"模型文件不存在：{version.path}")
-    failure = load_into_rasa(rasa_url, Path(version.path))
+    failure = load_into_every_rasa(rasa_urls, Path(version.path), Path(current.path) if current is not None else None)
     if failure:
         return PromoteResult(False, failure)  # nothing changed: the running model stays
     for other in session.execute(select(ModelVersion).where(ModelVersion.status == ACTIVE)).scalars():
@@ -202,8 +193,9 @@ def _activate(session: Session, version: ModelVersion, current: ModelVersion | N
     return PromoteResult(True, reason)
 
 
-def promote(session: Session, version_id: int, rasa_url: str, evaluate: Callable[[Path], dict] | None = None) -> PromoteResult:
-    """Put a candidate into service if the guardrail allows it; otherwise mark it rejected with the reason."""
+def promote(session: Session, version_id: int, rasa_urls: str | Iterable[str], evaluate: Callable[[Path], dict] | None = None) -> PromoteResult:
+    """Put a candidate into service (on every Rasa server) if the guardrail allows it; otherwise
+    mark it rejected with the reason."""
     version = session.get(ModelVersion, version_id)
     if version is None:
         return PromoteResult(False, f"没有编号为 {version_id} 的模型")
@@ -219,19 +211,27 @@ def promote(session: Session, version_id: int, rasa_url: str, evaluate: Callable
         return PromoteResult(False, version.reason)
     current = active_version(session)
     summary = ", ".join(f"{SPLIT_NAMES[s]} macro-F1 {m['macro_f1']:.3f} 紧急召回 {m['emergency_recall']:.3f}" for s, m in _summary(version.metrics).items())
-    outcome = _activate(session, version, current, rasa_url, f"已上线（替换 {current.name if current else '无'}）：{summary}")
+    outcome = _activate(session, version, current, rasa_urls, f"已上线（替换 {current.name if current else '无'}）：{summary}")
     if not outcome.ok:
         version.reason = "上线失败：" + outcome.reason
         session.flush()
     return outcome
 
 
-def rollback(session: Session, version_id: int, rasa_url: str) -> PromoteResult:
-    """Make an earlier (retired) version active again."""
+def rollback(session: Session, version_id: int, rasa_urls: str | Iterable[str]) -> PromoteResult:
+    """Make an earlier (retired) version active again (on every Rasa server)."""
     version = session.get(ModelVersion, version_id)
     if version is None:
         return PromoteResult(False, f"没有编号为 {version_id} 的模型")
     if version.status != RETIRED:
         return PromoteResult(False, "只能回滚到以前使用过的模型（状态为 retired）")
     current = active_version(session)
-    return _activate(session, version, current, rasa_url, f"已回滚（替换 {current.name if current else '无'}）")
+    return _activate(session, version, current, rasa_urls, f"已回滚（替换 {current.name if current else '无'}）")
+
+
+# The registry's names, including the version statuses and registration it takes from bot.serving.
+__all__ = [
+    "ACTIVE", "BASELINE_REASON", "CANDIDATE", "REJECTED", "RETIRED", "SPLITS", "SPLIT_NAMES", "ModelVersion", "PromoteResult",
+    "active_model_path", "active_version", "compare", "ensure_baseline", "ensure_metrics", "guardrail", "list_versions",
+    "load_into_rasa", "promote", "register", "register_baseline", "rollback", "version_dict",
+]

@@ -1,0 +1,110 @@
+"""The gateway keeps a resident company while their emergency waits for an agent (issue 12 §1).
+
+Rasa is paused once an emergency is queued (the agents take over, DOMAIN §5), so without this a
+resident trapped in a lift who writes 「有人吗 快点」 would hear nothing until a person claims the
+case. Two things happen here, both from the database's view of the wait
+(:mod:`bot.conversations.escalation`) and in the catalogue's words (``aftercare.*``):
+
+- :func:`keep_company`: every message the resident writes while the emergency waits unclaimed is
+  answered at once — the agents have been alerted and nobody has taken it yet (the agent is named
+  the moment one claims it: the notifier's join notice), how long the resident has waited, what to
+  do now for this danger, the right emergency number and the duty phone. No form, no script: the
+  answer is the same kind every time, only the waiting time moves.
+- :func:`escalate_due`, run every second by each gateway process (:func:`attach`): an emergency
+  nobody has claimed after ``EMERGENCY_ESCALATION_SECONDS`` is escalated — the resident is told
+  honestly that nobody has taken it yet and to call the numbers now, and every console gets an
+  ``escalation`` frame (bot.gateway.notifier) to sound a louder alarm. Each step is claimed with a
+  conditional UPDATE and its notice stored in the same transaction, so it happens exactly once
+  however many gateway processes sweep.
+
+Every text the resident gets here also goes to the consoles: the agent who claims the case sees
+what the resident was told.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sanic import Sanic
+
+from bot import texts
+from bot.clock import utcnow
+from bot.communities import community_of_conversation
+from bot.conversations.escalation import EmergencyWait, claim_step, due, emergency_wait
+from bot.conversations.events import Posted
+from bot.gateway import sweeps
+from bot.gateway.state import Gateway
+from bot.gateway.transcript import store
+from bot.safety import procedure_for
+from bot.storage import session_scope
+
+logger = logging.getLogger(__name__)
+
+SWEEP_SECONDS = 1.0  # how late an escalation may come at most, on top of its set time
+ESCALATED = "escalated"  # the notice's payload ``event``: the widget may show it louder than a reply
+
+
+def waited_text(waited: timedelta) -> str:
+    """``45秒``, ``2分05秒``: how long the resident has waited, as they would say it."""
+    seconds = int(waited.total_seconds())
+    if seconds < 60:
+        return texts.render("aftercare.waited_seconds", seconds=seconds)
+    return texts.render("aftercare.waited_minutes", minutes=seconds // 60, seconds=f"{seconds % 60:02d}")
+
+
+def waiting_text(wait: EmergencyWait, now: datetime, duty_phone: str | None = None) -> str:
+    """The answer to a message while the emergency waits: who is coming, how long, what to do now
+    (the duty phone: the resident's community's, bot.communities)."""
+    procedure = procedure_for(wait.kind)
+    return texts.render(
+        "aftercare.waiting", waited=waited_text(wait.waited(now)), instructions=procedure.instructions, numbers=procedure.numbers, duty_phone=duty_phone
+    )
+
+
+def escalation_text(wait: EmergencyWait, now: datetime, duty_phone: str | None = None) -> str:
+    """Nobody has claimed it yet: said plainly, with the numbers to call now."""
+    procedure = procedure_for(wait.kind)
+    return texts.render(
+        "aftercare.escalated", waited=waited_text(wait.waited(now)), instructions=procedure.instructions, numbers=procedure.numbers, duty_phone=duty_phone
+    )
+
+
+async def keep_company(gateway: Gateway, conversation_id: str) -> bool:
+    """Answer the resident's message at once when their emergency waits unclaimed; False (and
+    nothing said) when the conversation waits for another reason or an agent has it."""
+    with session_scope() as session:
+        wait = emergency_wait(session, conversation_id)
+        if wait is None:
+            return False
+        duty_phone = community_of_conversation(session, conversation_id).duty_phone
+        message = store(session, conversation_id, "bot", waiting_text(wait, utcnow(), duty_phone))
+    await gateway.notifier.publish(Posted(conversation_id, message, to_agents=True))
+    return True
+
+
+async def escalate_due(gateway: Gateway) -> int:
+    """Escalate every emergency whose next step is due and that this process wins; how many."""
+    every = timedelta(seconds=gateway.config.escalation_seconds)
+    now = utcnow()
+    with session_scope() as session:
+        waits = due(session, now, every)
+    escalated = 0
+    for wait, step in waits:
+        with session_scope() as session:  # the claim and the resident's notice commit together
+            event = claim_step(session, wait, step, now)
+            if event is None:
+                continue  # another process took this step, or an agent claimed the case meanwhile
+            duty_phone = community_of_conversation(session, wait.conversation_id).duty_phone
+            notice = store(session, wait.conversation_id, "bot", escalation_text(wait, now, duty_phone), {"event": ESCALATED})
+        escalated += 1
+        logger.warning(
+            "emergency in %s unclaimed for %s s: escalation step %d to every console", wait.conversation_id, event.waited_seconds, step
+        )
+        await gateway.notifier.publish(Posted(wait.conversation_id, notice, to_agents=True), event)
+    return escalated
+
+
+def attach(app: Sanic) -> None:
+    """Run the escalation sweep while the server runs: started after it starts, cancelled before it stops."""
+    sweeps.attach(app, "escalation", escalate_due, SWEEP_SECONDS)

@@ -1,1 +1,0 @@
-"""Handoff to human agents: the queue and the conversation status model."""
