@@ -26,7 +26,7 @@ def test_synchronous_actions_run_in_worker_threads_and_the_loop_goes_on(monkeypa
 
     def slow_action(dispatcher: Any, tracker: Any, domain: Any) -> list[dict[str, Any]]:
         ran_in.append(threading.get_ident())
-        time.sleep(0.5)  # a database wait
+        time.sleep(2.0)  # a database wait
         dispatcher.utter_message(text="好的")
         return []
 
@@ -43,4 +43,5 @@ def test_synchronous_actions_run_in_worker_threads_and_the_loop_goes_on(monkeypa
     reply, stall, ticks = asyncio.run(longest_stall(executor.run(call("action_slow"))))
     assert reply is not None and reply["responses"][0]["text"] == "好的"
     assert ran_in and ran_in[0] != threading.get_ident()
-    assert ticks > 20 and stall < 0.3, f"the loop stopped for {stall:.2f} s"
+    # blocked, the loop would stand still for the whole 2 s; the margin is for a loaded CI machine
+    assert ticks > 20 and stall < 1.0, f"the loop stopped for {stall:.2f} s"

@@ -72,7 +72,7 @@ def test_the_rasa_server_records_each_turn_with_its_lock_wait_and_action_calls(t
     assert asyncio.run(Agent.handle_message(object(), Message())) == [{"text": "好的"}]
     [row] = timings.read(timings_dir)
     assert row["role"] == "rasa" and row["sender"] == "r-7"
-    assert 15 <= row["lock_ms"] < 200 and 50 <= row["actions_ms"] < 400
+    assert 15 <= row["lock_ms"] < 2000 and 50 <= row["actions_ms"] < 4000  # slept 20 and 2×30 ms; not a speed claim
     assert (row["finished"] - row["started"]) * 1000 >= row["lock_ms"] + row["actions_ms"]
 
 

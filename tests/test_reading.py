@@ -7,8 +7,6 @@ The sentences are written for these tests (none is in the training data or an ev
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 
@@ -112,15 +110,6 @@ def test_every_character_of_the_reading_points_into_the_written_text() -> None:
     assert written[slice(*reading.span(start, start + 4))] == "dianti kun ren"
     assert written[slice(*reading.span(0, 3))] == "３号楼"
     assert written[slice(*reading.span(len(reading.text) - 2, len(reading.text)))] == "電第"
-
-
-def test_reading_is_fast_once_loaded() -> None:
-    texts = [f"{n}号楼电梯又坏了 物业什么时候来修 dianti kun ren {n}" for n in range(200)]
-    read("预热 yu re")
-    started = time.perf_counter()
-    for text in texts:
-        read(text)
-    assert (time.perf_counter() - started) / len(texts) < 0.005
 
 
 # --------------------------------------------------------------------------- the tokenizer
