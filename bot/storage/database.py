@@ -11,21 +11,17 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import database_url
-from bot.storage.sqlite_writers import one_writer_at_a_time
 
 
 def _in_memory(url: str) -> bool:
     return url in ("sqlite://", "sqlite:///", "sqlite:///:memory:") or "mode=memory" in url
 
 
-SQLITE_TIMEOUT = 30.0  # seconds a SQLite connection waits for another's write lock
-
-
 @lru_cache(maxsize=8)
 def engine_for(url: str) -> Engine:
     kwargs: dict = {"future": True, "pool_pre_ping": True}
     if url.startswith("sqlite"):
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": SQLITE_TIMEOUT}
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         if not _in_memory(url):
             # SQLAlchemy 1.4 opens a new connection per session on a SQLite file (NullPool); with
             # a session per stored message, opening, the pragmas and closing were ~30 % of the
@@ -33,7 +29,7 @@ def engine_for(url: str) -> Engine:
             kwargs |= {"poolclass": sa.pool.QueuePool, "pool_size": 5, "max_overflow": 20, "pool_pre_ping": False}
     engine = sa.create_engine(url, **kwargs)
     if url.startswith("sqlite"):
-        configure_sqlite(engine)
+        use_sqlite_pragmas(engine)
     return engine
 
 
@@ -50,13 +46,10 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
-def configure_sqlite(engine: Engine) -> None:
-    """Every connection ``engine`` opens to a SQLite file: WAL, ``synchronous=NORMAL``, foreign keys;
-    and this process's threads write through it one at a time (bot.storage.sqlite_writers)."""
+def use_sqlite_pragmas(engine: Engine) -> None:
+    """Every connection ``engine`` opens to a SQLite file: WAL, ``synchronous=NORMAL``, foreign keys."""
     if not sa.event.contains(engine, "connect", _sqlite_pragmas):
         sa.event.listen(engine, "connect", _sqlite_pragmas)
-    if not _in_memory(str(engine.url)):
-        one_writer_at_a_time(engine, timeout=SQLITE_TIMEOUT)
 
 
 def get_engine(url: str | None = None) -> Engine:
