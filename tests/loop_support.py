@@ -9,6 +9,11 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
+# A test's wait (a slow action, a held write lock) lasts HOLD_SECONDS; a loop blocked by it would
+# stand still that long. MAX_STALL leaves a loaded CI machine its margin and still fails a block.
+HOLD_SECONDS = 2.0
+MAX_STALL = 1.0
+
 
 async def longest_stall(work: Awaitable[T]) -> tuple[T, float, int]:
     """Await ``work`` while another task ticks every 10 ms: its result, the longest gap between two
