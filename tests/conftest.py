@@ -40,10 +40,10 @@ def _sqlite_url(directory: Path) -> str:
 
 
 def _forget_engine(url: str) -> None:
-    """Close the pooled connections of the product's cached engine for ``url``."""
-    from bot.storage.database import engine_for
+    """Close the pooled connections of the product's cached engines for ``url``."""
+    from bot.storage.database import forget
 
-    engine_for(url).dispose()
+    forget(url)
 
 
 def _migrated(url: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bot.conversations.alerts import AlertSource, claim_alerts, raise_alert
+from bot.conversations.alerts import AlertSource, claim_alerts, raise_alert, raise_early_alert
 from bot.conversations.events import Queued
 from bot.conversations.lifecycle import claim, conversation_status, hand_back, request_handoff
 from bot.conversations.status import Priority, Status
@@ -28,10 +28,9 @@ def requests_of(conversation_id: str) -> list[HandoffRequest]:
 
 
 def gateway_early_alert(conversation_id: str, text: str = FIRE) -> list[Queued]:
-    """What the relay does before Rasa answers: queue, then claim what to announce."""
+    """What the relay does before Rasa answers: queue, and what to announce."""
     with session_scope() as session:
-        raise_alert(session, conversation_id, kind="fire", text=text, source=AlertSource.GATEWAY)
-        return claim_alerts(session, conversation_id)
+        return raise_early_alert(session, conversation_id, kind="fire", text=text)
 
 
 def gateway_after_turn(conversation_id: str) -> list[Queued]:
@@ -135,3 +134,18 @@ def test_several_gateway_processes_announce_a_request_once(database_url: str) ->
     handle_emergency("multi", FIRE, None, None)
     announced = at_once(lambda _: gateway_after_turn("multi"), n=4)
     assert sorted(len(a) for a in announced) == [0, 0, 0, 1]
+
+
+def test_the_gateways_request_is_announced_by_the_gateway_alone(database_url: str) -> None:
+    """Inserted as announced: no other process (nor the same one after Rasa's turn) alerts again."""
+    [queued] = gateway_early_alert("once")
+    assert [a.request_id for a in at_once(lambda _: gateway_after_turn("once"), n=3) if a] == []
+    [request] = requests_of("once")
+    assert queued.request_id == request.id and request.alerted_at is not None
+
+
+def test_a_request_nobody_announced_is_announced_by_the_joining_gateway(database_url: str) -> None:
+    """The action queued it and its gateway died before announcing: the next early alert does."""
+    handle_emergency("orphan", FIRE, None, None)
+    assert [a.reason for a in gateway_early_alert("orphan")] == ["emergency"]
+    assert gateway_early_alert("orphan") == [] and len(requests_of("orphan")) == 1

@@ -3,6 +3,7 @@ text and SLA deadline per conversation, built in a fixed number of queries howev
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -78,3 +79,38 @@ def test_queue_snapshot_takes_the_same_number_of_queries_for_a_long_queue(databa
     with session_scope(database_url) as session:
         assert len(snapshot(session)["pending"]) == 32
     assert queries() == short
+
+
+def test_queue_refreshes_coalesce_and_each_caller_waits_for_one_that_covers_it() -> None:
+    """Changes during a snapshot share the next one; none is sent older than one sent before it."""
+    from bot.gateway.notifier import QueueRefresh
+
+    sent: list[int] = []
+    changes = 0
+    release = asyncio.Event()
+
+    async def send() -> None:
+        seen = changes  # what the snapshot reads
+        if not sent:
+            await release.wait()  # the first snapshot is slow
+        sent.append(seen)
+
+    refresh = QueueRefresh(send)
+
+    async def change() -> None:
+        nonlocal changes
+        changes += 1
+        await refresh.run()
+
+    async def scenario() -> None:
+        first = asyncio.create_task(change())
+        await asyncio.sleep(0)
+        later = [asyncio.create_task(change()) for _ in range(5)]
+        await asyncio.sleep(0)
+        release.set()
+        await asyncio.gather(first, *later)
+        assert sent == [1, 6]  # one for the first change, one for the five that came meanwhile
+        await change()
+        assert sent == [1, 6, 7]
+
+    asyncio.run(scenario())

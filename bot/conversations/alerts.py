@@ -61,6 +61,8 @@ def raise_alert(
     session: Session, conversation_id: str, *, kind: str, text: str, source: AlertSource, ticket_id: int | None = None
 ) -> Queued | None:
     """Queue a live emergency at emergency priority; ``Queued`` when a request was inserted.
+    From the gateway (``AlertSource.GATEWAY``) the request is inserted as announced: the caller
+    publishes the returned ``Queued`` after commit, and no other process claims it.
 
     ``None`` when the conversation's current wait already has an emergency request: this call
     joined it, attaching ``ticket_id`` if the request had no ticket yet (the gateway's early alert
@@ -79,8 +81,21 @@ def raise_alert(
                     .execution_options(synchronize_session=False)
                 )
             return None
-    request_id = add_request(session, conversation_id, EMERGENCY, Priority.EMERGENCY, summary(kind, text, source), ticket_id, now, kind=kind)
+    # The gateway announces its early alert itself, right after this transaction: the request is
+    # claimed for it at insert, as claim_alerts would (one statement instead of three).
+    announced = source is AlertSource.GATEWAY
+    request_id = add_request(
+        session, conversation_id, EMERGENCY, Priority.EMERGENCY, summary(kind, text, source), ticket_id, now, kind=kind, announced=announced
+    )
     return Queued(conversation_id, request_id, EMERGENCY, Priority.EMERGENCY, status)
+
+
+def raise_early_alert(session: Session, conversation_id: str, *, kind: str, text: str) -> list[Queued]:
+    """The gateway's early alert: queue the emergency and return what this process announces
+    after commit — the request it inserted (claimed at insert), or, when it joined a request
+    already open, that one if no process has announced it yet."""
+    queued = raise_alert(session, conversation_id, kind=kind, text=text, source=AlertSource.GATEWAY)
+    return [queued] if queued is not None else claim_alerts(session, conversation_id)
 
 
 def claim_alerts(session: Session, conversation_id: str) -> list[Queued]:

@@ -98,8 +98,10 @@ def add_request(
     ticket_id: int | None,
     now: datetime,
     kind: str | None = None,
+    announced: bool = False,
 ) -> int:
-    """Insert a handoff request row (not yet announced to the consoles: ``alerted_at`` is empty).
+    """Insert a handoff request row, not yet announced to the consoles (``alerted_at`` empty)
+    unless ``announced``: the caller sends its alert itself once this transaction commits.
     ``kind``: an emergency's danger (``bot.safety.PROCEDURES``), for the advice while it waits."""
     result = session.execute(
         sa.insert(HandoffRequest).values(
@@ -110,6 +112,7 @@ def add_request(
             summary=summary[:MAX_SUMMARY],
             created_at=now,
             kind=kind,
+            alerted_at=now if announced else None,
             community_id=conversation_community(conversation_id),
         )
     )

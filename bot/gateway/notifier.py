@@ -40,7 +40,9 @@ Frames (JSON over ``/ws/resident`` and ``/ws/agent``):
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot import texts
@@ -82,6 +84,7 @@ class Notifier:
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
         hub.view = for_viewer
+        self._refresh = QueueRefresh(self._send_queue)
 
     async def publish(self, *events: Published) -> None:
         """Send each event's frames, then the queue once if any of them changed it."""
@@ -177,8 +180,17 @@ class Notifier:
 
     async def queue(self) -> None:
         """The queue to every console (after a change the events did not carry: a paused
-        conversation's new message, a ticket attached to a waiting emergency)."""
-        await self.hub.to_agents(self.queue_frame())
+        conversation's new message, a ticket attached to a waiting emergency).
+
+        The snapshot's queries (a dozen milliseconds with a long queue) run in a worker thread,
+        not on the event loop, where they delayed every other socket's frames — the next
+        emergency's alert among them. Changes that come while a snapshot is being read share the
+        next one (:class:`QueueRefresh`): each caller returns once a snapshot read after its
+        change has been sent, and consoles never get an older queue after a newer one."""
+        await self._refresh.run()
+
+    async def _send_queue(self) -> None:
+        await self.hub.to_agents(await asyncio.to_thread(self.queue_frame))
 
     @staticmethod
     def queue_frame() -> dict[str, Any]:
@@ -187,4 +199,30 @@ class Notifier:
 
     async def greet(self, socket: Socket, account: Any) -> None:
         """A console that just connected gets the queue as its account sees it."""
-        await socket.send(json.dumps(for_viewer(self.queue_frame(), account), ensure_ascii=False))
+        frame = await asyncio.to_thread(self.queue_frame)
+        await socket.send(json.dumps(for_viewer(frame, account), ensure_ascii=False))
+
+
+class QueueRefresh:
+    """One queue snapshot at a time; changes that arrive meanwhile are covered by the next.
+
+    ``run()`` counts a change, then waits its turn: if a snapshot begun after the change has been
+    sent by then, there is nothing left to do; otherwise it reads and sends one, which covers every
+    change counted before it began. So bursts of changes (forty emergencies in a minute) cost a
+    few snapshots, not one each, and they go out in the order they were read."""
+
+    def __init__(self, send: Callable[[], Awaitable[None]]) -> None:
+        self._send = send
+        self._turn = asyncio.Lock()
+        self._changes = 0  # changes counted so far
+        self._covered = 0  # changes covered by the last snapshot sent
+
+    async def run(self) -> None:
+        self._changes += 1
+        mine = self._changes
+        async with self._turn:
+            if self._covered >= mine:
+                return
+            covers = self._changes  # the snapshot read now sees every change counted until here
+            await self._send()
+            self._covered = covers

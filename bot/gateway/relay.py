@@ -41,7 +41,7 @@ from bot import texts
 from bot.clock import utcnow
 from bot.communities import community_of_conversation
 from bot.conversations import turns
-from bot.conversations.alerts import AlertSource, claim_alerts, raise_alert
+from bot.conversations.alerts import claim_alerts, raise_early_alert
 from bot.conversations.events import Posted, Queued, Reopened
 from bot.conversations.lifecycle import conversation_status, status_for_new_message
 from bot.conversations.status import Status
@@ -57,6 +57,7 @@ from bot.intake.continuity import after_agent
 from bot.nlu.emergency import GuardResult, assess
 from bot.politeness.scripts import echo
 from bot.storage import session_scope
+from bot.storage.urgent import write_now
 
 logger = logging.getLogger(__name__)
 
@@ -197,19 +198,29 @@ async def handle_resident_text(
         # held meanwhile.
         emergency = None if command else assess(text[:MAX_TEXT])
 
+        def record(session: Session) -> tuple[Status, Reopened | None, dict[str, Any], bool, list[Queued]]:
+            status, reopened = status_for_new_message(session, resident_id)
+            turn_columns = turns.begun(gateway.lease, now) if status.bot_steers else turns.settled(TurnState.AGENTS)
+            payload = {"command": command} if command else None
+            message = store(session, resident_id, "resident", text, payload, client_id, turn=turn_columns)
+            behind = status.bot_steers and turns.waiting_before(session, resident_id, message["id"])
+            steering_emergency = emergency if status.bot_steers else None
+            early_alerts = _raise_live_emergency(session, resident_id, text[:MAX_TEXT], steering_emergency)
+            return status, reopened, message, behind, early_alerts
+
         def transaction() -> tuple[Status, Reopened | None, dict[str, Any], bool, list[Queued]]:
             with session_scope() as session:
-                status, reopened = status_for_new_message(session, resident_id)
-                turn_columns = turns.begun(gateway.lease, now) if status.bot_steers else turns.settled(TurnState.AGENTS)
-                payload = {"command": command} if command else None
-                message = store(session, resident_id, "resident", text, payload, client_id, turn=turn_columns)
-                behind = status.bot_steers and turns.waiting_before(session, resident_id, message["id"])
-                steering_emergency = emergency if status.bot_steers else None
-                early_alerts = _raise_live_emergency(session, resident_id, text[:MAX_TEXT], steering_emergency)
-                return status, reopened, message, behind, early_alerts
+                return record(session)
 
         try:
-            status, reopened, message, behind, early_alerts = await in_thread(transaction)
+            if emergency is not None and emergency.is_emergency:
+                # A live emergency goes first: its transaction starts on the event loop at once,
+                # not queued behind other residents' transactions in the worker threads, and takes
+                # SQLite's write lock as soon as it is free (bot.storage.urgent), so the agents'
+                # alert leaves within milliseconds (docs/benchmarks.md, 2026-12-05).
+                status, reopened, message, behind, early_alerts = await write_now(record)
+            else:
+                status, reopened, message, behind, early_alerts = await in_thread(transaction)
         except IntegrityError:
             # Another gateway process stored this resend first; its turn answers it.
             if await _echo(gateway, resident_id, client_id) is not None:
@@ -441,9 +452,8 @@ def _raise_live_emergency(session: Session, resident_id: str, text: str, result:
     """
     if result is None or not result.is_emergency:
         return []
-    raise_alert(session, resident_id, kind=result.primary_type, text=text, source=AlertSource.GATEWAY)
     logger.warning("emergency rules fired for %s: queued for agents before Rasa's answer", resident_id)
-    return claim_alerts(session, resident_id)
+    return raise_early_alert(session, resident_id, kind=result.primary_type, text=text)
 
 
 async def typing(gateway: Gateway, resident_id: str, on: bool) -> None:

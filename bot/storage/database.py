@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.settings import database_url
 
 
-def _in_memory(url: str) -> bool:
+def in_memory(url: str) -> bool:
     return url in ("sqlite://", "sqlite:///", "sqlite:///:memory:") or "mode=memory" in url
 
 
@@ -22,7 +22,7 @@ def engine_for(url: str) -> Engine:
     kwargs: dict = {"future": True, "pool_pre_ping": True}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
-        if not _in_memory(url):
+        if not in_memory(url):
             # SQLAlchemy 1.4 opens a new connection per session on a SQLite file (NullPool); with
             # a session per stored message, opening, the pragmas and closing were ~30 % of the
             # gateway's CPU under the chat benchmark. A file needs no liveness ping either.
@@ -31,6 +31,26 @@ def engine_for(url: str) -> Engine:
     if url.startswith("sqlite"):
         use_sqlite_pragmas(engine)
     return engine
+
+
+@lru_cache(maxsize=8)
+def engine_without_busy_handler(url: str) -> Engine:
+    """A small pool of connections to the same SQLite file whose writes fail at once when the
+    write lock is taken (``timeout=0``: no busy handler) instead of sleeping in SQLite's back-off;
+    for :func:`bot.storage.urgent.write_now`, which polls for the lock itself."""
+    engine = sa.create_engine(
+        url, future=True, poolclass=sa.pool.QueuePool, pool_size=2, max_overflow=8, pool_pre_ping=False,
+        connect_args={"check_same_thread": False, "timeout": 0},
+    )
+    use_sqlite_pragmas(engine)
+    return engine
+
+
+def forget(url: str) -> None:
+    """Close the pooled connections of the engines for ``url`` (a database about to be removed)."""
+    engine_for(url).dispose()
+    if url.startswith("sqlite") and not in_memory(url):
+        engine_without_busy_handler(url).dispose()
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -57,14 +77,14 @@ def get_engine(url: str | None = None) -> Engine:
 
 
 @lru_cache(maxsize=8)
-def _session_factory(engine: Engine) -> sessionmaker:
+def sessions_for(engine: Engine) -> sessionmaker:
     return sessionmaker(bind=engine, future=True, expire_on_commit=False)
 
 
 @contextmanager
 def session_scope(url: str | None = None) -> Iterator[Session]:
     """A transaction: committed when the block ends, rolled back on error."""
-    session = _session_factory(get_engine(url))()
+    session = sessions_for(get_engine(url))()
     try:
         yield session
         session.commit()

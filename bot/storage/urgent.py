@@ -1,0 +1,65 @@
+"""Write transactions that must not queue: a live emergency's alert (DOMAIN §5).
+
+On the SQLite default every process writes one file, and a transaction that finds the write
+lock taken waits in SQLite's busy handler, which sleeps in growing steps (1, 2, 5, 10, 15, 20,
+25 … 100 ms) and so wakes up to twice as late as the lock came free: measured under the chat
+benchmark, the gateway's emergency transaction waited up to 200 ms behind Rasa's tracker saves
+and the actions' tickets that each held the lock for a few milliseconds (docs/benchmarks.md,
+2026-12-05). :func:`write_now` runs the transaction on the event loop at once, on connections
+without a busy handler: when the lock is taken it gives way at once (rolled back, nothing
+written), yields the loop for a millisecond and tries again — the loop serves every other socket
+meanwhile, and the emergency's transaction starts within about a millisecond of the lock coming
+free. On PostgreSQL (row locks, no file lock) and in-memory SQLite it simply runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from bot.settings import database_url
+from bot.storage.database import engine_without_busy_handler, in_memory, session_scope, sessions_for
+
+T = TypeVar("T")
+POLL_SECONDS = 0.001  # between two tries for the write lock
+PATIENCE_SECONDS = 30.0  # as long as the ordinary connections' busy timeout
+
+
+def _lock_taken(error: OperationalError) -> bool:
+    return "database is locked" in str(error.orig) or "database table is locked" in str(error.orig)
+
+
+async def write_now(
+    work: Callable[[Session], T], url: str | None = None, poll: float = POLL_SECONDS, patience: float = PATIENCE_SECONDS
+) -> T:
+    """``work(session)`` in one transaction, committed, started before any queued transaction of
+    this process. ``work`` may run more than once: a try that found the lock taken was rolled
+    back whole, so it must only write through ``session``. Raises the lock's ``OperationalError``
+    after ``patience`` seconds, as an ordinary transaction would."""
+    url = url or database_url()
+    if not url.startswith("sqlite") or in_memory(url):
+        with session_scope(url) as session:
+            return work(session)
+    sessions = sessions_for(engine_without_busy_handler(url))
+    give_up = time.monotonic() + patience
+    while True:
+        session = sessions()
+        try:
+            result = work(session)
+            session.commit()
+            return result
+        except OperationalError as error:
+            session.rollback()
+            if not _lock_taken(error) or time.monotonic() > give_up:
+                raise
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+        await asyncio.sleep(poll)
