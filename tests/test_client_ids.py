@@ -174,6 +174,51 @@ def test_a_resend_after_a_dropped_socket_is_echoed_not_run_again(setup: tuple[st
     assert not any(f["type"] == "notice" for f in frames)  # resends are not counted by the rate limit
 
 
+def test_the_same_resend_on_two_sockets_while_a_turn_runs(setup: tuple[str, StandInRasa, str]) -> None:
+    """Two tabs of one resident send the same client id while a third tab's turn holds the
+    conversation: both pass the socket's look for a stored copy, so the later one is caught by the
+    insert itself (the unique client id) under the turn lock. One message, one Rasa turn, both
+    tabs get its echo, no error notice."""
+    base, fake, url = setup
+    r = resident_session(base)
+    first_text, text, client_id = "请问物业费怎么交", "楼上装修太吵了", str(uuid.uuid4())
+    socket_url = ws_url(base, f"/ws/resident?token={r['token']}")
+
+    async def until(found: Any) -> None:
+        for _ in range(300):
+            if found():
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError("the gateway did not get there")
+
+    def second_answer() -> Any:
+        answers: list[dict] = []
+        return lambda f: is_bot(f) and answers.append(f) is None and len(answers) == 2
+
+    async def scenario() -> tuple[list[dict], list[dict]]:
+        async with websockets.connect(socket_url) as one, websockets.connect(socket_url) as two, websockets.connect(socket_url) as three:
+            await one.send(json.dumps({"type": "message", "text": first_text, "client_id": "earlier-1"}, ensure_ascii=False))
+            await until(lambda: any(m.role == "resident" for m in rows(url, Message, r["resident_id"])))
+            frame = json.dumps({"type": "message", "text": text, "client_id": client_id}, ensure_ascii=False)
+            await two.send(frame)  # both wait behind the first turn (the stand-in takes a second)
+            await three.send(frame)
+            return await frames_until(two, second_answer()), await frames_until(three, second_answer())
+
+    fake.delay = 1.0
+    try:
+        seen_two, seen_three = asyncio.run(scenario())
+    finally:
+        fake.delay = 0.0
+    stored = [m for m in rows(url, Message, r["resident_id"]) if m.role == "resident"]
+    assert [(m.text, m.client_id) for m in stored] == [(first_text, "earlier-1"), (text, client_id)]
+    assert turns(fake, r["resident_id"]) == [first_text, text]
+    assert [m.role for m in rows(url, Message, r["resident_id"])].count("bot") == 2
+    for frames in (seen_two, seen_three):
+        echoes = [f["message"]["id"] for f in frames if f["type"] == "message" and f["message"]["client_id"] == client_id]
+        assert len(echoes) >= 2 and set(echoes) == {stored[1].id}, frames  # the broadcast, and the echo of its own resend
+        assert not any(f["type"] == "notice" for f in frames), frames
+
+
 def test_the_echo_carries_the_client_id_and_other_messages_none(setup: tuple[str, StandInRasa, str]) -> None:
     base, fake, _ = setup
     r = resident_session(base)

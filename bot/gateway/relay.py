@@ -180,18 +180,15 @@ async def handle_resident_text(
 ) -> None:
     """``text`` is what the resident sees; ``command`` a button payload sent to Rasa instead;
     ``client_id`` the widget's id for the message (a resend of a stored one is echoed, and run
-    only if its turn never finished).
+    only if its turn never finished). The socket looked for a stored copy already
+    (:func:`echo_stored`, before the rate limit); one stored since is found by the insert itself
+    (the conversation's client ids are unique), not by a second look before it.
 
     The message (its pending turn, held by this process, and, for a live emergency, the agents'
     queue entry) is stored in one transaction; Rasa's request starts next, and the echo, the
     agents' alert and the typing bubble go out while Rasa works, so none of them delays the bot's
     answer. Earlier messages still waiting for Rasa are answered first."""
     async with gateway.turn_locks.hold(resident_id):
-        earlier = await _echo(gateway, resident_id, client_id)
-        if earlier is not None:
-            if _awaits_turn(earlier):
-                await catch_up(gateway, resident_id)
-            return
         now = utcnow()
         # The emergency rules (jieba, pinyin: milliseconds of CPU) run before the transaction, so
         # SQLite's write lock, which Rasa's tracker store and the action server wait for, is not
@@ -222,11 +219,16 @@ async def handle_resident_text(
             else:
                 status, reopened, message, behind, early_alerts = await in_thread(transaction)
         except IntegrityError:
-            # Another gateway process stored this resend first; its turn answers it.
-            if await _echo(gateway, resident_id, client_id) is not None:
-                logger.info("resend of %s in %s stored by another process: echoed", client_id, resident_id)
-                return
-            raise
+            # A resend stored meanwhile (the socket's check came before this turn lock: another
+            # socket's, or another gateway process's, copy was stored first). The stored message
+            # is echoed, and its turn run if it still waits, as for a resend caught at the socket.
+            earlier = await _echo(gateway, resident_id, client_id)
+            if earlier is None:
+                raise
+            logger.info("resend of %s in %s stored meanwhile: echoed", client_id, resident_id)
+            if _awaits_turn(earlier):
+                await catch_up(gateway, resident_id)
+            return
         if reopened:
             await _resume_in_rasa(gateway, reopened)
             await gateway.notifier.publish(reopened)

@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import database_url
 
+BUSY_TIMEOUT_SECONDS = 30  # how long a SQLite write waits for another writer's lock before it fails
+
 
 def in_memory(url: str) -> bool:
     return url in ("sqlite://", "sqlite:///", "sqlite:///:memory:") or "mode=memory" in url
@@ -21,7 +23,7 @@ def in_memory(url: str) -> bool:
 def engine_for(url: str) -> Engine:
     kwargs: dict = {"future": True, "pool_pre_ping": True}
     if url.startswith("sqlite"):
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": BUSY_TIMEOUT_SECONDS}
         if not in_memory(url):
             # SQLAlchemy 1.4 opens a new connection per session on a SQLite file (NullPool); with
             # a session per stored message, opening, the pragmas and closing were ~30 % of the

@@ -25,7 +25,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from bot.settings import database_url
-from bot.storage.database import use_sqlite_pragmas
+from bot.storage.database import BUSY_TIMEOUT_SECONDS, use_sqlite_pragmas
 
 T = TypeVar("T")
 
@@ -57,7 +57,7 @@ class DatabaseUrlTrackerStore(SQLTrackerStore):
                 self.engine.dispose()
                 self.engine = sa.create_engine(
                     self.engine.url, poolclass=sa.pool.QueuePool, pool_size=5, max_overflow=20,
-                    connect_args={"check_same_thread": False, "timeout": 30},
+                    connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_SECONDS},
                 )
                 self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
             use_sqlite_pragmas(self.engine)

@@ -23,11 +23,17 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from bot.settings import database_url
-from bot.storage.database import engine_without_busy_handler, in_memory, session_scope, sessions_for
+from bot.storage.database import (
+    BUSY_TIMEOUT_SECONDS,
+    engine_without_busy_handler,
+    in_memory,
+    session_scope,
+    sessions_for,
+)
 
 T = TypeVar("T")
 POLL_SECONDS = 0.001  # between two tries for the write lock
-PATIENCE_SECONDS = 30.0  # as long as the ordinary connections' busy timeout
+PATIENCE_SECONDS = float(BUSY_TIMEOUT_SECONDS)  # as long as the ordinary connections wait
 
 
 def _lock_taken(error: OperationalError) -> bool:
