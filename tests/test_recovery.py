@@ -388,7 +388,7 @@ def test_a_turn_waiting_for_the_databases_write_lock_does_not_stall_the_other_re
     """Rasa's tracker store and the action server write to the same SQLite file; while one of them
     holds the write lock, a resident's turn waits for it (SQLite's busy handler sleeps in the
     calling thread). In a worker thread it waits alone: the gateway's event loop — every other
-    resident's frames — keeps running (bot.gateway.relay.in_thread). On the event loop it froze
+    resident's frames — keeps running (bot.gateway.offloop.in_thread). On the event loop it froze
     the whole process for as long: the gateway's latency tail under load."""
     import sqlite3
 

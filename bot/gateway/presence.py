@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sanic import Sanic
 
 from bot.clock import utcnow
-from bot.conversations.unserved import PRESENCE_REFRESH_SECONDS, due, mark_present, open_to_everyone
+from bot.conversations.events import OpenedToEveryone
+from bot.conversations.unserved import PRESENCE_REFRESH_SECONDS, Waiting, due, mark_present, open_to_everyone
 from bot.gateway import sweeps
+from bot.gateway.offloop import in_thread
 from bot.gateway.state import Gateway
 from bot.storage import session_scope
 
@@ -30,7 +32,14 @@ SWEEP_SECONDS = 1.0
 
 def mark_consoles(gateway: Gateway) -> None:
     """The accounts of this process's open consoles are present now."""
-    ids = [account.agent_id for account in list(gateway.hub.agents.values())]
+    _mark(_console_accounts(gateway))
+
+
+def _console_accounts(gateway: Gateway) -> list[int]:
+    return [account.agent_id for account in list(gateway.hub.agents.values())]
+
+
+def _mark(ids: list[int]) -> None:
     if ids:
         with session_scope() as session:
             mark_present(session, ids, utcnow())
@@ -39,18 +48,25 @@ def mark_consoles(gateway: Gateway) -> None:
 async def open_unserved(gateway: Gateway) -> int:
     """Open every due unserved emergency to all agents (the ones this process wins); how many."""
     now = utcnow()
-    with session_scope() as session:
-        waiting = due(session, now, timedelta(seconds=gateway.config.unserved_seconds))
     opened = 0
-    for item in waiting:
-        with session_scope() as session:
-            event = open_to_everyone(session, item, now)
+    for item in await in_thread(_due, now, timedelta(seconds=gateway.config.unserved_seconds)):
+        event = await in_thread(_open, item, now)
         if event is None:
             continue
         opened += 1
         logger.warning("emergency in %s: nobody of community %s logged in for %s s, opened to every agent", event.conversation_id, event.community_id, event.waited_seconds)
         await gateway.notifier.publish(event)
     return opened
+
+
+def _due(now: datetime, wait: timedelta) -> list[Waiting]:
+    with session_scope() as session:
+        return due(session, now, wait)
+
+
+def _open(item: Waiting, now: datetime) -> OpenedToEveryone | None:
+    with session_scope() as session:
+        return open_to_everyone(session, item, now)
 
 
 class _Presence:
@@ -62,7 +78,7 @@ class _Presence:
 
     async def __call__(self, gateway: Gateway) -> None:
         if time.monotonic() - self.marked >= PRESENCE_REFRESH_SECONDS:
-            mark_consoles(gateway)
+            await in_thread(_mark, _console_accounts(gateway))  # the ids read on the loop, which changes them
             self.marked = time.monotonic()
         await open_unserved(gateway)
 

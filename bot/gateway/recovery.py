@@ -27,10 +27,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.clock import utcnow
 from bot.conversations import turns
+from bot.gateway.offloop import in_thread
 from bot.gateway.relay import answer_waiting
 from bot.gateway.state import Gateway
 from bot.gateway.turn_locks import TurnLockBusy
@@ -68,7 +69,7 @@ class Recovery:
         while True:
             await asyncio.sleep(lease.seconds / 3)
             try:
-                self.renew()
+                await in_thread(self.renew)
             except Exception:  # the database is away for a moment: try again next beat
                 logger.exception("could not renew this process's turn leases")
 
@@ -93,12 +94,9 @@ class Recovery:
         """One pass: hand stale waiting turns to the agents, then replay the orphaned ones."""
         gateway = self.gateway
         now = utcnow()
-        with session_scope() as session:
-            overdue = turns.overdue(session, now - timedelta(seconds=gateway.config.turn_stale_seconds))
-        for conversation_id in overdue:
+        for conversation_id in await in_thread(_overdue, now - timedelta(seconds=gateway.config.turn_stale_seconds)):
             await self._answer(conversation_id)  # the stale turns are flagged, Rasa is not asked
-        with session_scope() as session:
-            orphaned = turns.orphaned(session, utcnow())
+        orphaned = await in_thread(_orphaned, utcnow())
         if not orphaned or not await self._rasa_answers():
             return
         logger.info("replaying the waiting turns of %d conversation(s)", len(orphaned))
@@ -129,3 +127,13 @@ class Recovery:
     def _rasa_failed(self) -> None:
         self._next_probe = asyncio.get_running_loop().time() + self._probe_delay
         self._probe_delay = min(self._probe_delay * 2, RASA_DOWN_MAX_SECONDS)
+
+
+def _overdue(before: datetime) -> list[str]:
+    with session_scope() as session:
+        return turns.overdue(session, before)
+
+
+def _orphaned(now: datetime) -> list[str]:
+    with session_scope() as session:
+        return turns.orphaned(session, now)

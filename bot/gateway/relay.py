@@ -50,6 +50,7 @@ from bot.gateway import aftercare
 from bot.gateway.attachments import store_photo
 from bot.gateway.draining import Draining
 from bot.gateway.hub import FEATURES, KNOWN_FEATURES, wants  # noqa: F401 - the sockets' features, imported by the routes from here
+from bot.gateway.offloop import in_thread
 from bot.gateway.rasa_client import RASA_MAX_TEXT, RasaUnavailable
 from bot.gateway.state import Gateway
 from bot.gateway.transcript import by_client_id, store
@@ -73,18 +74,6 @@ def _bot_message(reply: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
         if isinstance(b, dict)
     ]
     return str(reply.get("text") or ""), ({"buttons": buttons} if buttons else None)
-
-
-async def in_thread(work: Callable[[], T]) -> T:
-    """Run a turn's database transaction in a worker thread, not on the event loop.
-
-    A transaction that must wait — SQLite's write lock held by Rasa's tracker store or the action
-    server (SQLite's busy handler sleeps 1, 2, 5, 10 … ms in the calling thread), a PostgreSQL row
-    lock held by another gateway's claim — then stalls only its own resident's turn. On the event
-    loop it stalled every socket of the process for that long: every other resident's echo, reply
-    and alert waited behind it, the gateway's latency tail. The turn's own order is unchanged:
-    each call is awaited, under the conversation's turn lock."""
-    return await asyncio.to_thread(work)
 
 
 async def _deliver(gateway: Gateway, resident_id: str, role: str, text: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:
