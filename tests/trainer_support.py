@@ -15,7 +15,7 @@ import yaml
 from bot.settings import PROJECT_ROOT
 from bot.trainer.export import nlu_yaml
 
-SMALL_EPOCHS = {"DIETClassifier": 25, "ResponseSelector": 10}
+SMALL_EPOCHS = {"LeanDIETClassifier": 25, "LeanResponseSelector": 10}  # by the class name, without the module
 
 
 def nlu_examples(root: Path = PROJECT_ROOT) -> dict[str, list[str]]:
@@ -57,8 +57,8 @@ def small_config(wrong: bool = False) -> str:
         name = component["name"]
         if wrong and name.endswith("EmergencyGuard"):
             continue
-        if name in SMALL_EPOCHS:
-            component["epochs"] = SMALL_EPOCHS[name]
+        if name.rsplit(".", 1)[-1] in SMALL_EPOCHS:
+            component["epochs"] = SMALL_EPOCHS[name.rsplit(".", 1)[-1]]
         if "dictionary_path" in component:
             component["dictionary_path"] = str(PROJECT_ROOT / component["dictionary_path"])
         pipeline.append(component)
