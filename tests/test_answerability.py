@@ -1,8 +1,9 @@
 """Knowledge as data and answering only what was asked, with the real model (issue 13 §2–§3).
 
-- The answerability sets (tests/answerability/questions.tsv, written for issue 13, and fresh.tsv,
-  written on 2026-12-04 before the rules were changed again and not read while tuning them; neither
-  trained on: tests/test_training_data_leaks.py) through the real model and the action's decision
+- The answerability sets (tests/answerability/questions.tsv, written for issue 13; fresh.tsv,
+  written on 2026-12-04 before the rules were changed again and not read while tuning them; and
+  outside.tsv, written on 2026-12-05 from the community's record alone; none trained on:
+  tests/test_training_data_leaks.py) through the real model and the action's decision
   (bot.bench.answerability, what ``bench nlu`` reports): answerable questions answered with the
   right topic's fact, unanswerable ones handed over honestly, and hardly any wrong answer. The
   floors are what the model and the rules reach today (docs/benchmarks.md), so a change that
@@ -28,11 +29,14 @@ from tests.rasa_support import Resident
 pytestmark = pytest.mark.rasa
 
 # Per set: (answered correctly at least, handed over honestly at least, wrong answers at most).
-# Measured 2026-12-04 with the model of main's training data (docs/benchmarks.md): questions
-# 0.900 / 0.889 / 1, fresh 0.803 / 0.759 / 1.
+# Measured with the model of main's training data (docs/benchmarks.md): questions 0.900 / 0.889 /
+# 1, fresh 0.803 / 0.759 / 1 (2026-12-04); outside 0.589 / 0.964 / 1 (2026-12-05, its first
+# measurement: far from the issue's "near 100 %" on answerable questions — the floor only keeps it
+# from getting worse).
 FLOORS = {
     "questions": (0.88, 0.86, 2),
     "fresh": (0.78, 0.73, 2),
+    "outside": (0.57, 0.94, 2),
 }
 
 

@@ -2,10 +2,11 @@
 model and the inquiry decision the action makes (bot.intake.inquiry.decide), on the first
 community's answers (docs/communities/jinhua-garden.yml).
 
-Two sets, the same columns, neither trained on (the leak test): ``tests/answerability/questions.tsv``
-(written for issue 13 and read while the coverage rules were written, so its rates flatter) and
+Three sets, the same columns, none trained on (the leak test): ``tests/answerability/questions.tsv``
+(written for issue 13 and read while the coverage rules were written, so its rates flatter),
 ``tests/answerability/fresh.tsv`` (written afresh on 2026-12-04 before the rules were changed again,
-not read while tuning them). For each question:
+not read while tuning them) and ``tests/answerability/outside.tsv`` (written on 2026-12-05 from the
+community's record alone, committed before its first measurement). For each question:
 
 - an *answerable* question is **answered correctly** when the model takes it for an inquiry, picks
   the topic whose answer has the fact, and the decision is to answer;

@@ -5,7 +5,7 @@ the external set (hard negatives and ambiguous rows reported apart); how many he
 topic's answer (``inquiry/<topic>``, the ResponseSelector's choice); on the robustness sets
 (``tests/robustness``) the noisy set's emergency recall and the false-alarm rate on device faults;
 training time, the latency of Rasa's ``/model/parse`` over HTTP (p50/p95) and the peak memory of
-each process; on the answerability sets (``tests/answerability``, issue 13 §3: questions.tsv and fresh.tsv) the rates of
+each process; on the answerability sets (``tests/answerability``, issue 13 §3: questions.tsv, fresh.tsv, outside.tsv) the rates of
 questions answered correctly and handed over honestly (bot.bench.answerability).
 """
 
