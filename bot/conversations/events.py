@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bot.conversations.scope import Scope
 from bot.conversations.status import Priority, Status
 
 
@@ -27,6 +28,9 @@ class Queued:
     reason: str
     priority: Priority
     status: Status = Status.PENDING  # the conversation's status once queued (assigned if an agent had it)
+    # The conversation's scope read in the same transaction (the gateway's early emergency alert),
+    # so the alert leaves without another read; None: the notifier reads it.
+    scope: Scope | None = None
 
 
 class _ByAgent:

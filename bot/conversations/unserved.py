@@ -25,22 +25,13 @@ from sqlalchemy.orm import Session
 
 from bot.conversations.alerts import EMERGENCY
 from bot.conversations.events import OpenedToEveryone
+from bot.conversations.scope import Scope
 from bot.conversations.status import Status
 from bot.roles import Role
 from bot.storage.models import Agent, AgentCommunity, AgentSession, Community, Conversation, HandoffRequest
 
 PRESENCE_SECONDS = 30  # a console seen this recently is a logged-in agent
 PRESENCE_REFRESH_SECONDS = 10  # how often each gateway process marks its consoles
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Where a conversation belongs for visibility: its community, its agent, whether an
-    emergency of it is open to everyone."""
-
-    community_id: int | None
-    assigned_agent: str | None
-    everyone: bool
 
 
 def community_or_default(column: sa.sql.ColumnElement) -> sa.sql.ColumnElement:

@@ -63,7 +63,7 @@ from bot.conversations.events import (
 from bot.gateway.hub import Hub, Socket
 from bot.gateway.queueview import for_account, snapshot
 from bot.gateway.transcript import store
-from bot.gateway.visibility import scoped, visible_to
+from bot.gateway.visibility import scoped, visible_to, with_scope
 from bot.safety import procedure_for
 from bot.storage import session_scope
 
@@ -114,7 +114,7 @@ class Notifier:
             return False
         if isinstance(event, Queued):
             frame = {"type": ALERT, "conversation_id": event.conversation_id, "status": event.status.value}
-            await self.hub.to_agents(self._scoped(event.conversation_id, frame))
+            await self.hub.to_agents(with_scope(frame, event.scope) if event.scope else self._scoped(event.conversation_id, frame))
             return True
         if isinstance(event, OpenedToEveryone):
             # Nobody of its community is logged in: every console is alerted, louder (issue 13 §5).

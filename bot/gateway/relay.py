@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -46,6 +47,7 @@ from bot.conversations.events import Posted, Queued, Reopened
 from bot.conversations.lifecycle import conversation_status, status_for_new_message
 from bot.conversations.status import Status
 from bot.conversations.turns import Turn, TurnState
+from bot.conversations.unserved import conversation_scope
 from bot.gateway import aftercare
 from bot.gateway.attachments import store_photo
 from bot.gateway.draining import Draining
@@ -444,7 +446,12 @@ def _raise_live_emergency(session: Session, resident_id: str, text: str, result:
     if result is None or not result.is_emergency:
         return []
     logger.warning("emergency rules fired for %s: queued for agents before Rasa's answer", resident_id)
-    return raise_early_alert(session, resident_id, kind=result.primary_type, text=text)
+    alerts = raise_early_alert(session, resident_id, kind=result.primary_type, text=text)
+    if not alerts:
+        return []
+    # Which consoles see the alert, read in this transaction: the alert leaves without another read.
+    scope = conversation_scope(session, resident_id)
+    return [replace(alert, scope=scope) for alert in alerts]
 
 
 async def typing(gateway: Gateway, resident_id: str, on: bool) -> None:

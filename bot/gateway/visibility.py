@@ -67,7 +67,11 @@ def _assigned_or_open(agent: str) -> sa.sql.Select:
 
 def scoped(session: Session, conversation_id: str, frame: dict[str, Any]) -> dict[str, Any]:
     """The frame with the conversation's scope, for the hub's view to filter by."""
-    scope = conversation_scope(session, conversation_id) or Scope(None, None, False)
+    return with_scope(frame, conversation_scope(session, conversation_id) or Scope(None, None, False))
+
+
+def with_scope(frame: dict[str, Any], scope: Scope) -> dict[str, Any]:
+    """The frame with a scope already read (bot.conversations.events.Queued.scope)."""
     return {**frame, SCOPE: {"community_id": scope.community_id, "assigned_agent": scope.assigned_agent, "everyone": scope.everyone}}
 
 
