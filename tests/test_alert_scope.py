@@ -5,7 +5,6 @@ still reaches only the consoles that may see it (issue 13 §6). SQLite and Postg
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any
 
 import pytest
@@ -23,16 +22,9 @@ from bot.gateway.relay import _raise_live_emergency
 from bot.nlu.emergency import assess
 from bot.roles import Role
 from bot.storage import session_scope
+from tests.test_aftercare import Socket
 
 FIRE = "厨房着火了 好大的烟 快来人"
-
-
-class Console:
-    def __init__(self) -> None:
-        self.frames: list[dict[str, Any]] = []
-
-    async def send(self, data: str) -> None:
-        self.frames.append(json.loads(data))
 
 
 def test_the_early_alert_reads_its_scope_in_its_own_transaction(database_url: str) -> None:
@@ -48,7 +40,7 @@ def test_the_early_alert_reads_its_scope_in_its_own_transaction(database_url: st
 def test_a_scoped_alert_is_sent_without_reading_the_database(monkeypatch: pytest.MonkeyPatch) -> None:
     hub = Hub()
     notifier = Notifier(hub)
-    ours, theirs = Console(), Console()
+    ours, theirs = Socket(), Socket()  # two consoles, of two communities
     hub.agents[ours] = LoggedIn(1, "zhang", "csrf", Role.AGENT, communities=frozenset({7}))
     hub.agents[theirs] = LoggedIn(2, "li", "csrf", Role.AGENT, communities=frozenset({8}))
 

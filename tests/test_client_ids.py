@@ -124,6 +124,15 @@ async def frames_until(socket: Any, done: Any, quiet: float = 1.5, timeout: floa
         return frames
 
 
+async def until(found: Any) -> None:
+    """Wait (up to 15 s) until ``found()`` holds: the gateway got there."""
+    for _ in range(300):
+        if found():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the gateway did not get there")
+
+
 def is_bot(frame: dict) -> bool:
     return frame["type"] == "message" and frame["message"]["role"] == "bot"
 
@@ -138,13 +147,6 @@ def test_a_resend_after_a_dropped_socket_is_echoed_not_run_again(setup: tuple[st
     fake.delay = 1.0
     frame = json.dumps({"type": "message", "text": text, "client_id": client_id}, ensure_ascii=False)
     socket_url = ws_url(base, f"/ws/resident?token={r['token']}")
-
-    async def until(found: Any) -> None:
-        for _ in range(300):
-            if found():
-                return
-            await asyncio.sleep(0.05)
-        raise AssertionError("the gateway did not get there")
 
     def stored_as(role: str) -> bool:
         return any(m.role == role for m in rows(url, Message, r["resident_id"]))
@@ -183,13 +185,6 @@ def test_the_same_resend_on_two_sockets_while_a_turn_runs(setup: tuple[str, Stan
     r = resident_session(base)
     first_text, text, client_id = "请问物业费怎么交", "楼上装修太吵了", str(uuid.uuid4())
     socket_url = ws_url(base, f"/ws/resident?token={r['token']}")
-
-    async def until(found: Any) -> None:
-        for _ in range(300):
-            if found():
-                return
-            await asyncio.sleep(0.05)
-        raise AssertionError("the gateway did not get there")
 
     def second_answer() -> Any:
         answers: list[dict] = []
