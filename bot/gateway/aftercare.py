@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sanic import Sanic
+from sqlalchemy.orm import Session
 
 from bot import texts
 from bot.clock import utcnow
@@ -35,11 +36,10 @@ from bot.communities import community_of_conversation
 from bot.conversations.escalation import EmergencyWait, claim_step, due, emergency_wait
 from bot.conversations.events import Escalated, Posted
 from bot.gateway import sweeps
-from bot.gateway.offloop import in_thread
+from bot.gateway.offloop import in_session
 from bot.gateway.state import Gateway
 from bot.gateway.transcript import store
 from bot.safety import procedure_for
-from bot.storage import session_scope
 
 logger = logging.getLogger(__name__)
 
@@ -75,20 +75,19 @@ def escalation_text(wait: EmergencyWait, now: datetime, duty_phone: str | None =
 async def keep_company(gateway: Gateway, conversation_id: str) -> bool:
     """Answer the resident's message at once when their emergency waits unclaimed; False (and
     nothing said) when the conversation waits for another reason or an agent has it."""
-    message = await in_thread(_store_waiting_notice, conversation_id)
+    message = await in_session(_store_waiting_notice, conversation_id)
     if message is None:
         return False
     await gateway.notifier.publish(Posted(conversation_id, message, to_agents=True))
     return True
 
 
-def _store_waiting_notice(conversation_id: str) -> dict[str, Any] | None:
-    with session_scope() as session:
-        wait = emergency_wait(session, conversation_id)
-        if wait is None:
-            return None
-        duty_phone = community_of_conversation(session, conversation_id).duty_phone
-        return store(session, conversation_id, "bot", waiting_text(wait, utcnow(), duty_phone))
+def _store_waiting_notice(session: Session, conversation_id: str) -> dict[str, Any] | None:
+    wait = emergency_wait(session, conversation_id)
+    if wait is None:
+        return None
+    duty_phone = community_of_conversation(session, conversation_id).duty_phone
+    return store(session, conversation_id, "bot", waiting_text(wait, utcnow(), duty_phone))
 
 
 async def escalate_due(gateway: Gateway) -> int:
@@ -96,8 +95,8 @@ async def escalate_due(gateway: Gateway) -> int:
     every = timedelta(seconds=gateway.config.escalation_seconds)
     now = utcnow()
     escalated = 0
-    for wait, step in await in_thread(_due, now, every):
-        claimed = await in_thread(_claim, wait, step, now)
+    for wait, step in await in_session(due, now, every):
+        claimed = await in_session(_claim, wait, step, now)
         if claimed is None:
             continue  # another process took this step, or an agent claimed the case meanwhile
         event, notice = claimed
@@ -109,19 +108,13 @@ async def escalate_due(gateway: Gateway) -> int:
     return escalated
 
 
-def _due(now: datetime, every: timedelta) -> list[tuple[EmergencyWait, int]]:
-    with session_scope() as session:
-        return due(session, now, every)
-
-
-def _claim(wait: EmergencyWait, step: int, now: datetime) -> tuple[Escalated, dict[str, Any]] | None:
+def _claim(session: Session, wait: EmergencyWait, step: int, now: datetime) -> tuple[Escalated, dict[str, Any]] | None:
     """The step for this process, with the resident's notice (one transaction); None if lost."""
-    with session_scope() as session:
-        event = claim_step(session, wait, step, now)
-        if event is None:
-            return None
-        duty_phone = community_of_conversation(session, wait.conversation_id).duty_phone
-        return event, store(session, wait.conversation_id, "bot", escalation_text(wait, now, duty_phone), {"event": ESCALATED})
+    event = claim_step(session, wait, step, now)
+    if event is None:
+        return None
+    duty_phone = community_of_conversation(session, wait.conversation_id).duty_phone
+    return event, store(session, wait.conversation_id, "bot", escalation_text(wait, now, duty_phone), {"event": ESCALATED})
 
 
 def attach(app: Sanic) -> None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sqlalchemy.orm import Session
 
 from bot.clock import utcnow
 from bot.conversations.events import TicketCompleted
@@ -16,6 +16,7 @@ from bot.gateway.agent_auth import COOKIE, clear_session_cookie, requires_role, 
 from bot.gateway.agents import AccountDisabled, LoggedIn, authenticate, close_session, open_session
 from bot.gateway.canned import canned_groups, canned_replies
 from bot.gateway.errors import error_json
+from bot.gateway.offloop import in_session
 from bot.gateway.queueview import for_account, snapshot
 from bot.gateway.rasa_client import RasaUnavailable
 from bot.gateway.state import Gateway
@@ -54,12 +55,11 @@ def _hidden(account: LoggedIn, conversation_id: str) -> HTTPResponse | None:
     return response.json({"error": "没有找到这个会话"}, status=404)
 
 
-def _log_in(name: str, password: str, session_hours: float) -> tuple[str, str, str] | None:
+def _log_in(session: Session, name: str, password: str, session_hours: float) -> tuple[str, str, str] | None:
     """The new session's token and CSRF token, and the name residents see; None for a wrong name or
     password (AccountDisabled: the right password of a disabled account)."""
-    with session_scope() as session:
-        agent = authenticate(session, name, password)
-        return None if agent is None else (*open_session(session, agent, session_hours), agent.display_name or agent.name)
+    agent = authenticate(session, name, password)
+    return None if agent is None else (*open_session(session, agent, session_hours), agent.display_name or agent.name)
 
 
 @bp.post("/api/agent/login")
@@ -74,7 +74,7 @@ async def login(request: Request) -> HTTPResponse:
         return response.json({"error": "尝试次数过多，请一分钟后再试"}, status=429)
     # PBKDF2 takes a few hundred milliseconds by design: in a thread, so residents' turns go on.
     try:
-        opened = await asyncio.to_thread(_log_in, name, password, gateway.config.session_hours)
+        opened = await in_session(_log_in, name, password, gateway.config.session_hours)
     except AccountDisabled:
         return error_json(403, "disabled", ACCOUNT_DISABLED)
     if opened is None:
@@ -260,7 +260,7 @@ async def agent_socket(request: Request, ws, account: LoggedIn) -> None:  # type
     a foreign origin), 4403 for an account without a console role."""
     gateway = _gateway(request)
     gateway.hub.agents[ws] = account
-    presence.mark_consoles(gateway)  # present from now on (bot.gateway.presence)
+    await presence.mark_consoles(gateway)  # present from now on (bot.gateway.presence)
     try:
         await gateway.notifier.greet(ws, account)
         while True:  # the console only listens; incoming frames are ignored

@@ -31,6 +31,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.gateway.offloop import in_thread
 from bot.gateway.state import Gateway
 from bot.storage import session_scope
 
@@ -58,7 +59,7 @@ async def _timed(probe: Callable[[], Awaitable[dict[str, Any] | None]]) -> dict[
 
 
 async def _database() -> dict[str, Any]:
-    return await _timed(lambda: asyncio.to_thread(_select_one))
+    return await _timed(lambda: in_thread(_select_one))
 
 
 async def _http(session: aiohttp.ClientSession, url: str, path: str) -> dict[str, Any]:

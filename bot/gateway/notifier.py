@@ -61,6 +61,7 @@ from bot.conversations.events import (
     TicketCompleted,
 )
 from bot.gateway.hub import Hub, Socket
+from bot.gateway.offloop import in_thread
 from bot.gateway.queueview import for_account, snapshot
 from bot.gateway.transcript import store
 from bot.gateway.visibility import scoped, visible_to, with_scope
@@ -190,7 +191,7 @@ class Notifier:
         await self._refresh.run()
 
     async def _send_queue(self) -> None:
-        await self.hub.to_agents(await asyncio.to_thread(self.queue_frame))
+        await self.hub.to_agents(await in_thread(self.queue_frame))
 
     @staticmethod
     def queue_frame() -> dict[str, Any]:
@@ -199,7 +200,7 @@ class Notifier:
 
     async def greet(self, socket: Socket, account: Any) -> None:
         """A console that just connected gets the queue as its account sees it."""
-        frame = await asyncio.to_thread(self.queue_frame)
+        frame = await in_thread(self.queue_frame)
         await socket.send(json.dumps(for_viewer(frame, account), ensure_ascii=False))
 
 

@@ -24,6 +24,8 @@ import asyncio
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from bot.storage import session_scope
+
 T = TypeVar("T")
 
 
@@ -31,3 +33,14 @@ async def in_thread(work: Callable[..., T], *args: Any) -> T:
     """``work(*args)`` (a transaction, or a read) in a worker thread; the loop goes on meanwhile.
     The caller's own order is kept: it awaits the result."""
     return await asyncio.to_thread(work, *args)
+
+
+async def in_session(work: Callable[..., T], *args: Any) -> T:
+    """``work(session, *args)`` in one transaction of its own, in a worker thread (:func:`in_thread`):
+    committed when it returns, rolled back when it raises."""
+    return await in_thread(_transaction, work, *args)
+
+
+def _transaction(work: Callable[..., T], *args: Any) -> T:
+    with session_scope() as session:
+        return work(session, *args)

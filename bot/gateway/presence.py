@@ -13,60 +13,48 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sanic import Sanic
+from sqlalchemy.orm import Session
 
 from bot.clock import utcnow
-from bot.conversations.events import OpenedToEveryone
-from bot.conversations.unserved import PRESENCE_REFRESH_SECONDS, Waiting, due, mark_present, open_to_everyone
+from bot.conversations.unserved import PRESENCE_REFRESH_SECONDS, due, mark_present, open_to_everyone
 from bot.gateway import sweeps
-from bot.gateway.offloop import in_thread
+from bot.gateway.offloop import in_session
 from bot.gateway.state import Gateway
-from bot.storage import session_scope
 
 logger = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 1.0
 
 
-def mark_consoles(gateway: Gateway) -> None:
+async def mark_consoles(gateway: Gateway) -> None:
     """The accounts of this process's open consoles are present now."""
-    _mark(_console_accounts(gateway))
+    await in_session(_mark, _console_accounts(gateway))
 
 
 def _console_accounts(gateway: Gateway) -> list[int]:
     return [account.agent_id for account in list(gateway.hub.agents.values())]
 
 
-def _mark(ids: list[int]) -> None:
+def _mark(session: Session, ids: list[int]) -> None:
     if ids:
-        with session_scope() as session:
-            mark_present(session, ids, utcnow())
+        mark_present(session, ids, utcnow())
 
 
 async def open_unserved(gateway: Gateway) -> int:
     """Open every due unserved emergency to all agents (the ones this process wins); how many."""
     now = utcnow()
     opened = 0
-    for item in await in_thread(_due, now, timedelta(seconds=gateway.config.unserved_seconds)):
-        event = await in_thread(_open, item, now)
+    for item in await in_session(due, now, timedelta(seconds=gateway.config.unserved_seconds)):
+        event = await in_session(open_to_everyone, item, now)
         if event is None:
             continue
         opened += 1
         logger.warning("emergency in %s: nobody of community %s logged in for %s s, opened to every agent", event.conversation_id, event.community_id, event.waited_seconds)
         await gateway.notifier.publish(event)
     return opened
-
-
-def _due(now: datetime, wait: timedelta) -> list[Waiting]:
-    with session_scope() as session:
-        return due(session, now, wait)
-
-
-def _open(item: Waiting, now: datetime) -> OpenedToEveryone | None:
-    with session_scope() as session:
-        return open_to_everyone(session, item, now)
 
 
 class _Presence:
@@ -78,7 +66,7 @@ class _Presence:
 
     async def __call__(self, gateway: Gateway) -> None:
         if time.monotonic() - self.marked >= PRESENCE_REFRESH_SECONDS:
-            await in_thread(_mark, _console_accounts(gateway))  # the ids read on the loop, which changes them
+            await in_session(_mark, _console_accounts(gateway))  # the ids read on the loop, which changes them
             self.marked = time.monotonic()
         await open_unserved(gateway)
 

@@ -27,15 +27,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
 
 from bot.clock import utcnow
 from bot.conversations import turns
-from bot.gateway.offloop import in_thread
+from bot.gateway.offloop import in_session
 from bot.gateway.relay import answer_waiting
 from bot.gateway.state import Gateway
 from bot.gateway.turn_locks import TurnLockBusy
-from bot.storage import session_scope
 
 logger = logging.getLogger(__name__)
 
@@ -69,16 +70,15 @@ class Recovery:
         while True:
             await asyncio.sleep(lease.seconds / 3)
             try:
-                await in_thread(self.renew)
+                await in_session(self.renew)
             except Exception:  # the database is away for a moment: try again next beat
                 logger.exception("could not renew this process's turn leases")
 
-    def renew(self) -> int:
+    def renew(self, session: Session) -> int:
         running = sorted(self.gateway.running)
         if not running:
             return 0
-        with session_scope() as session:
-            return turns.renew(session, running, self.gateway.lease, utcnow())
+        return turns.renew(session, running, self.gateway.lease, utcnow())
 
     async def _sweep_forever(self) -> None:
         while True:
@@ -94,9 +94,9 @@ class Recovery:
         """One pass: hand stale waiting turns to the agents, then replay the orphaned ones."""
         gateway = self.gateway
         now = utcnow()
-        for conversation_id in await in_thread(_overdue, now - timedelta(seconds=gateway.config.turn_stale_seconds)):
+        for conversation_id in await in_session(turns.overdue, now - timedelta(seconds=gateway.config.turn_stale_seconds)):
             await self._answer(conversation_id)  # the stale turns are flagged, Rasa is not asked
-        orphaned = await in_thread(_orphaned, utcnow())
+        orphaned = await in_session(turns.orphaned, utcnow())
         if not orphaned or not await self._rasa_answers():
             return
         logger.info("replaying the waiting turns of %d conversation(s)", len(orphaned))
@@ -127,13 +127,3 @@ class Recovery:
     def _rasa_failed(self) -> None:
         self._next_probe = asyncio.get_running_loop().time() + self._probe_delay
         self._probe_delay = min(self._probe_delay * 2, RASA_DOWN_MAX_SECONDS)
-
-
-def _overdue(before: datetime) -> list[str]:
-    with session_scope() as session:
-        return turns.overdue(session, before)
-
-
-def _orphaned(now: datetime) -> list[str]:
-    with session_scope() as session:
-        return turns.orphaned(session, now)

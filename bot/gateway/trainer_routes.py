@@ -7,7 +7,6 @@ for a POST without the session's ``X-CSRF-Token``. Slow work (export, promote) r
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from pathlib import Path
@@ -19,6 +18,7 @@ from sanic.response import HTTPResponse
 
 from bot.gateway.agent_auth import requires_role
 from bot.gateway.agents import LoggedIn
+from bot.gateway.offloop import in_thread
 from bot.gateway.web import json_body
 from bot.inbound import row_id
 from bot.roles import TRAINER_ROLES
@@ -154,7 +154,7 @@ async def export(request: Request, account: LoggedIn) -> HTTPResponse:
             "validate": {"ok": valid, "output_tail": output[-1500:]},
         }
 
-    return _json(await asyncio.to_thread(run))
+    return _json(await in_thread(run))
 
 
 @bp.post("/api/trainer/train")
@@ -163,7 +163,7 @@ async def train(request: Request, account: LoggedIn) -> HTTPResponse:
     from bot.trainer.jobs import start_training
 
     try:
-        job_id = await asyncio.to_thread(start_training, account.name, project_root())
+        job_id = await in_thread(start_training, account.name, project_root())
     except RuntimeError as error:  # e.g. a run is already under way
         return _json({"error": str(error)}, status=409)
     return _json({"job_id": job_id})
@@ -217,7 +217,7 @@ async def compare(request: Request, account: LoggedIn, version_id: int) -> HTTPR
                 logger.info("compare %s: %s", version_id, error)
                 return None
 
-    result = await asyncio.to_thread(run)
+    result = await in_thread(run)
     return _json(result) if result is not None else _json({"error": "没有找到这个模型版本"}, status=404)
 
 
@@ -233,7 +233,7 @@ async def confusion(request: Request, account: LoggedIn, version_id: int, split:
         metrics = (version.metrics or {}).get(split) if version is not None and split in SPLITS else None
     if not metrics or not metrics.get("confusion"):
         return _json({"error": "这个模型还没有评测结果"}, status=404)
-    picture = await asyncio.to_thread(confusion_png, metrics)
+    picture = await in_thread(confusion_png, metrics)
     return response.raw(picture, content_type="image/png", headers={"Cache-Control": "private, max-age=300"})
 
 
@@ -246,7 +246,7 @@ async def _switch(request: Request, version_id: int, action: str) -> HTTPRespons
         with session_scope() as session:
             return operation(session, version_id, _rasa_urls(request))
 
-    result = await asyncio.to_thread(run)
+    result = await in_thread(run)
     return _json({"ok": result.ok, "reason": result.reason}, status=200 if result.ok else 409)
 
 
