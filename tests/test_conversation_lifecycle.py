@@ -5,6 +5,7 @@ role, the queue SLA, and the CHECK constraints of migration 0004."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -18,6 +19,7 @@ from bot.conversations.events import Claimed, HandedBack, Queued, Reopened, Reso
 from bot.conversations.lifecycle import (
     claim,
     conversation_status,
+    enter_queue,
     hand_back,
     pending_queue,
     request_handoff,
@@ -61,6 +63,35 @@ def test_each_transition_returns_its_event_or_none(database_url: str) -> None:
     with session_scope() as session:
         assert status_for_new_message(session, "c1") == (Status.BOT, Reopened("c1"))
         assert status_for_new_message(session, "c1") == (Status.BOT, None)
+
+
+def statements_of(work: Callable[[Session], object]) -> list[str]:
+    """The SQL statements ``work`` runs in one transaction."""
+    seen: list[str] = []
+
+    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
+        seen.append(statement.split()[0].upper())
+
+    engine = get_engine()
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        with session_scope() as session:
+            work(session)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    return seen
+
+
+def test_queueing_a_known_idle_conversation_is_one_update(database_url: str) -> None:
+    """A live emergency's transaction queues the conversation its message just found: no second look."""
+    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    with session_scope() as session:
+        status_for_new_message(session, "q1")
+    assert statements_of(lambda session: enter_queue(session, "q1", Priority.EMERGENCY, now)) == ["UPDATE"]
+    assert statements_of(lambda session: enter_queue(session, "q2", Priority.EMERGENCY, now))[-1] == "UPDATE"  # created, then queued
+    with session_scope() as session:
+        assert (conversation_status(session, "q1"), conversation_status(session, "q2")) == (Status.PENDING, Status.PENDING)
+        assert enter_queue(session, "q2", Priority.NORMAL, now) == (Status.PENDING, False)
 
 
 def test_a_request_while_an_agent_has_the_conversation_keeps_it_assigned(database_url: str) -> None:

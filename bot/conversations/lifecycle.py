@@ -68,16 +68,16 @@ def enter_queue(session: Session, conversation_id: str, priority: Priority, now:
 
     Returns the status it has now and whether this call started the wait: the conditional UPDATE
     decides that among concurrent callers (on PostgreSQL the loser waits for the winner's row
-    lock, then finds the row no longer idle)."""
-    ensure_conversation(session, conversation_id)
-    started = session.execute(
-        sa.update(Conversation)
-        .where(Conversation.id == conversation_id, Conversation.status.in_(IDLE))
-        .values(status=Status.PENDING, priority=priority, waiting_since=now, assigned_agent=None, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if started.rowcount == 1:
+    lock, then finds the row no longer idle). A conversation never seen is created first; one
+    that exists costs no look before the UPDATE (this runs in a live emergency's transaction)."""
+    if _start_wait(session, conversation_id, priority, now):
         return Status.PENDING, True
+    status = _stored_status(session, conversation_id)
+    if status is None:
+        _create(session, conversation_id)
+        if _start_wait(session, conversation_id, priority, now):
+            return Status.PENDING, True
+        status = conversation_status(session, conversation_id)  # another process created and queued it
     # Already waiting or assigned: a more urgent request raises the priority, a less urgent one
     # never lowers it; the conversation keeps its place in time.
     session.execute(
@@ -86,7 +86,18 @@ def enter_queue(session: Session, conversation_id: str, priority: Priority, now:
         .values(priority=sa.case((Conversation.priority > int(priority), int(priority)), else_=Conversation.priority), updated_at=now)
         .execution_options(synchronize_session=False)
     )
-    return conversation_status(session, conversation_id), False
+    return status, False
+
+
+def _start_wait(session: Session, conversation_id: str, priority: Priority, now: datetime) -> bool:
+    """The conversation, if idle, now waits for an agent (True); False when it is not idle or absent."""
+    started = session.execute(
+        sa.update(Conversation)
+        .where(Conversation.id == conversation_id, Conversation.status.in_(IDLE))
+        .values(status=Status.PENDING, priority=priority, waiting_since=now, assigned_agent=None, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return started.rowcount == 1
 
 
 def add_request(
