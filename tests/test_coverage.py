@@ -113,3 +113,30 @@ def test_an_unsure_topic_is_never_answered(first: CommunityFacts) -> None:
     assert decide_parsed("物业费能用支付宝交吗", parsed, answer_of, (first.name,)).verdict == HANDOVER
     parsed["response_selector"]["inquiry"]["response"]["confidence"] = 0.45  # type: ignore[index]
     assert decide_parsed("物业费能用支付宝交吗", parsed, answer_of, (first.name,)).verdict == ANSWER
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("押金啥时候能退 装修完了", "renovation_deposit"),  # 啥时候: the time facet, as 什么时候
+        ("地下车位租一整年多少钱", "parking"),  # 整年: a numeral, no thing
+        ("水表多久抄一回", "utilities"),  # 一回: a numeral with its measure
+        ("服务中心在哪 刚搬来找不着", "office_hours"),  # 找不着: the resident's trouble
+        ("驿站晚上几点关门 下班回来晚怕拿不到", "express_delivery"),  # 晚 + 怕: not glued into a word
+    ],
+)
+def test_residents_own_question_and_function_words_ask_for_no_thing(first: CommunityFacts, question: str, topic: str) -> None:
+    """Words jieba tags as numerals, pronouns, adverbs, particles or idioms, and "can't" complements,
+    name nothing the answer must say (a class, not a list: residents' words are tagged so too)."""
+    assert verdict(first, question, topic) == ANSWER
+
+
+def test_a_price_per_unit_is_still_asked_for(first: CommunityFacts) -> None:
+    """电费一度多少钱: 一度 is a numeral, but the price per 度 is what is asked — not in the record."""
+    assert "度" not in first.answers["utilities"]
+    assert verdict(first, "电费一度多少钱", "utilities") != ANSWER
+
+
+def test_an_age_is_a_facet_the_answer_must_give(first: CommunityFacts) -> None:
+    assert verdict(first, "儿童乐园几岁以下的小孩能玩", "facilities") != ANSWER
+    assert verdict(first, "儿童乐园几岁以下的小孩能玩", "facilities", covers=("几岁",)) != ANSWER  # a facet, not a word

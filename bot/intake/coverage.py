@@ -29,7 +29,7 @@ fits). What the resident is told is the action's (``inquiry.*`` in bot/texts/zh_
 
 Limits, honestly: a word is covered or not as a whole — an answer that says 犬 covers 养几条狗's
 狗 (the count facet, not the word, catches that one); a covers term staff add counts for every
-question of the topic that uses it. Measured on tests/answerability/questions.tsv and fresh.tsv
+question of the topic that uses it. Measured on the sets of tests/answerability
 (never trained on) by ``bench nlu`` and ``python -m bot.bench.answerability``.
 """
 
@@ -55,17 +55,18 @@ class Facet:
     given: re.Pattern[str]  # an answer (or one sentence of it) gives it
 
 
-_TIME = r"\d{1,2}[:：]\d{2}|\d{1,2}点|小时|全天|每天|工作日|周末|节假日|\d+月|\d+日|\d+天|个工作日|按月|按季|按年|季度|年缴|提前|随时|24小时"
+_TIME = r"\d{1,2}[:：]\d{2}|\d+\s*(?:年|个月|周)|[一两二三四五六七八九十]+(?:年|个月|周)|\d{1,2}点|小时|全天|每天|工作日|周末|节假日|\d+月|\d+日|\d+天|个工作日|按月|按季|按年|季度|年缴|提前|随时|24小时"
 FACETS: tuple[Facet, ...] = (
     Facet("temperature", "温度", re.compile(r"多少度|几度|温度|水温|冷不冷|热不热"), re.compile(r"\d+\s*(?:度|℃)")),
     Facet("size", "尺寸", re.compile(r"多高|限高|多宽|多大(?!年)|多深|多长(?!时间)|面积多少|几米|尺寸|高度|宽度"), re.compile(r"\d+(?:\.\d+)?\s*(?:米|厘米|公分|m\b|㎡|平方)")),
+    Facet("age", "年龄", re.compile(r"几岁|多少岁|多大年纪|多大岁数|年龄|岁数|年纪"), re.compile(r"\d+\s*(?:周岁|岁)|[一二三四五六七八九十]+(?:周岁|岁)")),
     Facet("name", "名字", re.compile(r"叫什么|叫啥|名字|姓什么|贵姓|哪位"), re.compile(r"「[^」]+」|《[^》]+》|[先女]生|经理[\u4e00-\u9fff]{1,3}|叫[\u4e00-\u9fff]{2,}")),
     Facet("who", "由谁负责", re.compile(r"谁|哪个部门|哪个单位|哪家公司|哪家|什么人|负责人"), re.compile(r"由[^，。；]{1,12}(?:公司|中心|部门|单位|办理|负责|收取|代缴|抄表)|公司|服务中心|开发商|派出所|社区|保安|客服")),
     Facet("phone", "联系电话", re.compile(r"电话(?:是|号码)?多少|电话(?![\s:：]*\d)|号码(?:是)?多少|什么电话|哪个电话|电话号码|热线|联系方式|怎么联系|打什么电话"), re.compile(r"\d{3,4}-\d{4}-?\d{0,4}|\d{7,}")),
-    Facet("price", "费用", re.compile(r"多少钱|几块|几元|收费|费用|价格|价钱|要钱|收钱|免费|贵不贵|便宜|多少费|费多少|押金多少|多少押金|交多少|收多少|单价|租金|月租|年租|怎么算"), re.compile(r"\d+(?:\.\d+)?\s*元|免费|无息|不收|收取|按户")),
-    Facet("time", "时间", re.compile(r"几点|什么时候|何时|时间|多久|几天|几月|几号|最迟|最晚|营业|开门|关门|开放|上班|下班|周末|晚上|早上|中午|白天|半夜|夜里|节假日|期限|截止|冬天|夏天|夏季|冬季|暑假|[零一二两三四五六七八九十\d]+点(?:半|多|钟)?"), re.compile(_TIME)),
-    Facet("place", "地点", re.compile(r"在哪|哪里|哪儿|位置|地址|什么地方|去哪|到哪"), re.compile(r"门|楼|中心|驿站|堆放点|处|室|App|公众号|支付宝|银行|线上|在线|派出所|社区|公司|柜")),
-    Facet("count", "数量", re.compile(r"(?:几|多少)(?:个|条|只|张|台|辆|位|户|间|把|次|套)(?!月|工作日|小时|星期|礼拜|钟)"), re.compile(r"\d+\s*(?:个|条|只|张|台|辆|位|户|间|把|次|套)(?!月|工作日|小时)|[一两二三四五六七八九十]+(?:个|条|只|张|台|辆|位|户|间|把|次|套|类)")),
+    Facet("price", "费用", re.compile(r"多少钱|几块|几元|[出掏花付]钱|收费|费用|价格|价钱|要钱|收钱|免费|贵不贵|便宜|多少费|费多少|押金多少|多少押金|交多少|收多少|单价|租金|月租|年租|怎么算"), re.compile(r"\d+(?:\.\d+)?\s*元|免费|无息|不收|收取|按户")),
+    Facet("time", "时间", re.compile(r"几点|什么时候|啥时候|啥时|何时|时间|多久|几天|几月|几号|几年|多少年|几个月|多少天|几周|几个星期|几个礼拜|最迟|最晚|营业|开门|关门|开放|上班|下班|周末|晚上|早上|中午|白天|半夜|夜里|节假日|期限|截止|冬天|夏天|夏季|冬季|暑假|[零一二两三四五六七八九十\d]+点(?:半|多|钟)?"), re.compile(_TIME)),
+    Facet("place", "地点", re.compile(r"在哪|哪里|哪儿|位置|地址|什么地方|去哪|到哪|几楼|几层|哪层|哪一层|哪栋"), re.compile(r"门|楼|中心|驿站|堆放点|处|室|App|公众号|支付宝|银行|线上|在线|派出所|社区|公司|柜")),
+    Facet("count", "数量", re.compile(r"(?:几|多少)(?:个|条|只|张|台|辆|位|户|间|把|次|回|趟|套|人)(?!月|工作日|小时|星期|礼拜|钟)"), re.compile(r"\d+\s*(?:个|条|只|张|台|辆|位|户|间|把|次|套)(?!月|工作日|小时)|[一两二三四五六七八九十]+(?:个|条|只|张|台|辆|位|户|间|把|次|套|类)")),
     Facet("procedure", "办理方式", re.compile(r"怎么办|如何|手续|流程|需要什么|要什么|带什么|材料|证件|怎么弄|怎么交|怎么缴|怎么申请|怎么报|步骤|办理"), re.compile(r"携带|办理|请到|到服务中心|签订|登记|预约|可通过|通过|可以在|缴纳|申请|凭")),
 )
 
@@ -95,7 +96,7 @@ GENERIC_WORDS = frozenset(
     """
     方式 办法 规定 要求 规矩 材料 资料 手续 流程 地方 时候 标准 费用 东西 人 家里 一共 总共 哪些 哪 哪个 哪几 交 缴 办 领 拿
     送 用 带 弄 找 做 算 分 成 收 开 关 上班 下班 开工 打 动 能够 允许 规定 新 外面 里边 里头 一年 每年 每月 每个 每天 每
-    管理 二手房 新房 文件 区别 一样 不一样 不同 差别 差不多 最长 最短 最多 最少 最早 最晚 老人 婆婆 公公 爸妈 父母 家人 老婆 老公
+    管理 二手房 新房 文件 区别 一样 不一样 不同 差别 差不多 最长 最短 最多 最少 最早 最晚 老人 老年人 老伴 婆婆 公公 爸妈 父母 家人 老婆 老公
     """.split()  # noqa: SIM905 (a table of words reads better as text)
 )
 # The same thing in the resident's words and in the answer's (a noun is looked up as each of these).
@@ -115,16 +116,26 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "号码": ("电话",), "补卡": ("补办",), "门进卡": ("门禁卡",), "补交": ("补缴",), "交清": ("缴清", "完成"), "交齐": ("缴清", "完成"), "交费": ("缴纳", "缴费"),
     "季收": ("按季",), "狗证": ("犬证",), "房东": ("业主",), "开通": ("开户", "办理"),
     "租户": ("租客",), "租房合同": ("租赁合同",), "备案": ("登记",), "报备": ("登记",),
-    "收楼": ("收房",), "天然气": ("燃气",), "煤气": ("燃气",),
+    "收楼": ("收房",), "交付": ("收房", "交房"), "交房": ("收房",), "天然气": ("燃气",), "煤气": ("燃气",),
     "修好": ("修复",), "公共区域": ("公共部位",), "公共设施": ("公共部位",), "网上": ("在线",), "线上": ("在线",),
     "孩子": ("儿童",), "小孩": ("儿童",), "游乐场": ("乐园", "游乐区"), "儿童乐园": ("儿童乐园", "儿童游乐区"), "gym": ("健身房",),
+    "床垫": ("大件",), "沙发": ("大件",), "衣柜": ("大件",), "柜子": ("大件",), "家具": ("大件",), "旧家具": ("大件",), "冰箱": ("大件",), "洗衣机": ("大件",),
     "驿占": ("驿站",), "快第": ("快递",), "包裹": ("快递",), "上楼": ("上门",),
     "车库": ("地下车位",), "地库": ("地下车位",), "地下车库": ("地下车位",), "包年": ("年租",), "包月": ("月租",),
     "装修公司": ("施工单位",), "装修队": ("施工单位",), "施工队": ("施工单位",), "挪": ("改动",), "改": ("改动",), "改造": ("改动",),
 }
 # A number and its measure word in the resident's words (两千, 三天, 两张, 一次): a value the facet
 # asked about or the answer's own figures say, no thing of its own.
-NUMERAL = re.compile(r"^第?[零一二两三四五六七八九十百千万半几]+(?:[块元个张只天次台局间位家条号层栋点月年把套平]|小时|分钟|钟头|个月|星期|礼拜)?$")
+NUMERAL = re.compile(r"^第?[零一二两三四五六七八九十百千万半几整]+(?:[块元个张只天次回趟遍台局间位家条号层栋点月年周把套平]|小时|分钟|钟头|个月|月份|星期|礼拜)?$")
+# jieba's parts of speech of words that name no thing: numerals and measures (多久, 整年), pronouns
+# (每期, 那边), conjunctions, prepositions, adverbs (还要, 直接), particles and interjections. A
+# class rather than a list: residents' own question and function words (咋整, 啥时候) are tagged so too.
+FUNCTION_FLAGS = re.compile(r"^(?:m|mq|q|r|rr|rz|c|p|d|df|dg|u.*|y|e|o|zg|l)$")
+# A verb's "can / cannot" complement (找不着, 拿不到, 弄不来): the resident's trouble, no thing asked.
+POTENTIAL = re.compile(r"^[一-鿿]?[不得][着到了动完起下来去成懂会]$")
+PROPER_NAME = re.compile(r"^n(?:r|rt|rfg|s)$")
+# …except a unit that a price is quoted per (电费一度多少钱: the answer must say the price per 度).
+PRICED_UNIT = re.compile(r"[度吨方]$")
 # Characters that carry no thing inside a verb (交还 → 交, 送到 → 到): the stop and generic words of one character.
 LIGHT_CHARACTERS = frozenset(w for w in STOP_WORDS | GENERIC_WORDS if len(w) == 1)
 # 几类, 哪几个, 多少种: how many of something, asked by the words around them.
@@ -179,7 +190,7 @@ def _pieces(text: str) -> list[tuple[str, str]]:
         single = len(word) == 1 and bool(CJK_OR_LATIN.match(word))
         if single and flag == "q" and pieces and pieces[-1][1].startswith("n"):
             pieces[-1] = (pieces[-1][0] + word, pieces[-1][1])
-        elif single and word not in LIGHT_CHARACTERS and loose:
+        elif single and word not in LIGHT_CHARACTERS and loose and (flag.startswith("n") or pieces[-1][1].startswith("n")):
             last, last_flag = pieces[-1]
             pieces[-1] = (last + word, last_flag if last_flag.startswith("n") else flag)
         else:
@@ -206,11 +217,13 @@ def _words(question: str, names: tuple[str, ...] = ()) -> list[tuple[str, bool]]
         word, flag = pair
         span, at = masked[at : at + len(word)], at + len(word)
         word = word.strip()
-        if not word or span != pair[0] or word in STOP_WORDS or word in GENERIC_WORDS or COUNTING.match(word) or NUMERAL.match(word):
+        if not word or span != pair[0] or word in STOP_WORDS or word in GENERIC_WORDS or COUNTING.match(word) or NUMERAL.match(word) or (FUNCTION_FLAGS.match(flag) and not PRICED_UNIT.search(word)) or POTENTIAL.match(word):
             continue  # part of a facet or a number, or carries no thing
         if not CJK_OR_LATIN.search(word):
             continue
-        noun = flag.startswith("n") or flag in ("eng", "vn", "an", "nz")
+        # A person's or place's name of two characters is jieba's dictionary reaching across the
+        # resident's words (买了台大冰箱 → 台大, 从卡里扣 → 卡里): its characters are read one by one.
+        noun = (flag.startswith("n") and not (PROPER_NAME.match(flag) and len(word) == 2)) or flag in ("eng", "vn", "an", "nz")
         if len(word) == 1 and not noun:
             continue
         words.append((word, noun))
@@ -250,7 +263,7 @@ def _covered(word: str, noun: bool, answer: str, covers: frozenset[str]) -> bool
 
 
 # People a question is asked for (my child's card, the old man's face): no thing asked about.
-PEOPLE = ("小孩", "孩子", "老人", "婆婆", "公公", "爸妈", "父母", "家人", "老婆", "老公", "爷爷", "奶奶", "外婆", "外公")
+PEOPLE = ("小孩", "孩子", "老人", "老年人", "老伴", "婆婆", "公公", "爸妈", "父母", "家人", "老婆", "老公", "爷爷", "奶奶", "外婆", "外公")
 
 
 def said_spans(question: str, answer: str, covers: frozenset[str]) -> str:
