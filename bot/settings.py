@@ -27,19 +27,44 @@ def _text(name: str, default: str = "") -> str:
     return os.environ.get(name, "").strip() or default
 
 
+def _dialect_url(url: str) -> str:
+    # Heroku-style URLs name the dialect "postgres"; SQLAlchemy wants "postgresql".
+    return "postgresql://" + url[len("postgres://") :] if url.startswith("postgres://") else url
+
+
 def database_url() -> str:
-    """The one URL every store uses: tickets, handoffs and Rasa's tracker store.
+    """The URL of the product's tables: tickets, conversations, messages, accounts …
 
     SQLite in ``data/`` is the embedded default; ``DATABASE_URL`` switches to PostgreSQL.
     """
     url = _text("DATABASE_URL")
     if url:
-        # Heroku-style URLs name the dialect "postgres"; SQLAlchemy wants "postgresql".
-        if url.startswith("postgres://"):
-            url = "postgresql://" + url[len("postgres://") :]
-        return url
+        return _dialect_url(url)
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{DEFAULT_SQLITE_PATH}"
+
+
+TRACKER_FILE_SUFFIX = "-tracker"
+
+
+def tracker_database_url() -> str:
+    """Rasa's tracker store (table ``events``): ``TRACKER_DATABASE_URL``, else the product's database
+    — on a SQLite file, a file of its own beside it (``wuye.db`` → ``wuye-tracker.db``).
+
+    SQLite has one write lock per file: in the product's file, every save of Rasa's waited behind
+    the gateway's and the action server's writes (and they behind Rasa's), in the busy handler's
+    sleeps of up to 100 ms — most of the chat benchmark's tail (docs/benchmarks.md, 2026-12-05
+    evening). PostgreSQL locks rows, so there one database serves both."""
+    url = _text("TRACKER_DATABASE_URL")
+    if url:
+        return _dialect_url(url)
+    product = database_url()
+    prefix = "sqlite:///"
+    path = product[len(prefix) :].split("?", 1)[0] if product.startswith(prefix) else ""
+    if not path or path == ":memory:" or "mode=memory" in product:
+        return product
+    file = Path(path)
+    return prefix + str(file.with_name(file.stem + TRACKER_FILE_SUFFIX + file.suffix)) + product[len(prefix) + len(path) :]
 
 
 DEFAULT_COMPANY_NAME = "锦华物业"  # docs/facts.md

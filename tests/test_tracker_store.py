@@ -1,4 +1,5 @@
-"""Rasa's tracker store follows DATABASE_URL: SQLite by default, PostgreSQL when asked."""
+"""Rasa's tracker store follows DATABASE_URL: PostgreSQL when asked (the same database), SQLite by
+default — in a file of its own beside the product's, so the two do not queue for one write lock."""
 
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ def test_tracker_store_saves_and_reads_conversations(tracker_store_url: str) -> 
 
 
 def test_sqlite_connections_keep_every_commit_in_the_write_ahead_log(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    """The product's engine and Rasa's tracker store open the same SQLite file with the same pragmas:
+    """The product's engine and Rasa's tracker store open their SQLite files with the same pragmas:
     WAL with synchronous=NORMAL (durable across process restarts, one fsync per checkpoint) and
     foreign keys on."""
     import sqlalchemy as sa
@@ -73,8 +74,8 @@ def test_a_save_waiting_for_the_database_does_not_stop_other_conversations(tmp_p
     store = DatabaseUrlTrackerStore(domain=Domain.load(str(PROJECT_ROOT / "domain.yml")))
     sender = f"tracker-{uuid.uuid4().hex[:8]}"
     tracker = DialogueStateTracker.from_events(sender, [ActionExecuted("action_listen"), UserUttered("电梯门关不上")])
-    writer = sqlite3.connect(tmp_path / "wuye.db", timeout=30)
-    writer.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    writer = sqlite3.connect(tmp_path / "wuye-tracker.db", timeout=30)
+    writer.execute("BEGIN IMMEDIATE")  # another Rasa server holds the tracker file's write lock
 
     async def scenario() -> tuple[float, float, int]:
         asyncio.get_running_loop().call_later(HOLD_SECONDS, writer.commit)  # the lock is released after HOLD_SECONDS
@@ -88,3 +89,57 @@ def test_a_save_waiting_for_the_database_does_not_stop_other_conversations(tmp_p
     assert ticks > 20 and stall < MAX_STALL, f"the loop stopped for {stall:.2f} s"
     restored = asyncio.run(store.retrieve(sender))
     assert restored is not None and restored.latest_message.text == "电梯门关不上"
+
+
+def test_on_sqlite_the_tracker_has_a_file_of_its_own(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from bot.settings import tracker_database_url
+
+    monkeypatch.delenv("TRACKER_DATABASE_URL", raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'wuye.db'}")
+    assert tracker_database_url() == f"sqlite:///{tmp_path / 'wuye-tracker.db'}"
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@db/wuye")
+    assert tracker_database_url() == "postgresql://u@db/wuye"  # rows are locked, not files: one database
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    assert tracker_database_url() == "sqlite://"  # in memory: nothing beside it
+    monkeypatch.setenv("TRACKER_DATABASE_URL", f"sqlite:///{tmp_path / 'elsewhere.db'}")
+    assert tracker_database_url() == f"sqlite:///{tmp_path / 'elsewhere.db'}"
+
+
+def test_a_save_does_not_wait_for_the_products_writes(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """The gateway or the action server holding the product file's write lock (a ticket, a message)
+    does not hold up Rasa's save: before, both were one file and the save slept in SQLite's busy
+    handler until the lock was free (docs/benchmarks.md, 2026-12-05 evening)."""
+    import sqlite3
+    import time
+
+    monkeypatch.delenv("TRACKER_DATABASE_URL", raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'wuye.db'}")
+    store = DatabaseUrlTrackerStore(domain=Domain.load(str(PROJECT_ROOT / "domain.yml")))
+    writer = sqlite3.connect(tmp_path / "wuye.db", timeout=30)
+    writer.execute("CREATE TABLE tickets (id INTEGER)")
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("INSERT INTO tickets VALUES (1)")  # the product's write lock, held
+    try:
+        tracker = DialogueStateTracker.from_events("t1", [ActionExecuted("action_listen"), UserUttered("水管爆了")])
+        started = time.monotonic()
+        asyncio.run(store.save(tracker))
+        assert time.monotonic() - started < 1.0
+    finally:
+        writer.rollback()
+        writer.close()
+
+
+def test_events_kept_in_the_products_file_move_to_the_trackers_own(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """An installation from before the split: its conversations go on where they were."""
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'wuye.db'}")
+    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+    monkeypatch.setenv("TRACKER_DATABASE_URL", f"sqlite:///{tmp_path / 'wuye.db'}")  # as it was: one file
+    asyncio.run(DatabaseUrlTrackerStore(domain=domain).save(DialogueStateTracker.from_events("old", [ActionExecuted("action_listen"), UserUttered("门禁卡丢了")])))
+    monkeypatch.delenv("TRACKER_DATABASE_URL")
+    store = DatabaseUrlTrackerStore(domain=domain)
+    assert str(store.engine.url).endswith("wuye-tracker.db")
+    restored = asyncio.run(store.retrieve("old"))
+    assert restored is not None and restored.latest_message.text == "门禁卡丢了"
+    asyncio.run(store.save(DialogueStateTracker.from_events("new", [ActionExecuted("action_listen"), UserUttered("你好")])))
+    again = DatabaseUrlTrackerStore(domain=domain)  # carried over once: nothing copied twice
+    assert len(asyncio.run(again.retrieve("old")).events) == len(restored.events)

@@ -7,10 +7,10 @@ from contextlib import contextmanager
 from functools import lru_cache
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.settings import database_url
+from bot.settings import database_url, tracker_database_url
 
 BUSY_TIMEOUT_SECONDS = 30  # how long a SQLite write waits for another writer's lock before it fails
 
@@ -95,3 +95,10 @@ def session_scope(url: str | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def tracker_reading() -> Iterator[Connection]:
+    """A connection to Rasa's tracker store (:func:`bot.settings.tracker_database_url`), for reading."""
+    with get_engine(tracker_database_url()).connect() as connection:
+        yield connection

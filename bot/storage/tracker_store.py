@@ -1,4 +1,6 @@
-"""Rasa's SQL tracker store on the product's database URL (``DATABASE_URL`` or SQLite).
+"""Rasa's SQL tracker store on its database URL (:func:`bot.settings.tracker_database_url`: the
+product's PostgreSQL, or on SQLite a file of its own beside the product's, so Rasa's saves and the
+product's writes do not queue for one write lock).
 
 Rasa 3.6's ``SQLTrackerStore`` is ``async`` in name only: ``retrieve`` and ``save`` run their
 SQLAlchemy sessions on Rasa's event loop. While one of them waits for the database (on SQLite, for
@@ -24,7 +26,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
-from bot.settings import database_url
+from bot.settings import database_url, tracker_database_url
 from bot.storage.database import BUSY_TIMEOUT_SECONDS, use_sqlite_pragmas
 
 T = TypeVar("T")
@@ -41,7 +43,7 @@ def _finished(coroutine: Coroutine[Any, Any, T]) -> T:
 
 
 class DatabaseUrlTrackerStore(SQLTrackerStore):
-    """``SQLTrackerStore`` whose connection is the same URL the tickets use, off the event loop."""
+    """``SQLTrackerStore`` on :func:`~bot.settings.tracker_database_url`, off the event loop."""
 
     def __init__(
         self,
@@ -51,7 +53,7 @@ class DatabaseUrlTrackerStore(SQLTrackerStore):
         **kwargs: Any,
     ) -> None:
         kwargs.pop("url", None)
-        super().__init__(domain=domain, host=database_url(), event_broker=event_broker, **kwargs)
+        super().__init__(domain=domain, host=tracker_database_url(), event_broker=event_broker, **kwargs)
         if self.engine.dialect.name == "sqlite":  # one database, one set of pragmas
             if self.engine.url.database not in (None, "", ":memory:"):
                 self.engine.dispose()
@@ -63,6 +65,7 @@ class DatabaseUrlTrackerStore(SQLTrackerStore):
             use_sqlite_pragmas(self.engine)
             with self.engine.connect():  # the file in WAL from the start (bot.storage.database)
                 pass
+            _carry_over_events(self.engine, database_url())
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
         parent = super()._retrieve
@@ -88,3 +91,26 @@ class DatabaseUrlTrackerStore(SQLTrackerStore):
                     )
                 )
             session.commit()
+
+
+EVENT_COLUMNS = "id, sender_id, type_name, timestamp, intent_name, action_name, data"
+
+
+def _carry_over_events(engine: sa.engine.Engine, product_url: str) -> None:
+    """A SQLite tracker file of its own, new and empty, takes the events Rasa kept in the product's
+    file before (until 2026-12-05 they shared it): conversations go on where they were, and the
+    trainers' inbox keeps its history. Nothing is done once the tracker file has an event."""
+    product = sa.engine.make_url(product_url)
+    if engine.url == product or product.get_backend_name() != "sqlite" or not product.database or product.database == ":memory:":
+        return
+    with engine.connect() as connection:
+        if connection.exec_driver_sql("SELECT 1 FROM events LIMIT 1").first() is not None:
+            return
+        connection.exec_driver_sql("ATTACH DATABASE ? AS product", (product.database,))  # not inside a transaction
+        try:
+            with connection.begin():
+                found = connection.exec_driver_sql("SELECT 1 FROM product.sqlite_master WHERE type = 'table' AND name = 'events'").first()
+                if found is not None:
+                    connection.exec_driver_sql(f"INSERT INTO events ({EVENT_COLUMNS}) SELECT {EVENT_COLUMNS} FROM product.events ORDER BY id")
+        finally:
+            connection.exec_driver_sql("DETACH DATABASE product")

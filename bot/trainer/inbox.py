@@ -1,6 +1,7 @@
 """The trainer's inbox: every resident message with what the model made of it.
 
-Where the data comes from (one database, ``DATABASE_URL``):
+Where the data comes from (the product's database, ``DATABASE_URL``, and Rasa's tracker store —
+the same database on PostgreSQL, a file of its own beside the product's on SQLite):
 
 - Rasa's tracker store (table ``events``, ``bot/storage/tracker_store.py``) holds a ``user`` event
   for every text Rasa parsed, from every channel (the gateway and the REST channel alike), with its
@@ -43,6 +44,7 @@ from bot.inbound import row_id
 from bot.nlu import RASA_MAX_TEXT
 from bot.nlu.emergency import assess
 from bot.settings import PROJECT_ROOT
+from bot.storage.database import tracker_reading
 from bot.storage.models import Annotation, Conversation, HandoffRequest, Message
 from bot.trainer.conflicts import in_test_set
 
@@ -124,24 +126,26 @@ def _on_product_clock(timestamp: float) -> float:
     return from_system_timestamp(timestamp).timestamp()
 
 
-def _scan_cutoff(session: Session) -> float | None:
+def _scan_cutoff() -> float | None:
     """The time of the oldest user event the inbox scans, when older ones exist beyond ``SCAN_LIMIT``."""
-    if not sa.inspect(session.connection()).has_table("events"):
-        return None
-    query = sa.select(EVENTS.c.timestamp).where(EVENTS.c.type_name == "user").order_by(EVENTS.c.id.desc()).offset(SCAN_LIMIT - 1).limit(2)
-    rows = session.execute(query).scalars().all()
+    with tracker_reading() as connection:
+        if not sa.inspect(connection).has_table("events"):
+            return None
+        query = sa.select(EVENTS.c.timestamp).where(EVENTS.c.type_name == "user").order_by(EVENTS.c.id.desc()).offset(SCAN_LIMIT - 1).limit(2)
+        rows = connection.execute(query).scalars().all()
     return _on_product_clock(rows[0]) if len(rows) == 2 else None
 
 
-def _user_events(session: Session, conversation_id: str | None = None, event_id: int | None = None) -> list[dict[str, Any]]:
-    if not sa.inspect(session.connection()).has_table("events"):
-        return []  # Rasa has not run against this database yet
-    query = sa.select(EVENTS.c.id, EVENTS.c.sender_id, EVENTS.c.timestamp, EVENTS.c.data).where(EVENTS.c.type_name == "user")
-    if conversation_id is not None:
-        query = query.where(EVENTS.c.sender_id == conversation_id)
-    if event_id is not None:
-        query = query.where(EVENTS.c.id == event_id)
-    rows = session.execute(query.order_by(EVENTS.c.id.desc()).limit(SCAN_LIMIT)).all()
+def _user_events(conversation_id: str | None = None, event_id: int | None = None) -> list[dict[str, Any]]:
+    with tracker_reading() as connection:
+        if not sa.inspect(connection).has_table("events"):
+            return []  # Rasa has not run against this database yet
+        query = sa.select(EVENTS.c.id, EVENTS.c.sender_id, EVENTS.c.timestamp, EVENTS.c.data).where(EVENTS.c.type_name == "user")
+        if conversation_id is not None:
+            query = query.where(EVENTS.c.sender_id == conversation_id)
+        if event_id is not None:
+            query = query.where(EVENTS.c.id == event_id)
+        rows = connection.execute(query.order_by(EVENTS.c.id.desc()).limit(SCAN_LIMIT)).all()
     events = []
     for event_id_, sender, timestamp, raw in reversed(rows):
         try:
@@ -297,7 +301,7 @@ def inbox(
     unknown = [f for f in wanted if f not in FLAGS]
     if unknown or status not in STATUSES:
         raise ValueError(f"unknown filter: {unknown or status}")
-    events = _user_events(session)
+    events = _user_events()
     conversation_ids = sorted({e["conversation_id"] for e in events})
     recent_messages = list(
         session.execute(
@@ -306,7 +310,7 @@ def inbox(
     )
     conversation_ids = sorted(set(conversation_ids) | set(recent_messages))
     items = _items(session, events, _resident_messages(session, conversation_ids), root, low_confidence)
-    cutoff = _scan_cutoff(session)
+    cutoff = _scan_cutoff()
     if cutoff is not None:  # older events were not read: older messages may have been parsed after all
         items = [i for i in items if i["event_id"] is not None or i["timestamp"] >= cutoff]
     selected = [
@@ -330,19 +334,19 @@ def inbox_item(session: Session, item_id: str, root: Path = PROJECT_ROOT) -> dic
     if kind not in ("e", "m"):
         return None
     if kind == "e":
-        events = _user_events(session, event_id=number)
+        events = _user_events(event_id=number)
         if not events:
             return None
         conversation_id = events[0]["conversation_id"]
         # The pairing is by order within the conversation, so pair the whole conversation.
-        all_events = _user_events(session, conversation_id=conversation_id)
+        all_events = _user_events(conversation_id=conversation_id)
         items = _items(session, all_events, _resident_messages(session, [conversation_id]), root, LOW_CONFIDENCE)
         return next((i for i in items if i["event_id"] == number), None)
     found = _resident_messages(session, [], message_id=number)
     if not found:
         return None
     conversation_id = found[0].conversation_id
-    items = _items(session, _user_events(session, conversation_id=conversation_id), _resident_messages(session, [conversation_id]), root, LOW_CONFIDENCE)
+    items = _items(session, _user_events(conversation_id=conversation_id), _resident_messages(session, [conversation_id]), root, LOW_CONFIDENCE)
     return next((i for i in items if i["message_id"] == number), None)
 
 
