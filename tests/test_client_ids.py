@@ -176,6 +176,70 @@ def test_a_resend_after_a_dropped_socket_is_echoed_not_run_again(setup: tuple[st
     assert not any(f["type"] == "notice" for f in frames)  # resends are not counted by the rate limit
 
 
+def test_a_live_emergency_resent_past_the_rate_limit_is_echoed_stored_once_never_refused(setup: tuple[str, StandInRasa, str]) -> None:
+    """The gateway's emergency rules flag the text: no look for a stored copy before the alert's
+    transaction, which finds the resend itself — one message, one queue entry, an echo per resend;
+    and no "too fast" notice, whatever the rate limit (3 a minute here)."""
+    base, fake, url = setup
+    r = resident_session(base)
+    text, client_id = "电梯困人了 我被关在里面 快来人", str(uuid.uuid4())
+    fake.emergencies.add(text)
+    frame = json.dumps({"type": "message", "text": text, "client_id": client_id}, ensure_ascii=False)
+
+    async def scenario() -> list[dict]:
+        async with websockets.connect(ws_url(base, f"/ws/resident?token={r['token']}&features=refused")) as socket:
+            await socket.send(frame)
+            await until(lambda: any(m.role == "bot" for m in rows(url, Message, r["resident_id"])))
+            for _ in range(4):
+                await socket.send(frame)
+            return await _collect(socket, 2.0)
+
+    try:
+        frames = asyncio.run(scenario())
+    finally:
+        fake.emergencies.discard(text)
+    stored = [m for m in rows(url, Message, r["resident_id"]) if m.role == "resident"]
+    assert [(m.text, m.client_id) for m in stored] == [(text, client_id)]
+    assert turns(fake, r["resident_id"]) == [text]
+    assert len(rows(url, HandoffRequest, r["resident_id"])) == 1
+    echoes = [f for f in frames if f["type"] == "message" and f["message"]["id"] == stored[0].id]
+    assert len(echoes) >= 4, frames  # every resend echoed (the first send's echo may have come before)
+    assert not any(f["type"] == "notice" for f in frames), frames
+
+
+def test_a_resident_in_danger_is_never_told_to_slow_down(setup: tuple[str, StandInRasa, str]) -> None:
+    """Five live emergencies in a row, past the rate limit (3 a minute here): each is stored and
+    none refused; the rate limit still holds for everything else."""
+    base, fake, url = setup
+    r = resident_session(base)
+    texts_sent = [f"着火了 {n}楼冒烟 快来人" for n in range(1, 6)]
+    fake.emergencies.update(texts_sent)
+
+    async def scenario() -> list[dict]:
+        async with websockets.connect(ws_url(base, f"/ws/resident?token={r['token']}&features=refused")) as socket:
+            for text in texts_sent:
+                await socket.send(json.dumps({"type": "message", "text": text, "client_id": str(uuid.uuid4())}, ensure_ascii=False))
+            await until(lambda: len([m for m in rows(url, Message, r["resident_id"]) if m.role == "resident"]) == len(texts_sent))
+            return await _collect(socket, 1.0)
+
+    try:
+        frames = asyncio.run(scenario())
+    finally:
+        fake.emergencies.difference_update(texts_sent)
+    assert sorted(m.text for m in rows(url, Message, r["resident_id"]) if m.role == "resident") == sorted(texts_sent)
+    assert not any(f["type"] == "notice" and "refused" in f for f in frames), frames
+
+
+async def _collect(socket: Any, quiet: float) -> list[dict]:
+    """Every frame until none arrives for ``quiet`` seconds."""
+    frames: list[dict] = []
+    try:
+        while True:
+            frames.append(json.loads(await asyncio.wait_for(socket.recv(), quiet)))
+    except asyncio.TimeoutError:
+        return frames
+
+
 def test_the_same_resend_on_two_sockets_while_a_turn_runs(setup: tuple[str, StandInRasa, str]) -> None:
     """Two tabs of one resident send the same client id while a third tab's turn holds the
     conversation: both pass the socket's look for a stored copy, so the later one is caught by the

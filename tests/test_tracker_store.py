@@ -143,3 +143,28 @@ def test_events_kept_in_the_products_file_move_to_the_trackers_own(tmp_path, mon
     asyncio.run(store.save(DialogueStateTracker.from_events("new", [ActionExecuted("action_listen"), UserUttered("你好")])))
     again = DatabaseUrlTrackerStore(domain=domain)  # carried over once: nothing copied twice
     assert len(asyncio.run(again.retrieve("old")).events) == len(restored.events)
+
+
+def test_one_processs_saves_take_turns_without_the_busy_handler(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """Twenty conversations saved at once by one Rasa process: each waits for the one before on the
+    process's own lock, not in SQLite's busy handler — with the handler off (timeout 0), a save
+    that met another's write lock would fail with "database is locked"."""
+    import sqlalchemy as sa
+
+    monkeypatch.delenv("TRACKER_DATABASE_URL", raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'wuye.db'}")
+    store = DatabaseUrlTrackerStore(domain=Domain.load(str(PROJECT_ROOT / "domain.yml")))
+    store.engine.dispose()
+    store.engine = sa.create_engine(store.engine.url, poolclass=sa.pool.QueuePool, pool_size=20, connect_args={"check_same_thread": False, "timeout": 0})
+    store.sessionmaker = sa.orm.session.sessionmaker(bind=store.engine)
+    trackers = [
+        DialogueStateTracker.from_events(f"c{n}", [ActionExecuted("action_listen"), *[UserUttered(f"第{k}句") for k in range(30)]]) for n in range(20)
+    ]
+
+    async def all_at_once() -> None:
+        await asyncio.gather(*(store.save(tracker) for tracker in trackers))
+
+    asyncio.run(all_at_once())
+    for tracker in trackers:
+        restored = asyncio.run(store.retrieve(tracker.sender_id))
+        assert restored is not None and len(restored.events) == len(tracker.events)

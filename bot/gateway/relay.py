@@ -166,8 +166,19 @@ async def answer_waiting(gateway: Gateway, conversation_id: str, wait: bool = Tr
         return await catch_up(gateway, conversation_id, retry_after)
 
 
+def emergency_rules(text: str, command: str | None) -> GuardResult | None:
+    """The emergency rules on a resident's text (jieba, pinyin: milliseconds of CPU); None for a
+    button's command, which is no resident's words."""
+    return None if command else assess(text[:MAX_TEXT])
+
+
 async def handle_resident_text(
-    gateway: Gateway, resident_id: str, text: str, command: str | None = None, client_id: str | None = None
+    gateway: Gateway,
+    resident_id: str,
+    text: str,
+    command: str | None = None,
+    client_id: str | None = None,
+    emergency: GuardResult | None = None,
 ) -> None:
     """``text`` is what the resident sees; ``command`` a button payload sent to Rasa instead;
     ``client_id`` the widget's id for the message (a resend of a stored one is echoed, and run
@@ -178,13 +189,15 @@ async def handle_resident_text(
     The message (its pending turn, held by this process, and, for a live emergency, the agents'
     queue entry) is stored in one transaction; Rasa's request starts next, and the echo, the
     agents' alert and the typing bubble go out while Rasa works, so none of them delays the bot's
-    answer. Earlier messages still waiting for Rasa are answered first."""
+    answer. Earlier messages still waiting for Rasa are answered first. ``emergency``: what
+    :func:`emergency_rules` found, when the caller ran them already."""
     async with gateway.turn_locks.hold(resident_id):
         now = utcnow()
         # The emergency rules (jieba, pinyin: milliseconds of CPU) run before the transaction, so
         # SQLite's write lock, which Rasa's tracker store and the action server wait for, is not
         # held meanwhile.
-        emergency = None if command else assess(text[:MAX_TEXT])
+        if emergency is None:
+            emergency = emergency_rules(text, command)
 
         def record(session: Session) -> tuple[Status, Reopened | None, dict[str, Any], bool, list[Queued]]:
             status, reopened = status_for_new_message(session, resident_id)

@@ -30,6 +30,7 @@ from bot.gateway.relay import (
     FEATURES,
     KNOWN_FEATURES,
     echo_stored,
+    emergency_rules,
     handle_resident_photo,
     handle_resident_text,
     outlive_the_socket,
@@ -144,17 +145,24 @@ async def resident_socket(request: Request, ws) -> None:  # type: ignore[no-unty
                 frame = parse(raw)
                 if not isinstance(frame, ResidentFrame):
                     await ws.send(json.dumps({"type": "notice", "text": frame}, ensure_ascii=False))
-                elif await echo_stored(gateway, resident_id, frame.client_id):
+                    continue
+                emergency = emergency_rules(frame.text, frame.command)
+                live = emergency is not None and emergency.is_emergency
+                # A live emergency goes to its alert without a look for a stored copy first (a read
+                # in a worker thread, which may queue behind others): the alert's own transaction
+                # finds a resend by its unique client id, echoes it and alerts nobody twice. Nor is
+                # a resident in danger ever told to slow down: the rate limit is for the rest.
+                if not live and await echo_stored(gateway, resident_id, frame.client_id):
                     continue  # a resend of a stored message: echoed, not counted, not run again
-                elif not await gateway.limiter.allow_async(resident_id):
+                if not live and not await gateway.limiter.allow_async(resident_id):
                     notice = {"type": "notice", "text": texts.render("message.too_fast")}
                     if wants(ws, "refused"):
                         notice["refused"] = frame.text
                         if frame.client_id:
                             notice["client_id"] = frame.client_id
                     await ws.send(json.dumps(notice, ensure_ascii=False))
-                else:
-                    await outlive_the_socket(gateway, handle_resident_text(gateway, resident_id, frame.text, frame.command, frame.client_id))
+                    continue
+                await outlive_the_socket(gateway, handle_resident_text(gateway, resident_id, frame.text, frame.command, frame.client_id, emergency))
     finally:
         sockets.discard(ws)
         release(ws)  # a closed tab leaves nothing pending (bot.gateway.web.receive)

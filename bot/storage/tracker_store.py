@@ -15,7 +15,9 @@ pooled (with Rasa's default, each retrieve and save opened a connection and set 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
@@ -66,6 +68,10 @@ class DatabaseUrlTrackerStore(SQLTrackerStore):
             with self.engine.connect():  # the file in WAL from the start (bot.storage.database)
                 pass
             _carry_over_events(self.engine, database_url())
+        # SQLite has one writer at a time: this process's saves take turns here, where the next one
+        # starts the moment the last commits, instead of in SQLite's busy handler, whose sleeps
+        # (1, 2, 5 … 100 ms) outlast the lock they wait for. Other processes' writes still wait there.
+        self._writes: contextlib.AbstractContextManager[Any] = threading.Lock() if self.engine.dialect.name == "sqlite" else contextlib.nullcontext()
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
         parent = super()._retrieve
@@ -77,7 +83,7 @@ class DatabaseUrlTrackerStore(SQLTrackerStore):
         await asyncio.to_thread(self._store_new_events, tracker)
 
     def _store_new_events(self, tracker: DialogueStateTracker) -> None:
-        with self.session_scope() as session:
+        with self._writes, self.session_scope() as session:
             for event in list(self._additional_events(session, tracker)):
                 data = event.as_dict()
                 session.add(
