@@ -190,7 +190,7 @@ def _pieces(text: str) -> list[tuple[str, str]]:
         single = len(word) == 1 and bool(CJK_OR_LATIN.match(word))
         if single and flag == "q" and pieces and pieces[-1][1].startswith("n"):
             pieces[-1] = (pieces[-1][0] + word, pieces[-1][1])
-        elif single and word not in LIGHT_CHARACTERS and loose and (flag.startswith("n") or pieces[-1][1].startswith("n")):
+        elif single and word not in LIGHT_CHARACTERS and loose:
             last, last_flag = pieces[-1]
             pieces[-1] = (last + word, last_flag if last_flag.startswith("n") else flag)
         else:
