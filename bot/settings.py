@@ -47,6 +47,11 @@ def database_url() -> str:
 TRACKER_FILE_SUFFIX = "-tracker"
 
 
+def in_memory(url: str) -> bool:
+    """A SQLite database that lives in memory only (no file beside which anything could go)."""
+    return url in ("sqlite://", "sqlite:///", "sqlite:///:memory:") or "mode=memory" in url
+
+
 def tracker_database_url() -> str:
     """Rasa's tracker store (table ``events``): ``TRACKER_DATABASE_URL``, else the product's database
     — on a SQLite file, a file of its own beside it (``wuye.db`` → ``wuye-tracker.db``).
@@ -61,7 +66,7 @@ def tracker_database_url() -> str:
     product = database_url()
     prefix = "sqlite:///"
     path = product[len(prefix) :].split("?", 1)[0] if product.startswith(prefix) else ""
-    if not path or path == ":memory:" or "mode=memory" in product:
+    if not path or in_memory(product):
         return product
     file = Path(path)
     return prefix + str(file.with_name(file.stem + TRACKER_FILE_SUFFIX + file.suffix)) + product[len(prefix) + len(path) :]

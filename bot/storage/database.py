@@ -10,13 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.settings import database_url, tracker_database_url
+from bot.settings import database_url, in_memory, tracker_database_url
 
 BUSY_TIMEOUT_SECONDS = 30  # how long a SQLite write waits for another writer's lock before it fails
-
-
-def in_memory(url: str) -> bool:
-    return url in ("sqlite://", "sqlite:///", "sqlite:///:memory:") or "mode=memory" in url
 
 
 @lru_cache(maxsize=8)

@@ -28,7 +28,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
-from bot.settings import database_url, tracker_database_url
+from bot.settings import database_url, in_memory, tracker_database_url
 from bot.storage.database import BUSY_TIMEOUT_SECONDS, use_sqlite_pragmas
 
 T = TypeVar("T")
@@ -107,7 +107,7 @@ def _carry_over_events(engine: sa.engine.Engine, product_url: str) -> None:
     file before (until 2026-12-05 they shared it): conversations go on where they were, and the
     trainers' inbox keeps its history. Nothing is done once the tracker file has an event."""
     product = sa.engine.make_url(product_url)
-    if engine.url == product or product.get_backend_name() != "sqlite" or not product.database or product.database == ":memory:":
+    if engine.url == product or product.get_backend_name() != "sqlite" or not product.database or in_memory(product_url):
         return
     with engine.connect() as connection:
         if connection.exec_driver_sql("SELECT 1 FROM events LIMIT 1").first() is not None:
