@@ -80,6 +80,7 @@ def test_what_the_answer_does_not_say_is_handed_over(first: CommunityFacts, ques
     ("第一次办门禁卡免费几张", "access_card"),  # 2张: the count is given
     ("公众号里能报修吗", "repair_process"),  # the record: 公众号 is one of the ways online
     ("带小孩办门禁卡要带啥", "access_card"),  # for whom is no thing asked
+    ("停车场一个月多少钱", "parking"),  # a 停车场 is where the answer's 车位 are (bench chat's own question)
 ])
 def test_what_the_record_says_is_answered(first: CommunityFacts, question: str, topic: str) -> None:
     assert verdict(first, question, topic) == ANSWER

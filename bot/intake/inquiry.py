@@ -84,7 +84,9 @@ def decide_parsed(question: str, parse_data: dict[str, Any], answer_of: AnswerOf
     """The decision for a parsed question, the action's and the bench's: :func:`decide` on the
     topic the ResponseSelector chose. ``answer_of(topic)``: the community's answer and what it
     covers. (Trying the ranking's next topic when the first does not cover the question was
-    measured on questions.tsv, 2026-12-04: no question changed; not kept.)"""
+    measured on questions.tsv, 2026-12-04: no question changed; and on all four sets, 2026-12-06:
+    down to a runner-up confidence of 0.3 one more wrong answer on street.tsv and nothing gained,
+    down to 0.2 a few more answered and more wrong answers; not kept.)"""
     pick = topic_from_parse(parse_data)
     if pick.topic == UNKNOWN_TOPIC:
         return decide(question, pick, None)
