@@ -13,6 +13,9 @@ from bot import communities as c
 from bot.gateway.agents import create_agent
 from bot.storage import session_scope
 from bot.storage.models import Conversation
+from bot.tickets.rules import INQUIRY_DEADLINES
+from bot.tickets.service import NewTicket, create_ticket
+from tests.sql_support import statements_of
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CLOSING = "请问还有什么可以帮您？"
@@ -151,6 +154,24 @@ def test_a_conversation_belongs_to_one_community(database_url: str) -> None:
         session.flush()
         assert c.community_id_of_conversation(session, "r-2") == first.id
         assert c.community_id_of_conversation(session, "never-seen") == first.id
+        assert c.community_of_conversation(session, "r-2").slug == c.community_of_conversation(session, "never-seen").slug == first.slug
+
+
+def test_a_reply_reads_the_community_and_its_answer_in_one_statement_each(database_url: str) -> None:
+    """What every reply reads (the conversation's community, the topic's answer with what it
+    covers) and every ticket stores (its community) is one round trip each, bound or not."""
+    with session_scope() as session:
+        other = c.save_community(session, c.CommunityFacts(slug="lanting", name="兰亭苑", answers={"parking": "车位月租200元"}, covers={"parking": ("车库",)}), by="admin")
+        c.bind_conversation(session, "r-1", other.id)
+    for conversation in ("r-1", "never-seen"):
+        assert statements_of(lambda session, conversation=conversation: c.community_of_conversation(session, conversation)) == ["SELECT"]
+    assert statements_of(lambda session: c.answer_with_covers(session, other.id, "parking")) == ["SELECT"]
+    with session_scope() as session:
+        assert c.answer_with_covers(session, other.id, "parking") == ("车位月租200元", ("车库",))
+        assert c.answer_with_covers(session, other.id, "pets") == (None, ())
+        ticket = create_ticket(session, NewTicket("inquiry", "handover", "一般", "车位", "客服中心", INQUIRY_DEADLINES, conversation_id="r-1"))
+        unbound = create_ticket(session, NewTicket("inquiry", "handover", "一般", "车位", "客服中心", INQUIRY_DEADLINES))
+        assert (ticket.community_id, unbound.community_id) == (other.id, c.default_community(session).id)
 
 
 def test_agents_serve_communities(database_url: str) -> None:

@@ -5,7 +5,6 @@ role, the queue SLA, and the CHECK constraints of migration 0004."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -35,6 +34,7 @@ from bot.storage.database import get_engine
 from bot.storage.migrate import downgrade, upgrade
 from bot.storage.models import Agent, Conversation, HandoffRequest
 from bot.tickets.rules import EMERGENCY_DEADLINES, INQUIRY_DEADLINES
+from tests.sql_support import statements_of
 
 
 def account(name: str, role: Role) -> LoggedIn:
@@ -63,23 +63,6 @@ def test_each_transition_returns_its_event_or_none(database_url: str) -> None:
     with session_scope() as session:
         assert status_for_new_message(session, "c1") == (Status.BOT, Reopened("c1"))
         assert status_for_new_message(session, "c1") == (Status.BOT, None)
-
-
-def statements_of(work: Callable[[Session], object]) -> list[str]:
-    """The SQL statements ``work`` runs in one transaction."""
-    seen: list[str] = []
-
-    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
-        seen.append(statement.split()[0].upper())
-
-    engine = get_engine()
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        with session_scope() as session:
-            work(session)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
-    return seen
 
 
 def test_queueing_a_known_idle_conversation_is_one_update(database_url: str) -> None:

@@ -29,6 +29,7 @@ Python API (all functions take an open SQLAlchemy ``Session``; none commits — 
     c.topic_answers(session, community_id) -> list[Answer]        # every topic, text None = hand-over
     c.get_answer(session, community_id, topic) -> str | None
     c.answer_covers(session, community_id, topic) -> tuple[str, ...]  # what else it covers (底商 …)
+    c.answer_with_covers(session, community_id, topic) -> (answer, covers)  # both, one statement
     c.set_answer_covers(session, community_id, topic, "底商、门面房", by="admin") -> Change | None
     c.check_answer(text) -> str                                   # raises CommunityError / ImpoliteAnswer
     c.set_answer(session, community_id, topic, text_or_None, by="admin") -> Change | None
@@ -69,6 +70,7 @@ from bot.communities.records import (
     ImpoliteAnswer,
     agents_serving,
     answer_covers,
+    answer_with_covers,
     bind_conversation,
     changes,
     check_answer,
@@ -105,6 +107,7 @@ __all__ = [
     "address_problem",
     "agents_serving",
     "answer_covers",
+    "answer_with_covers",
     "bind_conversation",
     "building_and_unit",
     "changes",

@@ -18,7 +18,7 @@ from bot.communities.topics import TOPICS, is_topic
 from bot.conversations.lifecycle import ensure_conversation
 from bot.politeness import Violation, check
 from bot.roles import Role
-from bot.storage.models import Agent, AgentCommunity, Community, CommunityAnswer, CommunityChange, Conversation
+from bot.storage.models import Agent, AgentCommunity, Community, CommunityAnswer, CommunityChange, Conversation, community_id_of
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 MAX_ANSWER = 2000
@@ -112,7 +112,7 @@ class Change:
     changed_at: datetime
 
 
-def _record(row: Community) -> CommunityRecord:
+def _record(row: Community | sa.engine.Row) -> CommunityRecord:
     return CommunityRecord(
         id=row.id,
         slug=row.slug,
@@ -156,14 +156,20 @@ def default_community(session: Session) -> CommunityRecord:
 
 def community_id_of_conversation(session: Session, conversation_id: str) -> int:
     """The community a conversation belongs to; one never bound (the REST channel, rows older than
-    migration 0010 that it did not fill) belongs to the default community."""
-    value = session.execute(sa.select(Conversation.community_id).where(Conversation.id == conversation_id)).scalar()
-    return int(value) if value is not None else default_community(session).id
+    migration 0010 that it did not fill) belongs to the default community (``community_id_of``)."""
+    value = session.execute(sa.select(community_id_of(conversation_id))).scalar()
+    if value is None:
+        raise LookupError("no community: run the migrations (python -m bot migrate)")
+    return int(value)
 
 
 def community_of_conversation(session: Session, conversation_id: str) -> CommunityRecord:
-    record = get_community(session, community_id_of_conversation(session, conversation_id))
-    return record if record is not None else default_community(session)
+    """The record of the conversation's community as it is now, in one statement (read at every
+    reply, so staff's edits apply to the next message)."""
+    row = session.execute(sa.select(*Community.__table__.columns).where(Community.id == community_id_of(conversation_id))).first()
+    if row is None:
+        raise LookupError("no community: run the migrations (python -m bot migrate)")
+    return _record(row)
 
 
 # ---------------------------------------------------------------- conversations
@@ -213,6 +219,14 @@ def answer_covers(session: Session, community_id: int, topic: str) -> tuple[str,
         sa.select(CommunityAnswer.covers).where(CommunityAnswer.community_id == community_id, CommunityAnswer.topic == topic)
     ).scalar()
     return split_terms(value or "")
+
+
+def answer_with_covers(session: Session, community_id: int, topic: str) -> tuple[str | None, tuple[str, ...]]:
+    """:func:`get_answer` and :func:`answer_covers` in one statement: what a reply reads."""
+    row = session.execute(
+        sa.select(CommunityAnswer.text, CommunityAnswer.covers).where(CommunityAnswer.community_id == community_id, CommunityAnswer.topic == topic)
+    ).first()
+    return (None, ()) if row is None else (row.text, split_terms(row.covers or ""))
 
 
 def split_terms(value: str) -> tuple[str, ...]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot import texts
-from bot.communities import answer_covers, community_of_conversation, get_answer
+from bot.communities import answer_with_covers, community_of_conversation
 from bot.intake.coverage import ANSWER, HANDOVER, PARTIAL, coverage
 from bot.intake.results import TicketCreated
 from bot.politeness.scripts import company_name, honorific
@@ -101,7 +101,7 @@ def reply_for(conversation_id: str, question: str, parse_data: dict[str, Any]) -
         community = community_of_conversation(session, conversation_id)
 
         def answer_of(topic: str) -> tuple[str | None, tuple[str, ...]]:
-            return get_answer(session, community.id, topic), answer_covers(session, community.id, topic)
+            return answer_with_covers(session, community.id, topic)
 
         return decide_parsed(question, parse_data, answer_of, (community.name, community.name.removesuffix("小区")))
 

@@ -159,6 +159,18 @@ class Conversation(Base):
     community_id = sa.Column(sa.Integer, sa.ForeignKey("communities.id"), nullable=True, index=True)
 
 
+def community_id_of(conversation_id: str | None) -> sa.sql.ColumnElement:
+    """The community a conversation belongs to, as one SQL expression: its own, or — never bound
+    (the REST channel, rows older than migration 0010), or no conversation at all — the default,
+    first community. The one statement of this rule: conversations, tickets and the communities'
+    reads embed it (one round trip, not two)."""
+    first = sa.select(sa.func.min(Community.id)).scalar_subquery()
+    if not conversation_id:
+        return first
+    own = sa.select(Conversation.community_id).where(Conversation.id == conversation_id).scalar_subquery()
+    return sa.func.coalesce(own, first)
+
+
 class HandoffRequest(Base):
     """A request for a human in the agent queue (emergency or the resident's wish)."""
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bot.clock import LOCAL_TZ, as_utc, utcnow
-from bot.storage.models import Attachment, Community, Conversation, Ticket, TicketEvent
+from bot.storage.models import Attachment, Conversation, Ticket, TicketEvent, community_id_of
 from bot.tickets.masking import mask_phone
 from bot.tickets.rules import Deadlines, deadline_times
 
@@ -81,10 +81,9 @@ def create_ticket(session: Session, new: NewTicket, actor: str = "bot") -> Ticke
 
 
 def _community_of(session: Session, conversation_id: str) -> int | None:
-    """A ticket belongs to its conversation's community; one without a conversation (or whose
-    conversation was never bound) to the default, first community (issue 13, bot.communities)."""
-    own = session.execute(sa.select(Conversation.community_id).where(Conversation.id == conversation_id)).scalar() if conversation_id else None
-    return own if own is not None else session.execute(sa.select(sa.func.min(Community.id))).scalar()
+    """A ticket belongs to its conversation's community (``community_id_of``: the default, first
+    one for a ticket without a conversation or whose conversation was never bound)."""
+    return session.execute(sa.select(community_id_of(conversation_id))).scalar()
 
 
 def case_started(session: Session, conversation_id: str) -> datetime | None:
