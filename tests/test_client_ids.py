@@ -110,6 +110,16 @@ def rows(url: str, model: type, conversation_id: str) -> list[Any]:
         return list(session.execute(sa.select(model).where(model.conversation_id == conversation_id).order_by(model.id)).scalars())
 
 
+async def frames_until_quiet(socket: Any, quiet: float) -> list[dict]:
+    """Every frame until none arrives for ``quiet`` seconds."""
+    frames: list[dict] = []
+    try:
+        while True:
+            frames.append(json.loads(await asyncio.wait_for(socket.recv(), quiet)))
+    except asyncio.TimeoutError:
+        return frames
+
+
 async def frames_until(socket: Any, done: Any, quiet: float = 1.5, timeout: float = 20) -> list[dict]:
     """Frames until ``done(frame)``, then whatever else arrives within ``quiet`` seconds."""
     frames: list[dict] = []
@@ -117,11 +127,7 @@ async def frames_until(socket: Any, done: Any, quiet: float = 1.5, timeout: floa
         frames.append(json.loads(await asyncio.wait_for(socket.recv(), timeout)))
         if done(frames[-1]):
             break
-    try:
-        while True:
-            frames.append(json.loads(await asyncio.wait_for(socket.recv(), quiet)))
-    except asyncio.TimeoutError:
-        return frames
+    return frames + await frames_until_quiet(socket, quiet)
 
 
 async def until(found: Any) -> None:
@@ -192,7 +198,7 @@ def test_a_live_emergency_resent_past_the_rate_limit_is_echoed_stored_once_never
             await until(lambda: any(m.role == "bot" for m in rows(url, Message, r["resident_id"])))
             for _ in range(4):
                 await socket.send(frame)
-            return await _collect(socket, 2.0)
+            return await frames_until_quiet(socket, 2.0)
 
     try:
         frames = asyncio.run(scenario())
@@ -220,7 +226,7 @@ def test_a_resident_in_danger_is_never_told_to_slow_down(setup: tuple[str, Stand
             for text in texts_sent:
                 await socket.send(json.dumps({"type": "message", "text": text, "client_id": str(uuid.uuid4())}, ensure_ascii=False))
             await until(lambda: len([m for m in rows(url, Message, r["resident_id"]) if m.role == "resident"]) == len(texts_sent))
-            return await _collect(socket, 1.0)
+            return await frames_until_quiet(socket, 1.0)
 
     try:
         frames = asyncio.run(scenario())
@@ -228,16 +234,6 @@ def test_a_resident_in_danger_is_never_told_to_slow_down(setup: tuple[str, Stand
         fake.emergencies.difference_update(texts_sent)
     assert sorted(m.text for m in rows(url, Message, r["resident_id"]) if m.role == "resident") == sorted(texts_sent)
     assert not any(f["type"] == "notice" and "refused" in f for f in frames), frames
-
-
-async def _collect(socket: Any, quiet: float) -> list[dict]:
-    """Every frame until none arrives for ``quiet`` seconds."""
-    frames: list[dict] = []
-    try:
-        while True:
-            frames.append(json.loads(await asyncio.wait_for(socket.recv(), quiet)))
-    except asyncio.TimeoutError:
-        return frames
 
 
 def test_the_same_resend_on_two_sockets_while_a_turn_runs(setup: tuple[str, StandInRasa, str]) -> None:

@@ -11,9 +11,11 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
+import sqlalchemy as sa
 
 from bot.clock import LOCAL_TZ, ShiftedClock, as_utc
 from bot.storage import session_scope
+from bot.storage.models import Attachment, Conversation
 from bot.tickets.rules import COMPLAINT_DEADLINES, EMERGENCY_DEADLINES, INQUIRY_DEADLINES, REPAIR_DEADLINES, Deadlines
 from bot.tickets.service import (
     create_ticket,
@@ -25,6 +27,7 @@ from bot.tickets.service import (
     tickets_for_phone,
     update_status,
 )
+from tests.sql_support import statements_of
 from tests.ticket_support import PHONE, load, make_ticket, new_ticket
 
 # --------------------------------------------------------------------------- ticket numbers
@@ -166,3 +169,22 @@ def test_tickets_for_phone_newest_first_and_only_that_phone(database_url: str, c
         assert [t.number for t in tickets_for_phone(session, PHONE, limit=1)] == [second]
         assert [t.number for t in tickets_for_phone(session, "13700001111")] == [other]
         assert tickets_for_phone(session, "13600000000") == []
+
+
+# --------------------------------------------------------------------------- photos of the case
+
+
+def test_a_new_ticket_takes_the_photos_of_the_current_case_only(database_url: str) -> None:
+    """Photos sent before an agent last ended the conversation belong to the finished case; a new
+    ticket takes those sent since, in the one UPDATE that links them."""
+    ended = datetime(2026, 3, 1, 8, 0, tzinfo=timezone.utc)
+    with session_scope() as session:
+        session.add(Conversation(id="conv-1", status="bot", resolved_at=ended))
+        for minutes in (-30, 30):
+            session.add(Attachment(conversation_id="conv-1", content_type="image/png", size=3, data=b"png", created_at=ended + timedelta(minutes=minutes)))
+    seen = statements_of(lambda session: create_ticket(session, new_ticket()))
+    assert seen.count("UPDATE") == 2 and "SELECT" not in seen[seen.index("INSERT", 1):], seen  # the number, then the photos
+    with session_scope() as session:
+        linked = {a.created_at: a.ticket_id for a in session.execute(sa.select(Attachment)).scalars()}
+    assert linked[ended - timedelta(minutes=30)] is None
+    assert linked[ended + timedelta(minutes=30)] is not None

@@ -133,10 +133,14 @@ def link_attachments(session: Session, ticket: Ticket) -> int:
     """Give a new ticket the photos its conversation sent in the same case before it existed; how many."""
     if not ticket.conversation_id:
         return 0
-    unlinked = sa.and_(Attachment.conversation_id == ticket.conversation_id, Attachment.ticket_id.is_(None))
-    started = case_started(session, ticket.conversation_id)
-    if started is not None:
-        unlinked = sa.and_(unlinked, Attachment.created_at > started)
+    # In the current case only: sent after the moment an agent last ended the conversation, if one
+    # did (case_started, read in the same statement).
+    started = sa.select(Conversation.resolved_at).where(Conversation.id == ticket.conversation_id).scalar_subquery()
+    unlinked = sa.and_(
+        Attachment.conversation_id == ticket.conversation_id,
+        Attachment.ticket_id.is_(None),
+        sa.or_(started.is_(None), Attachment.created_at > started),
+    )
     result = session.execute(
         sa.update(Attachment).where(unlinked).values(ticket_id=ticket.id).execution_options(synchronize_session=False)
     )
