@@ -156,7 +156,7 @@ def test_a_manager_edits_an_answer_with_its_preview(browser: Any, site: tuple[st
         expect(page.get_by_test_id("fact-name")).to_have_value("锦华花园")
         parking = page.locator('.answer[data-topic="parking"]')
         with session_scope(url) as session:
-            before = communities.get_answer(session, communities.default_community(session).id, "parking")
+            before = communities.answer_with_covers(session, communities.default_community(session).id, "parking")[0]
         expect(parking.get_by_test_id("answer-text")).to_have_value(before or "")
 
         # Impolite: the checker's findings, and a refused save; nothing stored.
@@ -166,7 +166,7 @@ def test_a_manager_edits_an_answer_with_its_preview(browser: Any, site: tuple[st
         expect(status).to_contain_text("没有通过礼貌用语检查")
         expect(status).to_contain_text("「不知道」→ 建议：")
         with session_scope(url) as session:
-            assert communities.get_answer(session, communities.default_community(session).id, "parking") == before
+            assert communities.answer_with_covers(session, communities.default_community(session).id, "parking")[0] == before
         if name == "laptop":
             page.screenshot(path=str(RESULTS / "admin-answer-refused.png"), full_page=True)
 
@@ -185,7 +185,7 @@ def test_a_manager_edits_an_answer_with_its_preview(browser: Any, site: tuple[st
         expect(status).to_contain_text("已保存")
         expect(parking.get_by_test_id("answer-meta")).to_contain_text(f"最后修改：{MANAGER}")
         with session_scope(url) as session:
-            assert communities.get_answer(session, communities.default_community(session).id, "parking") == text  # the next message's answer
+            assert communities.answer_with_covers(session, communities.default_community(session).id, "parking")[0] == text  # the next message's answer
         changes = page.get_by_test_id("community-changes").locator("tbody tr")
         expect(changes.first).to_contain_text("修改答复")
         expect(changes.first).to_contain_text(MANAGER)

@@ -104,7 +104,7 @@ def test_a_manager_edits_communities_through_the_gateway(database_url: str, tmp_
         assert {v["phrase"] for v in refused.json()["violations"]} >= {"不知道", "你自己去"}
         assert all(v["suggestion"] for v in refused.json()["violations"])
         with session_scope(database_url) as session:
-            assert communities.get_answer(session, cid, "parking") == parking["text"]
+            assert communities.answer_with_covers(session, cid, "parking")[0] == parking["text"]
 
         # The preview: as the resident reads it, the checker's verdict, nothing stored.
         shown = _post(manager, csrf, f"/api/admin/communities/{cid}/preview", {"text": POLITE}).json()
@@ -116,7 +116,7 @@ def test_a_manager_edits_communities_through_the_gateway(database_url: str, tmp_
         saved = _post(manager, csrf, f"/api/admin/communities/{cid}/answers/parking", {"text": f" {POLITE} "}).json()
         assert saved["changed"] is True and saved["answer"]["text"] == POLITE and saved["answer"]["updated_by"] == "经理甲"
         with session_scope(database_url) as session:
-            assert communities.get_answer(session, cid, "parking") == POLITE  # what the next message reads
+            assert communities.answer_with_covers(session, cid, "parking")[0] == POLITE  # what the next message reads
         removed = _post(manager, csrf, f"/api/admin/communities/{cid}/answers/pets", {"text": ""}).json()
         assert removed["changed"] is True and removed["answer"]["text"] is None  # residents get the hand-over
         assert _post(manager, csrf, f"/api/admin/communities/{cid}/answers/other", {"text": POLITE}).status_code == 404
@@ -157,6 +157,6 @@ def test_a_manager_edits_communities_through_the_gateway(database_url: str, tmp_
         assert _post(manager, csrf, f"/api/admin/communities/{cid}/answers/parking", {"text": POLITE, "covers": "车库、<script>"}).status_code == 400
         assert _post(manager, csrf, f"/api/admin/communities/{cid}/answers/parking", {"text": POLITE, "covers": 3}).status_code == 400
         with session_scope(database_url) as session:
-            assert communities.answer_covers(session, cid, "parking") == ("车库", "地库", "包年")
+            assert communities.answer_with_covers(session, cid, "parking")[1] == ("车库", "地库", "包年")
         [entry] = manager.get(f"/api/admin/communities/{cid}").json()["changes"][:1]
         assert (entry["label"], entry["after"]) == ("修改答复", {"covers": "车库、地库、包年"})

@@ -54,17 +54,17 @@ def test_the_first_community_is_the_one_of_docs_facts(database_url: str) -> None
 def test_an_answer_is_set_audited_and_removed(database_url: str, clock) -> None:  # type: ignore[no-untyped-def]
     with session_scope() as session:
         community = c.default_community(session).id
-        before = c.get_answer(session, community, "parking")
+        before = c.answer_with_covers(session, community, "parking")[0]
         change = c.set_answer(session, community, "parking", "  地下车位月租350元/月。 ", by="wang")
         assert change is not None and (change.field, change.old_value, change.new_value, change.changed_by) == ("answer:parking", before, "地下车位月租350元/月。", "wang")
         assert c.set_answer(session, community, "parking", "地下车位月租350元/月。", by="wang") is None  # unchanged
     with session_scope() as session:
-        assert c.get_answer(session, community, "parking") == "地下车位月租350元/月。"
+        assert c.answer_with_covers(session, community, "parking")[0] == "地下车位月租350元/月。"
         [answer] = [a for a in c.topic_answers(session, community) if a.topic == "parking"]
         assert answer.updated_by == "wang"
         c.set_answer(session, community, "parking", None, by="li")
     with session_scope() as session:
-        assert c.get_answer(session, community, "parking") is None
+        assert c.answer_with_covers(session, community, "parking")[0] is None
         assert [(ch.field, ch.new_value, ch.changed_by) for ch in c.changes(session, community)[:2]] == [
             ("answer:parking", None, "li"),
             ("answer:parking", "地下车位月租350元/月。", "wang"),
@@ -74,7 +74,7 @@ def test_an_answer_is_set_audited_and_removed(database_url: str, clock) -> None:
 def test_what_an_answer_also_covers_is_set_audited_and_refused_when_it_cannot_be(database_url: str) -> None:
     with session_scope() as session:
         community = c.default_community(session).id
-        before = c.answer_covers(session, community, "parking")
+        before = c.answer_with_covers(session, community, "parking")[1]
         change = c.set_answer_covers(session, community, "parking", " 车库，地库、 包年 车库", by="wang")
         assert change is not None and (change.field, change.old_value, change.new_value) == ("covers:parking", "、".join(before) or None, "车库、地库、包年")
         assert c.set_answer_covers(session, community, "parking", ["车库", "地库", "包年"], by="wang") is None  # unchanged
@@ -86,7 +86,7 @@ def test_what_an_answer_also_covers_is_set_audited_and_refused_when_it_cannot_be
             c.set_answer_covers(session, community, "parking", "车库", by="li")
         assert c.set_answer_covers(session, community, "parking", "", by="li") is None
     with session_scope() as session:
-        assert c.answer_covers(session, community, "parking") == ()  # gone with the answer
+        assert c.answer_with_covers(session, community, "parking")[1] == ()  # gone with the answer
         assert [ch.field for ch in c.changes(session, community)[:2]] == ["answer:parking", "covers:parking"]
 
 
@@ -117,9 +117,9 @@ def test_a_community_file_creates_then_updates_a_community(database_url: str, tm
     assert (created.slug, created.name, len(created.buildings), created.duty_phone) == ("lanting", "兰亭苑", 6, "0571-1111-2222")
     with session_scope() as session:
         assert [x.slug for x in c.list_communities(session)] == ["jinhua-garden", "lanting"]
-        assert c.get_answer(session, created.id, "fee_standard") == "兰亭苑物业费为高层住宅3.20元/㎡·月。"
-        assert c.get_answer(session, created.id, "parking") is None  # not in the file: the hand-over
-        assert c.answer_covers(session, created.id, "fee_standard") == ("门面", "底商")
+        assert c.answer_with_covers(session, created.id, "fee_standard")[0] == "兰亭苑物业费为高层住宅3.20元/㎡·月。"
+        assert c.answer_with_covers(session, created.id, "parking")[0] is None  # not in the file: the hand-over
+        assert c.answer_with_covers(session, created.id, "fee_standard")[1] == ("门面", "底商")
         made = c.update_community(session, created.id, by="admin", duty_phone="", name="兰亭苑小区")
         assert {m.field for m in made} == {"duty_phone", "name"}
     with session_scope() as session:

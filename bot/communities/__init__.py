@@ -27,9 +27,7 @@ Python API (all functions take an open SQLAlchemy ``Session``; none commits — 
 
     # topic answers (TOPICS: topic -> label for the editor; UNKNOWN_TOPIC "other" is never answered)
     c.topic_answers(session, community_id) -> list[Answer]        # every topic, text None = hand-over
-    c.get_answer(session, community_id, topic) -> str | None
-    c.answer_covers(session, community_id, topic) -> tuple[str, ...]  # what else it covers (底商 …)
-    c.answer_with_covers(session, community_id, topic) -> (answer, covers)  # both, one statement
+    c.answer_with_covers(session, community_id, topic) -> (str | None, ("底商", …))  # the answer, what else it covers
     c.set_answer_covers(session, community_id, topic, "底商、门面房", by="admin") -> Change | None
     c.check_answer(text) -> str                                   # raises CommunityError / ImpoliteAnswer
     c.set_answer(session, community_id, topic, text_or_None, by="admin") -> Change | None
@@ -69,7 +67,6 @@ from bot.communities.records import (
     CommunityRecord,
     ImpoliteAnswer,
     agents_serving,
-    answer_covers,
     answer_with_covers,
     bind_conversation,
     changes,
@@ -80,7 +77,6 @@ from bot.communities.records import (
     community_id_of_conversation,
     community_of_conversation,
     default_community,
-    get_answer,
     get_community,
     list_communities,
     save_community,
@@ -106,7 +102,6 @@ __all__ = [
     "ImpoliteAnswer",
     "address_problem",
     "agents_serving",
-    "answer_covers",
     "answer_with_covers",
     "bind_conversation",
     "building_and_unit",
@@ -118,7 +113,6 @@ __all__ = [
     "community_id_of_conversation",
     "community_of_conversation",
     "default_community",
-    "get_answer",
     "get_community",
     "is_topic",
     "list_communities",

@@ -206,23 +206,9 @@ def topic_answers(session: Session, community_id: int) -> list[Answer]:
     ]
 
 
-def get_answer(session: Session, community_id: int, topic: str) -> str | None:
-    """The community's answer to ``topic`` as it is now (read at every reply), or ``None``."""
-    return session.execute(
-        sa.select(CommunityAnswer.text).where(CommunityAnswer.community_id == community_id, CommunityAnswer.topic == topic)
-    ).scalar()
-
-
-def answer_covers(session: Session, community_id: int, topic: str) -> tuple[str, ...]:
-    """What the community's answer to ``topic`` also covers (residents' words), read with it."""
-    value = session.execute(
-        sa.select(CommunityAnswer.covers).where(CommunityAnswer.community_id == community_id, CommunityAnswer.topic == topic)
-    ).scalar()
-    return split_terms(value or "")
-
-
 def answer_with_covers(session: Session, community_id: int, topic: str) -> tuple[str | None, tuple[str, ...]]:
-    """:func:`get_answer` and :func:`answer_covers` in one statement: what a reply reads."""
+    """The community's answer to ``topic`` as it is now (read at every reply), ``None`` for none,
+    and what it also covers (residents' words): one statement."""
     row = session.execute(
         sa.select(CommunityAnswer.text, CommunityAnswer.covers).where(CommunityAnswer.community_id == community_id, CommunityAnswer.topic == topic)
     ).first()
