@@ -7,12 +7,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 import yaml
 
 from bot import communities as c
+from bot.conversations.lifecycle import request_handoff
+from bot.conversations.status import Priority
 from bot.gateway.agents import create_agent
 from bot.storage import session_scope
-from bot.storage.models import Conversation
+from bot.storage.models import Conversation, HandoffRequest
 from bot.tickets.rules import INQUIRY_DEADLINES
 from bot.tickets.service import NewTicket, create_ticket
 from tests.sql_support import statements_of
@@ -214,3 +217,14 @@ def test_every_answer_of_every_community_file_is_polite() -> None:
     for path in sorted((PROJECT_ROOT / "docs" / "communities").glob("*.yml")):
         for topic, text in c.read_community_file(path).answers.items():
             assert c.check_answer(text) == text.strip(), (path.name, topic)
+
+
+def test_a_queue_entry_of_a_never_bound_conversation_belongs_to_the_default_community(database_url: str) -> None:
+    """The one rule (bot.storage.models.community_id_of) for queue entries as for tickets: an older
+    row no widget bound queues in the default community, not in none."""
+    with session_scope() as session:
+        session.add(Conversation(id="r-old", status="bot"))
+        session.flush()
+        request_handoff(session, "r-old", "request_human", Priority.NORMAL)
+        entry = session.execute(sa.select(HandoffRequest).where(HandoffRequest.conversation_id == "r-old")).scalar_one()
+        assert entry.community_id == c.default_community(session).id

@@ -18,7 +18,16 @@ from bot.communities.topics import TOPICS, is_topic
 from bot.conversations.lifecycle import ensure_conversation
 from bot.politeness import Violation, check
 from bot.roles import Role
-from bot.storage.models import Agent, AgentCommunity, Community, CommunityAnswer, CommunityChange, Conversation, community_id_of
+from bot.storage.models import (
+    Agent,
+    AgentCommunity,
+    Community,
+    CommunityAnswer,
+    CommunityChange,
+    Conversation,
+    community_id_of,
+    default_community_id,
+)
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 MAX_ANSWER = 2000
@@ -148,7 +157,7 @@ def community_by_slug(session: Session, slug: str) -> CommunityRecord | None:
 def default_community(session: Session) -> CommunityRecord:
     """The first community (lowest id): where conversations without one belong. Migration 0010
     creates it from docs/communities/jinhua-garden.yml, so a migrated database always has one."""
-    row = session.execute(sa.select(Community).order_by(Community.id).limit(1)).scalar_one_or_none()
+    row = session.execute(sa.select(Community).where(Community.id == default_community_id())).scalar_one_or_none()
     if row is None:
         raise LookupError("no community: run the migrations (python -m bot migrate)")
     return _record(row)

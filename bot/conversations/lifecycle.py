@@ -18,7 +18,7 @@ from sqlalchemy.sql import Select
 from bot.clock import utcnow
 from bot.conversations.events import Claimed, HandedBack, Queued, Released, Reopened, Resolved
 from bot.conversations.status import IDLE, WITH_AGENTS, Priority, Status
-from bot.storage.models import Community, Conversation, HandoffRequest
+from bot.storage.models import Conversation, HandoffRequest, community_id_of, default_community_id
 
 PENDING_ORDER = (Conversation.priority.asc(), Conversation.waiting_since.asc())  # most urgent, then longest waiting
 ASSIGNED_ORDER = (Conversation.priority.asc(), Conversation.updated_at.asc())
@@ -33,16 +33,10 @@ def ensure_conversation(session: Session, conversation_id: str, community_id: in
         _create(session, conversation_id, community_id)
 
 
-def conversation_community(conversation_id: str) -> sa.sql.expression.ScalarSelect:
-    """The conversation's community as a scalar subquery, for rows that belong where it does
-    (its queue entries; bot.tickets.service for its tickets)."""
-    return sa.select(Conversation.community_id).where(Conversation.id == conversation_id).scalar_subquery()
-
-
 def _create(session: Session, conversation_id: str, community_id: int | None = None) -> None:
     """INSERT … ON CONFLICT DO NOTHING: of two processes creating it at once, one does."""
     now = utcnow()
-    community = community_id if community_id is not None else sa.select(sa.func.min(Community.id)).scalar_subquery()
+    community = community_id if community_id is not None else default_community_id()
     values = {"id": conversation_id, "status": Status.BOT, "priority": Priority.NORMAL, "created_at": now, "updated_at": now, "community_id": community}
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
@@ -124,7 +118,7 @@ def add_request(
             created_at=now,
             kind=kind,
             alerted_at=now if announced else None,
-            community_id=conversation_community(conversation_id),
+            community_id=community_id_of(conversation_id),
         )
     )
     return int(result.inserted_primary_key[0])

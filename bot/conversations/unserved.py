@@ -28,16 +28,10 @@ from bot.conversations.events import OpenedToEveryone
 from bot.conversations.scope import Scope
 from bot.conversations.status import Status
 from bot.roles import Role
-from bot.storage.models import Agent, AgentCommunity, AgentSession, Community, Conversation, HandoffRequest
+from bot.storage.models import Agent, AgentCommunity, AgentSession, Conversation, HandoffRequest, community_or_default
 
 PRESENCE_SECONDS = 30  # a console seen this recently is a logged-in agent
 PRESENCE_REFRESH_SECONDS = 10  # how often each gateway process marks its consoles
-
-
-def community_or_default(column: sa.sql.ColumnElement) -> sa.sql.ColumnElement:
-    """A row's community, or the default (first) one for a row that has none (issue 13: rows no
-    widget bound belong to the first community)."""
-    return sa.func.coalesce(column, sa.select(sa.func.min(Community.id)).scalar_subquery())
 
 
 def can_see(scope: Scope, agent: str, communities: frozenset[int] | None) -> bool:

@@ -21,10 +21,10 @@ from bot.conversations.lifecycle import RELEASED, assigned, waiting
 from bot.conversations.sla import respond_by
 from bot.conversations.status import Priority, Status
 from bot.conversations.turns import UNANSWERED
-from bot.conversations.unserved import Scope, can_see, community_or_default, served_now
+from bot.conversations.unserved import Scope, can_see, served_now
 from bot.gateway import cases
 from bot.settings import unserved_emergency_seconds
-from bot.storage.models import Community, Conversation, HandoffRequest, Message, Ticket
+from bot.storage.models import Community, Conversation, HandoffRequest, Message, Ticket, community_or_default
 
 REASONS = {EMERGENCY: "紧急情况", "request_human": "要求人工", UNANSWERED: "助手未及时回复", UNHAPPY_CALLBACK: "回访不满意", RELEASED: "原客服账号已停用"}
 CONVERSATION_COLUMNS = (

@@ -15,8 +15,16 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bot.conversations.unserved import Scope, can_see, community_or_default, conversation_scope
-from bot.storage.models import Callback, Community, Conversation, HandoffRequest, Message, Ticket
+from bot.conversations.unserved import Scope, can_see, conversation_scope
+from bot.storage.models import (
+    Callback,
+    Conversation,
+    HandoffRequest,
+    Message,
+    Ticket,
+    community_or_default,
+    default_community_id,
+)
 
 SCOPE = "scope"
 
@@ -34,7 +42,7 @@ def sees_conversation(session: Session, account: Any, conversation_id: str) -> b
     belongs to the default community, like every conversation no widget bound."""
     scope = conversation_scope(session, conversation_id)
     if scope is None:
-        scope = Scope(session.execute(sa.select(sa.func.min(Community.id))).scalar(), None, False)
+        scope = Scope(session.execute(sa.select(default_community_id())).scalar(), None, False)
     return sees(scope, account)
 
 

@@ -159,16 +159,25 @@ class Conversation(Base):
     community_id = sa.Column(sa.Integer, sa.ForeignKey("communities.id"), nullable=True, index=True)
 
 
+def default_community_id() -> sa.sql.expression.ScalarSelect:
+    """The default community: the first one (lowest id; migration 0010 creates it from
+    docs/communities/jinhua-garden.yml), where every row no widget bound belongs (issue 13)."""
+    return sa.select(sa.func.min(Community.id)).scalar_subquery()
+
+
+def community_or_default(column: sa.sql.ColumnElement) -> sa.sql.ColumnElement:
+    """A row's community column, or the default community for a row that has none."""
+    return sa.func.coalesce(column, default_community_id())
+
+
 def community_id_of(conversation_id: str | None) -> sa.sql.ColumnElement:
     """The community a conversation belongs to, as one SQL expression: its own, or — never bound
-    (the REST channel, rows older than migration 0010), or no conversation at all — the default,
-    first community. The one statement of this rule: conversations, tickets and the communities'
-    reads embed it (one round trip, not two)."""
-    first = sa.select(sa.func.min(Community.id)).scalar_subquery()
+    (the REST channel, rows older than migration 0010), or no conversation at all — the default
+    community. Conversations, tickets, queue entries and the communities' reads embed it (one
+    round trip, not two)."""
     if not conversation_id:
-        return first
-    own = sa.select(Conversation.community_id).where(Conversation.id == conversation_id).scalar_subquery()
-    return sa.func.coalesce(own, first)
+        return default_community_id()
+    return community_or_default(sa.select(Conversation.community_id).where(Conversation.id == conversation_id).scalar_subquery())
 
 
 class HandoffRequest(Base):
