@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from functools import wraps
+from typing import Any
 
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -46,13 +49,21 @@ def _outcome(outcome: console.Outcome) -> HTTPResponse:
     return response.json({"ok": False, "error": outcome.error, "violations": outcome.detail}, status=outcome.status)
 
 
-def _hidden(account: LoggedIn, conversation_id: str) -> HTTPResponse | None:
-    """404 for a conversation the account may not see (another community's: issue 13 §6), as if
-    it did not exist; ``None`` when it may."""
-    with session_scope() as session:
-        if sees_conversation(session, account, conversation_id):
-            return None
-    return response.json({"error": "没有找到这个会话"}, status=404)
+NO_SUCH_CONVERSATION = "没有找到这个会话"
+
+
+def of_a_visible_conversation(handler: Callable[..., Awaitable[HTTPResponse]]) -> Callable[..., Awaitable[HTTPResponse]]:
+    """A conversation route (under :func:`requires_role`): 404 for a conversation the account may
+    not see (another community's: issue 13 §6), as if it did not exist. The look runs off the
+    event loop (bot.gateway.offloop)."""
+
+    @wraps(handler)
+    async def wrapper(request: Request, account: LoggedIn, *args: Any, conversation_id: str, **kwargs: Any) -> HTTPResponse:
+        if not await in_session(sees_conversation, account, conversation_id):
+            return response.json({"error": NO_SUCH_CONVERSATION}, status=404)
+        return await handler(request, account, *args, conversation_id=conversation_id, **kwargs)
+
+    return wrapper
 
 
 def _log_in(session: Session, name: str, password: str, session_hours: float) -> tuple[str, str, str] | None:
@@ -119,6 +130,7 @@ async def finished_conversations(request: Request, account: LoggedIn) -> HTTPRes
 
 @bp.get("/api/agent/conversations/<conversation_id>")
 @requires_role(*CONSOLE_ROLES)
+@of_a_visible_conversation
 async def transcript(request: Request, account: LoggedIn, conversation_id: str) -> HTTPResponse:
     """``{id, status, assigned_agent, capabilities, messages, tickets}``; with ``?after=<message id>``
     only the messages stored after it (the console resyncing after its socket reconnected)."""
@@ -126,13 +138,10 @@ async def transcript(request: Request, account: LoggedIn, conversation_id: str) 
         after = parse_after(request.args.get("after"))
     except ValueError:
         return response.json({"error": "请求参数有误，请刷新页面后重试"}, status=400)
-    hidden = _hidden(account, conversation_id)
-    if hidden is not None:
-        return hidden
     with session_scope() as session:
         state = console.conversation_state(session, conversation_id, account)
         if state is None:
-            return response.json({"error": "没有找到这个会话"}, status=404)
+            return response.json({"error": NO_SUCH_CONVERSATION}, status=404)
         return response.json(
             {
                 "id": conversation_id,
@@ -147,10 +156,8 @@ async def transcript(request: Request, account: LoggedIn, conversation_id: str) 
 
 @bp.get("/api/agent/conversations/<conversation_id>/slots")
 @requires_role(*CONSOLE_ROLES)
+@of_a_visible_conversation
 async def slots(request: Request, account: LoggedIn, conversation_id: str) -> HTTPResponse:
-    hidden = _hidden(account, conversation_id)
-    if hidden is not None:
-        return hidden
     try:
         collected = await _gateway(request).rasa.slots(conversation_id)
     except RasaUnavailable:
@@ -166,37 +173,29 @@ async def check_draft(request: Request, account: LoggedIn) -> HTTPResponse:
 
 @bp.post("/api/agent/conversations/<conversation_id>/claim")
 @requires_role(*CONSOLE_ROLES)
+@of_a_visible_conversation
 async def claim(request: Request, account: LoggedIn, conversation_id: str) -> HTTPResponse:
-    hidden = _hidden(account, conversation_id)
-    if hidden is not None:
-        return hidden
     return _outcome(await console.claim(_gateway(request), conversation_id, account))
 
 
 @bp.post("/api/agent/conversations/<conversation_id>/reply")
 @requires_role(*CONSOLE_ROLES)
+@of_a_visible_conversation
 async def reply(request: Request, account: LoggedIn, conversation_id: str) -> HTTPResponse:
-    hidden = _hidden(account, conversation_id)
-    if hidden is not None:
-        return hidden
     return _outcome(await console.reply(_gateway(request), conversation_id, account, text_field(json_body(request), "text")))
 
 
 @bp.post("/api/agent/conversations/<conversation_id>/hand-back")
 @requires_role(*CONSOLE_ROLES)
+@of_a_visible_conversation
 async def hand_back(request: Request, account: LoggedIn, conversation_id: str) -> HTTPResponse:
-    hidden = _hidden(account, conversation_id)
-    if hidden is not None:
-        return hidden
     return _outcome(await console.hand_back(_gateway(request), conversation_id, account))
 
 
 @bp.post("/api/agent/conversations/<conversation_id>/resolve")
 @requires_role(*CONSOLE_ROLES)
+@of_a_visible_conversation
 async def resolve(request: Request, account: LoggedIn, conversation_id: str) -> HTTPResponse:
-    hidden = _hidden(account, conversation_id)
-    if hidden is not None:
-        return hidden
     return _outcome(await console.resolve(_gateway(request), conversation_id, account))
 
 
