@@ -154,13 +154,21 @@ def community_by_slug(session: Session, slug: str) -> CommunityRecord | None:
     return _record(row) if row is not None else None
 
 
+NO_COMMUNITY = "no community: run the migrations (python -m bot migrate)"
+
+
+def _the_community(session: Session, community_id: sa.sql.ColumnElement) -> CommunityRecord:
+    """The record of the community ``community_id`` (an expression) names, in one statement."""
+    row = session.execute(sa.select(*Community.__table__.columns).where(Community.id == community_id)).first()
+    if row is None:
+        raise LookupError(NO_COMMUNITY)
+    return _record(row)
+
+
 def default_community(session: Session) -> CommunityRecord:
     """The first community (lowest id): where conversations without one belong. Migration 0010
     creates it from docs/communities/jinhua-garden.yml, so a migrated database always has one."""
-    row = session.execute(sa.select(Community).where(Community.id == default_community_id())).scalar_one_or_none()
-    if row is None:
-        raise LookupError("no community: run the migrations (python -m bot migrate)")
-    return _record(row)
+    return _the_community(session, default_community_id())
 
 
 def community_id_of_conversation(session: Session, conversation_id: str) -> int:
@@ -168,17 +176,14 @@ def community_id_of_conversation(session: Session, conversation_id: str) -> int:
     migration 0010 that it did not fill) belongs to the default community (``community_id_of``)."""
     value = session.execute(sa.select(community_id_of(conversation_id))).scalar()
     if value is None:
-        raise LookupError("no community: run the migrations (python -m bot migrate)")
+        raise LookupError(NO_COMMUNITY)
     return int(value)
 
 
 def community_of_conversation(session: Session, conversation_id: str) -> CommunityRecord:
     """The record of the conversation's community as it is now, in one statement (read at every
     reply, so staff's edits apply to the next message)."""
-    row = session.execute(sa.select(*Community.__table__.columns).where(Community.id == community_id_of(conversation_id))).first()
-    if row is None:
-        raise LookupError("no community: run the migrations (python -m bot migrate)")
-    return _record(row)
+    return _the_community(session, community_id_of(conversation_id))
 
 
 # ---------------------------------------------------------------- conversations
