@@ -69,7 +69,9 @@ def create_ticket(session: Session, new: NewTicket, actor: str = "bot") -> Ticke
         updated_at=created,
         respond_by=respond_by,
         resolve_by=resolve_by,
-        community_id=_community_of(session, new.conversation_id),
+        # Its conversation's community (community_id_of: the default, first one for a ticket
+        # without a conversation or whose conversation was never bound), read by the INSERT itself.
+        community_id=community_id_of(new.conversation_id),
     )
     session.add(ticket)
     session.flush()
@@ -80,26 +82,26 @@ def create_ticket(session: Session, new: NewTicket, actor: str = "bot") -> Ticke
     return ticket
 
 
-def _community_of(session: Session, conversation_id: str) -> int | None:
-    """A ticket belongs to its conversation's community (``community_id_of``: the default, first
-    one for a ticket without a conversation or whose conversation was never bound)."""
-    return session.execute(sa.select(community_id_of(conversation_id))).scalar()
+def case_start(conversation_id: str) -> sa.sql.expression.ScalarSelect:
+    """When the conversation's current case began, as one SQL expression: the moment an agent last
+    ended the conversation (``conversations.resolved_at``), or NULL when no agent ever did (the
+    whole conversation is one case)."""
+    return sa.select(Conversation.resolved_at).where(Conversation.id == conversation_id).scalar_subquery()
 
 
-def case_started(session: Session, conversation_id: str) -> datetime | None:
-    """When the conversation's current case began: the moment an agent last ended the conversation
-    (``conversations.resolved_at``), or None when no agent ever did (the whole conversation is one case)."""
-    return session.execute(sa.select(Conversation.resolved_at).where(Conversation.id == conversation_id)).scalar()
+def in_current_case(created_at: sa.sql.ColumnElement, conversation_id: str) -> sa.sql.ColumnElement:
+    """A row of the conversation (``created_at`` its time) belongs to its current case."""
+    started = case_start(conversation_id)
+    return sa.or_(started.is_(None), created_at > started)
 
 
 def open_case_ticket(session: Session, conversation_id: str) -> Ticket | None:
     """The ticket a resident's photo or follow-up belongs to: the conversation's latest ticket that is
     not finished and was opened in its current case. A photo sent after an agent ended the
     conversation never lands on that case's ticket (issue 12 §2), even while the ticket is open."""
-    query = sa.select(Ticket).where(Ticket.conversation_id == conversation_id, Ticket.status.not_in(FINISHED))
-    started = case_started(session, conversation_id)
-    if started is not None:
-        query = query.where(Ticket.created_at > started)
+    query = sa.select(Ticket).where(
+        Ticket.conversation_id == conversation_id, Ticket.status.not_in(FINISHED), in_current_case(Ticket.created_at, conversation_id)
+    )
     return session.execute(query.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(1)).scalar_one_or_none()
 
 
@@ -133,13 +135,10 @@ def link_attachments(session: Session, ticket: Ticket) -> int:
     """Give a new ticket the photos its conversation sent in the same case before it existed; how many."""
     if not ticket.conversation_id:
         return 0
-    # In the current case only: sent after the moment an agent last ended the conversation, if one
-    # did (case_started, read in the same statement).
-    started = sa.select(Conversation.resolved_at).where(Conversation.id == ticket.conversation_id).scalar_subquery()
     unlinked = sa.and_(
         Attachment.conversation_id == ticket.conversation_id,
         Attachment.ticket_id.is_(None),
-        sa.or_(started.is_(None), Attachment.created_at > started),
+        in_current_case(Attachment.created_at, ticket.conversation_id),
     )
     result = session.execute(
         sa.update(Attachment).where(unlinked).values(ticket_id=ticket.id).execution_options(synchronize_session=False)
