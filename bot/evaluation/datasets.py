@@ -31,8 +31,9 @@ OUTSIDE_ANSWERABILITY_TSV = PROJECT_ROOT / "tests" / "answerability" / "outside.
 # The same columns once more, written on 2026-12-05 (evening) the same way as outside.tsv, after
 # outside.tsv's misses had been read and before the coverage rules were changed for them.
 STREET_ANSWERABILITY_TSV = PROJECT_ROOT / "tests" / "answerability" / "street.tsv"
+LANE_ANSWERABILITY_TSV = PROJECT_ROOT / "tests" / "answerability" / "lane.tsv"
 # Each answerability set by the name the bench reports it under.
-ANSWERABILITY_SETS = {"questions": ANSWERABILITY_TSV, "fresh": FRESH_ANSWERABILITY_TSV, "outside": OUTSIDE_ANSWERABILITY_TSV, "street": STREET_ANSWERABILITY_TSV}
+ANSWERABILITY_SETS = {"questions": ANSWERABILITY_TSV, "fresh": FRESH_ANSWERABILITY_TSV, "outside": OUTSIDE_ANSWERABILITY_TSV, "street": STREET_ANSWERABILITY_TSV, "lane": LANE_ANSWERABILITY_TSV}
 EXTERNAL_NAME = Path("eval") / "external_real.tsv"
 WORKPLACE_SHARED = Path("/work/shared")  # where this workplace keeps ../shared for every checkout
 # Flags of external rows: emergency words without an emergency (reported apart, tolerated false
