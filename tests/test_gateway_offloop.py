@@ -17,16 +17,19 @@ from pathlib import Path
 
 import httpx
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from bot.clock import utcnow
 from bot.gateway.agents import LoggedIn, create_agent, open_session
 from bot.gateway.config import GatewayConfig
+from bot.gateway.offloop import write_promptly
 from bot.gateway.presence import _Presence
 from bot.gateway.rasa_client import RasaClient
 from bot.gateway.state import Gateway
+from bot.gateway.transcript import store
 from bot.roles import Role
 from bot.storage import session_scope, upgrade
-from bot.storage.models import AgentSession
+from bot.storage.models import AgentSession, Message
 from tests.gateway_support import running_gateway
 from tests.loop_support import HOLD_SECONDS, MAX_STALL, longest_stall
 from tests.standin_rasa import unreachable_url
@@ -79,3 +82,32 @@ def test_the_presence_sweep_writes_off_the_loop(db: str) -> None:
     with session_scope() as session:
         seen = session.execute(sa.select(AgentSession.seen_at).where(AgentSession.agent_id == agent_id)).scalar_one()
     assert seen is not None and seen.replace(tzinfo=marked_from.tzinfo) >= marked_from  # … and then it was written
+
+
+def test_a_turns_own_transaction_waits_for_the_lock_without_stalling_the_loop_or_a_thread(database_url: str) -> None:
+    """``write_promptly`` (a resident turn's two transactions): on a SQLite file on the loop itself
+    (no worker thread's hand-over), giving the loop way while another process holds the lock; on
+    PostgreSQL in a worker thread (its round trips and row locks would stall the loop)."""
+    sqlite = database_url.startswith("sqlite")
+    holder = None
+    if sqlite:
+        taken = threading.Event()
+        holder = hold_the_write_lock(sqlite_file(database_url), HOLD_SECONDS, taken)
+        assert taken.wait(10)
+    threads: list[str] = []
+
+    def work(session: Session) -> int:
+        threads.append(threading.current_thread().name)
+        return store(session, "r-1", "resident", "水管漏了")["id"]
+
+    try:
+        _, stall, ticks = asyncio.run(longest_stall(write_promptly(work)))
+    finally:
+        if holder is not None:
+            holder.join()
+    assert stall < MAX_STALL and ticks >= 1
+    on_the_loop = [name == threading.main_thread().name for name in threads]
+    assert all(on_the_loop) if sqlite else not any(on_the_loop)
+    assert (len(threads) > 1) is sqlite  # on SQLite it tried while the lock was held, then wrote
+    with session_scope() as session:
+        assert session.execute(sa.select(Message.text).where(Message.conversation_id == "r-1")).scalars().all() == ["水管漏了"]

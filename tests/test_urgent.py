@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from bot.gateway.transcript import store
 from bot.storage import session_scope
 from bot.storage.models import Message
-from bot.storage.urgent import write_now
+from bot.storage.urgent import write_now, write_polling
 from tests.loop_support import HOLD_SECONDS, MAX_STALL, longest_stall
 
 
@@ -95,3 +95,53 @@ def test_other_errors_are_not_retried_and_roll_back(database_url: str) -> None:
     with pytest.raises(IntegrityError):
         asyncio.run(write_now(resend))
     assert tries == [1] and messages_of("u4") == ["第一条"]
+
+
+# --------------------------------------------------------------------------- write_polling (worker threads)
+
+
+def test_in_a_worker_thread_it_polls_for_the_lock_and_writes_once_when_it_is_free(db: str) -> None:
+    """``write_polling`` (``bot.gateway.offloop.in_session``): the same tries as ``write_now``, in a
+    thread that sleeps between them, instead of SQLite's busy handler (which would have made one try)."""
+    taken = threading.Event()
+    holder = hold_the_write_lock(sqlite_file(db), HOLD_SECONDS, taken)
+    assert taken.wait(10)
+    tries = []
+
+    def work(session: Session) -> int:
+        tries.append(1)
+        return store(session, "u5", "resident", "电梯困人了")["id"]
+
+    try:
+        written = write_polling(work)
+    finally:
+        holder.join()
+    assert isinstance(written, int) and len(tries) > 1
+    assert messages_of("u5") == ["电梯困人了"]
+
+
+def test_in_a_worker_thread_it_gives_up_after_its_patience_and_other_errors_are_not_retried(db: str) -> None:
+    taken = threading.Event()
+    holder = hold_the_write_lock(sqlite_file(db), HOLD_SECONDS, taken)
+    assert taken.wait(10)
+    try:
+        with pytest.raises(sa.exc.OperationalError, match="locked"):
+            write_polling(lambda session: store(session, "u6", "resident", "漏水"), patience=0.05)
+    finally:
+        holder.join()
+    assert messages_of("u6") == []
+    write_polling(lambda session: store(session, "u6", "resident", "第一条", client_id="c-1"))
+    tries = []
+
+    def resend(session: Session) -> None:
+        tries.append(1)
+        store(session, "u6", "resident", "第一条", client_id="c-1")
+
+    with pytest.raises(IntegrityError):
+        write_polling(resend)
+    assert tries == [1] and messages_of("u6") == ["第一条"]
+
+
+def test_in_a_worker_thread_it_writes_on_either_database(database_url: str) -> None:
+    assert isinstance(write_polling(lambda session: store(session, "u7", "resident", "着火了")["id"]), int)
+    assert messages_of("u7") == ["着火了"]

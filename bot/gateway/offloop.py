@@ -12,8 +12,10 @@ requests (a conversation row and its community), the presence and escalation swe
 recovery's reads on the loop, it stalled up to 30 ms at a time, most in the seconds residents
 arrive — when their emergencies arrive too.
 
-The one transaction that runs on the loop on purpose is a live emergency's
-(:func:`bot.storage.urgent.write_now`): it polls for the lock itself, yielding the loop meanwhile.
+The transactions that run on the loop on purpose are a live emergency's and, on a SQLite file, a
+resident turn's own two (:func:`write_promptly`): they poll for the lock themselves
+(:func:`bot.storage.urgent.write_now`), yielding the loop meanwhile, and their statements take a
+millisecond or two — less than a worker thread's hand-over costs while Rasa has the CPU.
 Claims stay atomic in threads: each is a conditional UPDATE, the first statement of its
 transaction, so two racing processes (or threads) serialise on the lock and one wins.
 """
@@ -24,7 +26,11 @@ import asyncio
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from bot.storage import session_scope
+from sqlalchemy.orm import Session
+
+from bot.settings import database_url
+from bot.storage.database import in_memory
+from bot.storage.urgent import write_now, write_polling
 
 T = TypeVar("T")
 
@@ -37,10 +43,24 @@ async def in_thread(work: Callable[..., T], *args: Any) -> T:
 
 async def in_session(work: Callable[..., T], *args: Any) -> T:
     """``work(session, *args)`` in one transaction of its own, in a worker thread (:func:`in_thread`):
-    committed when it returns, rolled back when it raises."""
-    return await in_thread(_transaction, work, *args)
+    committed when it returns, rolled back when it raises. On a SQLite file the transaction tries
+    for the write lock every millisecond (:func:`bot.storage.urgent.write_polling`) rather than
+    in SQLite's busy handler's growing sleeps, so ``work`` may run more than once: it must only
+    read and write through its session."""
+    return await in_thread(write_polling, lambda session: work(session, *args))
 
 
-def _transaction(work: Callable[..., T], *args: Any) -> T:
-    with session_scope() as session:
-        return work(session, *args)
+async def write_promptly(work: Callable[[Session], T]) -> T:
+    """A resident turn's own transaction (the message stored; the replies stored and the turn
+    done), while the resident waits. On a SQLite file it runs on the loop (:func:`write_now`: its
+    tries for the write lock give the loop way, so a taken lock stalls nobody; the statements
+    themselves take a millisecond or two). A worker thread's two hand-overs, each waiting for the
+    OS to schedule a thread behind Rasa's CPU, had made each of these transactions 9–11 ms at p95
+    and 20–65 ms at p99 under ``bench chat``; on the loop 5 ms and 10 ms (docs/benchmarks.md,
+    2026-12-06). On PostgreSQL (network round trips, row locks that wait) it runs in a worker
+    thread (:func:`in_session`). ``work`` may run more than once: it must only read and write
+    through its session."""
+    url = database_url()
+    if url.startswith("sqlite") and not in_memory(url):
+        return await write_now(work, url)
+    return await in_session(work)

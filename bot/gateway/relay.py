@@ -52,7 +52,7 @@ from bot.gateway import aftercare
 from bot.gateway.attachments import store_photo
 from bot.gateway.draining import Draining
 from bot.gateway.hub import FEATURES, KNOWN_FEATURES, wants  # noqa: F401 - the sockets' features, imported by the routes from here
-from bot.gateway.offloop import in_thread
+from bot.gateway.offloop import in_thread, write_promptly
 from bot.gateway.rasa_client import RASA_MAX_TEXT, RasaUnavailable
 from bot.gateway.state import Gateway
 from bot.gateway.transcript import by_client_id, store
@@ -209,10 +209,6 @@ async def handle_resident_text(
             early_alerts = _raise_live_emergency(session, resident_id, text[:MAX_TEXT], steering_emergency)
             return status, reopened, message, behind, early_alerts
 
-        def transaction() -> tuple[Status, Reopened | None, dict[str, Any], bool, list[Queued]]:
-            with session_scope() as session:
-                return record(session)
-
         try:
             if emergency is not None and emergency.is_emergency:
                 # A live emergency goes first: its transaction starts on the event loop at once,
@@ -220,8 +216,8 @@ async def handle_resident_text(
                 # SQLite's write lock as soon as it is free (bot.storage.urgent), so the agents'
                 # alert leaves within milliseconds (docs/benchmarks.md, 2026-12-05).
                 status, reopened, message, behind, early_alerts = await write_now(record)
-            else:
-                status, reopened, message, behind, early_alerts = await in_thread(transaction)
+            else:  # the resident waits for this one too
+                status, reopened, message, behind, early_alerts = await write_promptly(record)
         except IntegrityError:
             # A resend stored meanwhile (the socket's check came before this turn lock: another
             # socket's, or another gateway process's, copy was stored first). The stored message
@@ -350,17 +346,17 @@ async def _take_turn(
             return False
         await typing(gateway, conversation_id, False)
 
-        def transaction() -> tuple[list[dict[str, Any]], Status, list[Queued]] | None:
-            with session_scope() as session:  # one transaction: the turn done, every reply, the status they left
-                if not turns.finish(session, turn.message_id, gateway.lease.owner):
-                    return None
-                stored = [store(session, conversation_id, "bot", reply_text, payload) for reply_text, payload in answers]
-                after = conversation_status(session, conversation_id)
-                # An action queued the conversation (a request for a human, an emergency the rules
-                # missed): announce what no process has announced yet, once.
-                return stored, after, [] if after.bot_steers else claim_alerts(session, conversation_id)
+        def transaction(session: Session) -> tuple[list[dict[str, Any]], Status, list[Queued]] | None:
+            # One transaction: the turn done, every reply, the status they left.
+            if not turns.finish(session, turn.message_id, gateway.lease.owner):
+                return None
+            stored = [store(session, conversation_id, "bot", reply_text, payload) for reply_text, payload in answers]
+            after = conversation_status(session, conversation_id)
+            # An action queued the conversation (a request for a human, an emergency the rules
+            # missed): announce what no process has announced yet, once.
+            return stored, after, [] if after.bot_steers else claim_alerts(session, conversation_id)
 
-        done = await in_thread(transaction)
+        done = await write_promptly(transaction)
         if done is None:
             # This process lost the turn (its lease lapsed) and another took it over: its answer stands.
             logger.warning("turn of message %s in %s was taken over by another process", turn.message_id, conversation_id)

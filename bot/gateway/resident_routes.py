@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sqlalchemy.orm import Session
 
 from bot import communities, texts
 from bot.conversations.events import Posted
@@ -25,7 +26,7 @@ from bot.gateway.agent_auth import REFUSALS, current_account, refusal
 from bot.gateway.draining import RESTART_CLOSE_CODE, RESTART_CLOSE_REASON
 from bot.gateway.errors import ErrorResponse, frame_errors
 from bot.gateway.frames import ResidentFrame, parse
-from bot.gateway.offloop import in_thread
+from bot.gateway.offloop import in_session
 from bot.gateway.relay import (
     FEATURES,
     KNOWN_FEATURES,
@@ -73,7 +74,7 @@ async def session(request: Request) -> HTTPResponse:
     token = body.get("token")
     slug = text_field(body, "community").strip()
     known = verify(secret, token)
-    found = await in_thread(_open_session, known, slug)
+    found = await in_session(_open_session, known, slug)
     if found is None:
         return response.json({"error": texts.render("message.unknown_community")}, status=404)
     resident_id, community = found
@@ -82,21 +83,20 @@ async def session(request: Request) -> HTTPResponse:
     return response.json({"resident_id": resident_id, "token": token, "community": community.public()})
 
 
-def _open_session(resident_id: str | None, slug: str) -> tuple[str, communities.CommunityRecord] | None:
+def _open_session(db: Session, resident_id: str | None, slug: str) -> tuple[str, communities.CommunityRecord] | None:
     """The resident's conversation (a new one when ``resident_id`` is None or, asked for another
     community, already started in its own) bound to its community: (resident id, community); None
     for an unknown community. One transaction, in a worker thread (bot.gateway.offloop): residents
     arrive while others chat."""
-    with session_scope() as db:
-        wanted = communities.community_by_slug(db, slug) if slug else None
-        if slug and wanted is None:
-            return None
-        if resident_id is not None and wanted is not None and communities.community_id_of_conversation(db, resident_id) != wanted.id and _started(db, resident_id):
-            resident_id = None  # that conversation is another community's
-        if resident_id is None:
-            resident_id = new_resident_id()
-        target = wanted or communities.community_of_conversation(db, resident_id)
-        community = communities.get_community(db, communities.bind_conversation(db, resident_id, target.id))
+    wanted = communities.community_by_slug(db, slug) if slug else None
+    if slug and wanted is None:
+        return None
+    if resident_id is not None and wanted is not None and communities.community_id_of_conversation(db, resident_id) != wanted.id and _started(db, resident_id):
+        resident_id = None  # that conversation is another community's
+    if resident_id is None:
+        resident_id = new_resident_id()
+    target = wanted or communities.community_of_conversation(db, resident_id)
+    community = communities.get_community(db, communities.bind_conversation(db, resident_id, target.id))
     assert community is not None
     return resident_id, community
 

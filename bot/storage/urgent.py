@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import database_url
 from bot.storage.database import (
@@ -40,6 +40,33 @@ def _lock_taken(error: OperationalError) -> bool:
     return "database is locked" in str(error.orig) or "database table is locked" in str(error.orig)
 
 
+def _attempt(sessions: sessionmaker, work: Callable[[Session], T]) -> tuple[bool, T | None, OperationalError | None]:
+    """One try of ``work`` in a transaction on a connection without a busy handler: (True, its
+    result) when committed; (False, None, the error) when SQLite's write lock was taken (rolled back
+    whole, nothing written)."""
+    session = sessions()
+    try:
+        result = work(session)
+        session.commit()
+        return True, result, None
+    except OperationalError as error:
+        session.rollback()
+        if not _lock_taken(error):
+            raise
+        return False, None, error
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def _polls(url: str) -> bool:
+    """Whether writes to ``url`` poll for the lock: a SQLite file (PostgreSQL locks rows, and an
+    in-memory database has one connection)."""
+    return url.startswith("sqlite") and not in_memory(url)
+
+
 async def write_now(
     work: Callable[[Session], T], url: str | None = None, poll: float = POLL_SECONDS, patience: float = PATIENCE_SECONDS
 ) -> T:
@@ -48,24 +75,38 @@ async def write_now(
     back whole, so it must only write through ``session``. Raises the lock's ``OperationalError``
     after ``patience`` seconds, as an ordinary transaction would."""
     url = url or database_url()
-    if not url.startswith("sqlite") or in_memory(url):
+    if not _polls(url):
         with session_scope(url) as session:
             return work(session)
     sessions = sessions_for(engine_without_busy_handler(url))
     give_up = time.monotonic() + patience
     while True:
-        session = sessions()
-        try:
-            result = work(session)
-            session.commit()
-            return result
-        except OperationalError as error:
-            session.rollback()
-            if not _lock_taken(error) or time.monotonic() > give_up:
-                raise
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+        done, result, error = _attempt(sessions, work)
+        if done:
+            return result  # type: ignore[return-value]
+        if time.monotonic() > give_up:
+            raise error  # type: ignore[misc]
         await asyncio.sleep(poll)
+
+
+def write_polling(
+    work: Callable[[Session], T], url: str | None = None, poll: float = POLL_SECONDS, patience: float = PATIENCE_SECONDS
+) -> T:
+    """:func:`write_now` for a worker thread (``bot.gateway.offloop``): ``work(session)`` in one
+    transaction that tries for the write lock every ``poll`` seconds, sleeping in this thread
+    meanwhile, instead of in SQLite's busy handler — whose growing sleeps made a resident's turn
+    wait up to twice as long as the lock was held (docs/benchmarks.md, 2026-12-06). The same
+    contract: ``work`` may run more than once and must only write through ``session``."""
+    url = url or database_url()
+    if not _polls(url):
+        with session_scope(url) as session:
+            return work(session)
+    sessions = sessions_for(engine_without_busy_handler(url))
+    give_up = time.monotonic() + patience
+    while True:
+        done, result, error = _attempt(sessions, work)
+        if done:
+            return result  # type: ignore[return-value]
+        if time.monotonic() > give_up:
+            raise error  # type: ignore[misc]
+        time.sleep(poll)
