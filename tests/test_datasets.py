@@ -49,3 +49,17 @@ def test_the_robustness_sets_are_labelled_with_the_intake_classes() -> None:
     assert {e.flag for e in noisy if e.label == "emergency"} >= {"pinyin", "homophone", "traditional", "fullwidth", "mixed"}
     assert sum(e.label == "repair" for e in faults) >= 30 and {e.flag for e in faults if e.label == "emergency"} == {"contrast"}
     assert len({e.text for e in noisy + faults}) == len(noisy + faults), "no sentence twice"
+
+
+def test_an_unread_answerability_set_is_reported_by_its_rates_only() -> None:
+    """Measuring a set kept unread (lane.tsv) must not show anyone its misses."""
+    from bot.bench.answerability import format_sets
+    from bot.evaluation.datasets import ANSWERABILITY_SETS, UNREAD_ANSWERABILITY_SETS
+
+    miss = {"expect": "answer", "topic": "parking", "text": "车位一个月多少钱", "intent": "inquiry", "picked": "parking", "reply": "handover", "missing": ()}
+    section = {"answered_correctly": 0.5, "answerable": 2, "handed_over_honestly": 1.0, "unanswerable": 1, "wrong_answers": 0, "misses": [miss]}
+    assert "lane" in UNREAD_ANSWERABILITY_SETS
+    assert all(name in ANSWERABILITY_SETS for name in UNREAD_ANSWERABILITY_SETS)
+    read, unread = "\n".join(format_sets({"street": section})), "\n".join(format_sets({"lane": section}))
+    assert "车位一个月多少钱" in read and "street.tsv" in read
+    assert "车位一个月多少钱" not in unread and "lane.tsv" in unread and "1 misses not printed" in unread

@@ -96,7 +96,7 @@ def test_nor_a_robustness_sentence_nor_any_evaluation_sentence_as_the_model_read
     sentences = list(evaluation)
     for path in (NOISY_TSV, DEVICE_FAULTS_TSV):
         sentences += [(example.text, path.name) for example in robustness_examples(path)]
-    # The answerability sets (tests/answerability, issue 13: questions, fresh, outside, street) too.
+    # The answerability sets (tests/answerability, issue 13: questions, fresh, outside, street, lane) too.
     for path in ANSWERABILITY_SETS.values():
         sentences += [(question.text, path.name) for question in answerability_questions(path)]
     assert len(sentences) >= len(evaluation) + 270

@@ -2,11 +2,14 @@
 model and the inquiry decision the action makes (bot.intake.inquiry.decide), on the first
 community's answers (docs/communities/jinhua-garden.yml).
 
-Three sets, the same columns, none trained on (the leak test): ``tests/answerability/questions.tsv``
-(written for issue 13 and read while the coverage rules were written, so its rates flatter),
-``tests/answerability/fresh.tsv`` (written afresh on 2026-12-04 before the rules were changed again,
-not read while tuning them) and ``tests/answerability/outside.tsv`` (written on 2026-12-05 from the
-community's record alone, committed before its first measurement). For each question:
+The sets (:data:`~bot.evaluation.datasets.ANSWERABILITY_SETS`), the same columns, none trained
+on (the leak test): ``tests/answerability/questions.tsv`` (written for issue 13 and read while the
+coverage rules were written, so its rates flatter), ``fresh.tsv`` (written afresh on 2026-12-04
+before the rules were changed again), ``outside.tsv`` and ``street.tsv`` (written on 2026-12-05
+from the community's record alone, committed before their first measurement) and ``lane.tsv``
+(the same, 2026-12-06). A set in :data:`~bot.evaluation.datasets.UNREAD_ANSWERABILITY_SETS` is
+reported by its rates only: its misses are not printed, so measuring it does not read it, and the
+next change of the rules or the data can still be measured on questions nobody tuned it on. For each question:
 
 - an *answerable* question is **answered correctly** when the model takes it for an inquiry, picks
   the topic whose answer has the fact, and the decision is to answer;
@@ -26,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.communities import FIRST_COMMUNITY_FILE, read_community_file
-from bot.evaluation.datasets import ANSWERABILITY_SETS, Question, answerability_questions
+from bot.evaluation.datasets import ANSWERABILITY_SETS, UNREAD_ANSWERABILITY_SETS, Question, answerability_questions
 from bot.intake.inquiry import ANSWER, decide_parsed, topic_from_parse
 
 Parse = Callable[[str], dict[str, Any]]
@@ -69,15 +72,19 @@ def evaluate_sets(parse: Parse, names: tuple[str, ...] = tuple(ANSWERABILITY_SET
 
 
 def format_sets(sections: dict[str, dict[str, Any]]) -> list[str]:
-    return [line for name, section in sections.items() for line in format_section(section, ANSWERABILITY_SETS[name].name)]
+    return [
+        line for name, section in sections.items() for line in format_section(section, ANSWERABILITY_SETS[name].name, name not in UNREAD_ANSWERABILITY_SETS)
+    ]
 
 
-def format_section(section: dict[str, Any], name: str = "questions.tsv") -> list[str]:
+def format_section(section: dict[str, Any], name: str = "questions.tsv", misses: bool = True) -> list[str]:
     lines = [
         f"answerability (tests/answerability/{name}): answered correctly {section['answered_correctly']:.3f} "
         f"(n={section['answerable']}), handed over honestly {section['handed_over_honestly']:.3f} (n={section['unanswerable']}), "
         f"wrong answers {section['wrong_answers']}"
     ]
+    if not misses:
+        return [*lines, f"  ({len(section['misses'])} misses not printed: the set is kept unread)"]
     for miss in section["misses"]:
         lines.append(f"  {miss['expect']:<8} {miss['topic']:<20} {miss['text']} → {miss['intent']}/{miss.get('picked', '-')} {miss['reply']} {miss.get('missing', '')}")
     return lines
