@@ -123,6 +123,11 @@ def test_an_unsure_topic_is_never_answered(first: CommunityFacts) -> None:
         ("地下车位租一整年多少钱", "parking"),  # 整年: a numeral, no thing
         ("水表多久抄一回", "utilities"),  # 一回: a numeral with its measure
         ("服务中心在哪 刚搬来找不着", "office_hours"),  # 找不着: the resident's trouble
+        ("物业下午几点开门 我怕白天没空", "office_hours"),  # 下午: the time facet; 没空: the resident's day
+        ("带外孙去儿童乐园 几点关门", "facilities"),  # the person it is asked for, as 小孩
+        ("我家住高层 不晓得物业费一平多少钱", "fee_standard"),  # 家住, 晓得: the resident's words
+        ("装修工人周末能动工吗", "renovation"),  # 动工 is 施工
+        ("装修的压金退不退", "renovation_deposit"),  # 压金: the common slip for 押金
     ],
 )
 def test_residents_own_question_and_function_words_ask_for_no_thing(first: CommunityFacts, question: str, topic: str) -> None:
