@@ -29,8 +29,7 @@ from typing import Any, TypeVar
 from sqlalchemy.orm import Session
 
 from bot.settings import database_url
-from bot.storage.database import in_memory
-from bot.storage.urgent import write_now, write_polling
+from bot.storage.urgent import polls_for_the_lock, write_now, write_polling
 
 T = TypeVar("T")
 
@@ -61,6 +60,6 @@ async def write_promptly(work: Callable[[Session], T]) -> T:
     thread (:func:`in_session`). ``work`` may run more than once: it must only read and write
     through its session."""
     url = database_url()
-    if url.startswith("sqlite") and not in_memory(url):
+    if polls_for_the_lock(url):
         return await write_now(work, url)
     return await in_session(work)

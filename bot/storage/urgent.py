@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from typing import TypeVar
 
 from sqlalchemy.exc import OperationalError
@@ -61,21 +61,19 @@ def _attempt(sessions: sessionmaker, work: Callable[[Session], T]) -> tuple[bool
         session.close()
 
 
-def _polls(url: str) -> bool:
-    """Whether writes to ``url`` poll for the lock: a SQLite file (PostgreSQL locks rows, and an
-    in-memory database has one connection)."""
+def polls_for_the_lock(url: str) -> bool:
+    """Whether writes to ``url`` take turns by polling for the lock: a SQLite file. PostgreSQL
+    locks rows (no file lock) and an in-memory SQLite database has one connection."""
     return url.startswith("sqlite") and not in_memory(url)
 
 
-async def write_now(
-    work: Callable[[Session], T], url: str | None = None, poll: float = POLL_SECONDS, patience: float = PATIENCE_SECONDS
-) -> T:
-    """``work(session)`` in one transaction, committed, started before any queued transaction of
-    this process. ``work`` may run more than once: a try that found the lock taken was rolled
-    back whole, so it must only write through ``session``. Raises the lock's ``OperationalError``
-    after ``patience`` seconds, as an ordinary transaction would."""
+def _tries(work: Callable[[Session], T], url: str | None, patience: float) -> Generator[None, None, T]:
+    """The tries of ``work`` until one commits (its result, as the generator's return value),
+    yielding between two — where the caller waits ``poll`` seconds, on the loop or in its thread.
+    Raises the lock's error after ``patience`` seconds. PostgreSQL (row locks, no file lock) and an
+    in-memory SQLite database (one connection): one ordinary transaction."""
     url = url or database_url()
-    if not _polls(url):
+    if not polls_for_the_lock(url):
         with session_scope(url) as session:
             return work(session)
     sessions = sessions_for(engine_without_busy_handler(url))
@@ -86,6 +84,22 @@ async def write_now(
             return result  # type: ignore[return-value]
         if time.monotonic() > give_up:
             raise error  # type: ignore[misc]
+        yield
+
+
+async def write_now(
+    work: Callable[[Session], T], url: str | None = None, poll: float = POLL_SECONDS, patience: float = PATIENCE_SECONDS
+) -> T:
+    """``work(session)`` in one transaction, committed, started before any queued transaction of
+    this process. ``work`` may run more than once: a try that found the lock taken was rolled
+    back whole, so it must only write through ``session``. Raises the lock's ``OperationalError``
+    after ``patience`` seconds, as an ordinary transaction would."""
+    tries = _tries(work, url, patience)
+    while True:
+        try:
+            next(tries)
+        except StopIteration as written:
+            return written.value  # type: ignore[no-any-return]
         await asyncio.sleep(poll)
 
 
@@ -97,16 +111,10 @@ def write_polling(
     meanwhile, instead of in SQLite's busy handler — whose growing sleeps made a resident's turn
     wait up to twice as long as the lock was held (docs/benchmarks.md, 2026-12-06). The same
     contract: ``work`` may run more than once and must only write through ``session``."""
-    url = url or database_url()
-    if not _polls(url):
-        with session_scope(url) as session:
-            return work(session)
-    sessions = sessions_for(engine_without_busy_handler(url))
-    give_up = time.monotonic() + patience
+    tries = _tries(work, url, patience)
     while True:
-        done, result, error = _attempt(sessions, work)
-        if done:
-            return result  # type: ignore[return-value]
-        if time.monotonic() > give_up:
-            raise error  # type: ignore[misc]
+        try:
+            next(tries)
+        except StopIteration as written:
+            return written.value  # type: ignore[no-any-return]
         time.sleep(poll)
