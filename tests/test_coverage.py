@@ -128,6 +128,12 @@ def test_an_unsure_topic_is_never_answered(first: CommunityFacts) -> None:
         ("我家住高层 不晓得物业费一平多少钱", "fee_standard"),  # 家住, 晓得: the resident's words
         ("装修工人周末能动工吗", "renovation"),  # 动工 is 施工
         ("装修的压金退不退", "renovation_deposit"),  # 压金: the common slip for 押金
+        ("我们新房子的门禁卡第一次办要钱吗", "access_card"),  # 新房子, as 新房: no thing of its own
+        ("住这栋楼的物业费怎么收", "fee_standard"),  # 楼, as 房子
+        ("临时停车停两个钟头多少钱", "parking"),  # 钟头 is 小时
+        ("报修打哪个号码", "repair_process"),  # the phone facet, as 哪个电话
+        ("养狗在小区里有什么讲究", "pets"),  # 讲究, as 规矩
+        ("物业费能让银行每个月扣掉吗", "fee_payment"),  # 掉: a complement (扣掉 is 扣), as 了
     ],
 )
 def test_residents_own_question_and_function_words_ask_for_no_thing(first: CommunityFacts, question: str, topic: str) -> None:
