@@ -84,13 +84,9 @@ class ReadingJiebaTokenizer(JiebaTokenizer):
         return self._apply_token_pattern(tokens)
 
 
-@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
-class PropertyEntityExtractor(GraphComponent, EntityExtractorMixin):
-    """Address, phone, surname/title, visit time and ticket number, by spaCy rules and patterns."""
-
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        return {}
+class RuleComponent(GraphComponent):
+    """A component that learns nothing: its configuration is all it keeps (Rasa's graph contract —
+    created from the config, no model storage; training data passes through unchanged)."""
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.component_config = config
@@ -102,8 +98,20 @@ class PropertyEntityExtractor(GraphComponent, EntityExtractorMixin):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> PropertyEntityExtractor:
+    ) -> RuleComponent:
         return cls(config)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
+class PropertyEntityExtractor(RuleComponent, EntityExtractorMixin):
+    """Address, phone, surname/title, visit time and ticket number, by spaCy rules and patterns."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {}
 
     @property
     def name(self) -> str:  # the name Rasa's evaluation reports for this extractor
@@ -118,12 +126,10 @@ class PropertyEntityExtractor(GraphComponent, EntityExtractorMixin):
             message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
         return messages
 
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class BareAnswerClassifier(GraphComponent, IntentClassifier):
+class BareAnswerClassifier(RuleComponent, IntentClassifier):
     """A message that is nothing but an address, phone, visit time or name is ``inform``.
 
     Issue 12: residents answer the forms' questions with the bare value — 「今晚」, 「东门」,
@@ -141,19 +147,6 @@ class BareAnswerClassifier(GraphComponent, IntentClassifier):
     def get_default_config() -> dict[str, Any]:
         return {"intent": "inform", "confidence": 0.9}
 
-    def __init__(self, config: dict[str, Any]) -> None:
-        self.component_config = config
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> BareAnswerClassifier:
-        return cls(config)
-
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
@@ -167,12 +160,10 @@ class BareAnswerClassifier(GraphComponent, IntentClassifier):
             message.set(INTENT_RANKING_KEY, [answer] + ranking, add_to_output=True)
         return messages
 
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class EmergencyGuard(GraphComponent, IntentClassifier):
+class EmergencyGuard(RuleComponent, IntentClassifier):
     """Makes missing an emergency practically impossible.
 
     Runs last, after the statistical classifier and the FallbackClassifier. It raises a message
@@ -190,19 +181,6 @@ class EmergencyGuard(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {"doubt_threshold": 0.3, "guard_confidence": 0.95}
-
-    def __init__(self, config: dict[str, Any]) -> None:
-        self.component_config = config
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> EmergencyGuard:
-        return cls(config)
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
@@ -241,5 +219,3 @@ class EmergencyGuard(GraphComponent, IntentClassifier):
         message.set(INTENT_RANKING_KEY, [promoted] + ranking, add_to_output=True)
         logger.info("Emergency guard raised %r to emergency (%s)", text[:80], output)
 
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
