@@ -32,7 +32,7 @@ pytestmark = pytest.mark.rasa
 # Per set: (answered correctly at least, handed over honestly at least, wrong answers at most).
 # Measured with the model of main's training data after the yes/no question forms were added and
 # the coverage rules of the same day (docs/benchmarks.md, 2026-12-06): questions 0.960 / 0.911 / 2,
-# fresh 0.885 / 0.852 / 1, outside 0.821 / 0.909 / 3, street 0.646 / 0.839 / 5, lane 0.769 / 0.788 / 6
+# fresh 0.885 / 0.852 / 1, outside 0.821 / 0.909 / 3, street 0.646 / 0.839 / 5, lane 0.785 / 0.788 / 6
 # (lane.tsv written that day from the community's record alone and kept unread; before the new
 # examples and rules 0.723 / 0.803 / 7) — far from the "near 100 %": the floors, one
 # question below each rate, only keep them from getting worse.
@@ -41,7 +41,7 @@ FLOORS = {
     "fresh": (0.86, 0.83, 2),
     "outside": (0.80, 0.89, 4),
     "street": (0.63, 0.82, 6),
-    "lane": (0.75, 0.77, 7),
+    "lane": (0.77, 0.77, 7),
 }
 
 

@@ -68,6 +68,8 @@ def test_a_word_of_the_topics_training_examples_is_not_said_by_the_answer(first:
     ("垃圾袋免费发吗", "garbage_sorting"),
     ("一户最多能养几只狗", "pets"),  # how many: the answer gives no number of dogs
     ("停车场有几个出入口", "parking"),
+    ("狗屎扔哪", "pets"),  # where (扔哪, as 扔在哪): the answer says to clear it up, not where it goes
+    ("装修押金交哪", "renovation_deposit"),  # the amount is said, the place is not
 ])
 def test_what_the_answer_does_not_say_is_handed_over(first: CommunityFacts, question: str, topic: str) -> None:
     assert verdict(first, question, topic) in (HANDOVER, PARTIAL)

@@ -1,4 +1,6 @@
-"""Write transactions that must not queue: a live emergency's alert (DOMAIN §5).
+"""Write transactions that take SQLite's write lock the moment it is free: a live emergency's
+alert (DOMAIN §5) and, in the gateway, a resident turn's own transactions and those of its worker
+threads (:func:`write_polling`).
 
 On the SQLite default every process writes one file, and a transaction that finds the write
 lock taken waits in SQLite's busy handler, which sleeps in growing steps (1, 2, 5, 10, 15, 20,
