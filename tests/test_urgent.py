@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.gateway.transcript import store
 from bot.storage import session_scope
+from bot.storage.database import engine_without_busy_handler
 from bot.storage.models import Message
 from bot.storage.urgent import write_now, write_polling
 from tests.loop_support import HOLD_SECONDS, MAX_STALL, longest_stall
@@ -46,6 +49,23 @@ def hold_the_write_lock(path: Path, seconds: float, taken: threading.Event) -> t
     return thread
 
 
+@contextmanager
+def lock_tries(url: str) -> Iterator[list[str]]:
+    """The tries for the write lock (``BEGIN IMMEDIATE``) made on ``url``'s connections without a busy handler."""
+    seen: list[str] = []
+
+    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if statement.startswith("BEGIN IMMEDIATE"):
+            seen.append(statement)
+
+    engine = engine_without_busy_handler(url)
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+
+
 def test_it_writes_once_and_returns_what_the_work_returns(database_url: str) -> None:
     result = asyncio.run(write_now(lambda session: store(session, "u1", "resident", "着火了")["id"]))
     assert isinstance(result, int) and messages_of("u1") == ["着火了"]
@@ -63,12 +83,13 @@ def test_while_another_writer_holds_the_lock_the_loop_keeps_running_and_the_writ
         return store(session, "u2", "resident", "电梯困人了")["id"]
 
     try:
-        _, stall, ticks = asyncio.run(longest_stall(write_now(work)))
+        with lock_tries(db) as begun:
+            _, stall, ticks = asyncio.run(longest_stall(write_now(work)))
     finally:
         holder.join()
     assert stall < MAX_STALL and ticks > 1  # the other residents' frames went out meanwhile
-    assert len(tries) > 1  # it gave way while the lock was taken …
-    assert messages_of("u2") == ["电梯困人了"]  # … and wrote once, after the lock came free
+    assert len(begun) > 1  # it gave way while the lock was taken …
+    assert tries == [1] and messages_of("u2") == ["电梯困人了"]  # … and did the work once, with the lock
 
 
 def test_it_gives_up_after_its_patience_like_an_ordinary_transaction(db: str) -> None:
@@ -101,8 +122,9 @@ def test_other_errors_are_not_retried_and_roll_back(database_url: str) -> None:
 
 
 def test_in_a_worker_thread_it_polls_for_the_lock_and_writes_once_when_it_is_free(db: str) -> None:
-    """``write_polling`` (``bot.gateway.offloop.in_session``): the same tries as ``write_now``, in a
-    thread that sleeps between them, instead of SQLite's busy handler (which would have made one try)."""
+    """``write_polling`` (``bot.gateway.offloop.in_session``): the same tries for the lock as
+    ``write_now``, in a thread that sleeps between them, instead of SQLite's busy handler (one try
+    that sleeps inside SQLite); the work itself runs once, with the lock held."""
     taken = threading.Event()
     holder = hold_the_write_lock(sqlite_file(db), HOLD_SECONDS, taken)
     assert taken.wait(10)
@@ -113,10 +135,11 @@ def test_in_a_worker_thread_it_polls_for_the_lock_and_writes_once_when_it_is_fre
         return store(session, "u5", "resident", "电梯困人了")["id"]
 
     try:
-        written = write_polling(work)
+        with lock_tries(db) as begun:
+            written = write_polling(work)
     finally:
         holder.join()
-    assert isinstance(written, int) and len(tries) > 1
+    assert isinstance(written, int) and len(begun) > 1 and tries == [1]
     assert messages_of("u5") == ["电梯困人了"]
 
 
