@@ -130,6 +130,15 @@ def test_the_emergency_reply_gives_advice_first_then_the_duty_phone_then_the_tic
     assert "已提醒所有值班客服" in reply  # what is true at that moment
 
 
+@pytest.mark.parametrize("kind", ["gas", "lift", "medical", "crime"])
+def test_an_emergency_rasa_could_not_answer_gets_its_dangers_instructions_first(kind: str) -> None:
+    reply = aftercare.alerted_while_busy_text(kind, "0571-3333-4444")
+    procedure = procedure_for(kind)
+    assert reply.startswith(procedure.instructions)
+    assert procedure.numbers in reply and "0571-3333-4444" in reply and "已提醒所有值班客服" in reply
+    assert reply != texts.render("message.assistant_busy", duty_phone="0571-3333-4444")
+
+
 def test_the_duty_phone_is_one_setting_read_at_reply_time(monkeypatch: pytest.MonkeyPatch) -> None:
     assert DUTY_PHONE in texts.render("aftercare.escalated", waited="2分00秒", instructions="", numbers="119")
     monkeypatch.setenv("DUTY_PHONE", "0571-1111-2222")

@@ -45,6 +45,7 @@ import websockets
 from bot import texts
 from bot.clock import ShiftedClock
 from bot.conversations.turns import UNANSWERED
+from bot.gateway.aftercare import alerted_while_busy_text
 from bot.gateway.agents import LoggedIn
 from bot.gateway.config import GatewayConfig
 from bot.gateway.hub import FEATURES
@@ -59,6 +60,7 @@ from tests.gateway_support import cookie_header, login, make_agent, resident_ses
 from tests.standin_rasa import StandInRasa
 
 BUSY = texts.render("message.assistant_busy")
+FIRE_WHILE_BUSY = alerted_while_busy_text("fire")
 FIRE = "厨房着火了 好大的烟 快来人"
 
 
@@ -129,7 +131,7 @@ def test_while_rasa_is_down_messages_wait_and_are_answered_in_order_when_it_is_b
         await handle_resident_text(gateway, "r1", "电梯也坏了")
         # Stored, each told politely; the emergency alerted by the gateway's own rules.
         assert first.kinds() == ["message", "typing-on", "typing-off", "message"] * 3
-        assert first.texts() == [BUSY] * 3 and second.texts() == [BUSY]
+        assert first.texts() == [BUSY] * 3 and second.texts() == [FIRE_WHILE_BUSY]  # the fire: what to do now
         assert {"type": "alert", "conversation_id": "r2", "status": "pending"} in agents.frames
         assert requests("r2") == [("emergency", 0)]
         assert [state for role, _, state in messages("r1") if role == "resident"] == ["pending"] * 3
@@ -450,14 +452,22 @@ def test_a_gateway_keeps_residents_through_rasa_down_and_answers_when_it_is_back
                 for text in ("楼道灯不亮", FIRE):
                     await res.send(json.dumps({"text": text}, ensure_ascii=False))
                     seen += [json.loads(await asyncio.wait_for(res.recv(), 20)) for _ in range(2)]
+                # The fire was alerted by the gateway's own rules; the resident reads what to do now
+                # (not the generic apology), and so does the agent who opens the case.
                 assert [(f["message"]["role"], f["message"]["text"]) for f in seen] == [
-                    ("resident", "楼道灯不亮"), ("bot", BUSY), ("resident", FIRE), ("bot", BUSY)
+                    ("resident", "楼道灯不亮"), ("bot", BUSY), ("resident", FIRE), ("bot", FIRE_WHILE_BUSY)
                 ]
+                assert texts.render("safety.fire") in FIRE_WHILE_BUSY and "119" in FIRE_WHILE_BUSY
                 alerted = []
                 while not alerted:
                     frame = json.loads(await asyncio.wait_for(agent.recv(), 20))
                     alerted = [frame] if frame["type"] == "alert" else []
                 assert alerted[0]["conversation_id"] == r["resident_id"]
+                told = []
+                while not told:
+                    frame = json.loads(await asyncio.wait_for(agent.recv(), 20))
+                    told = [frame["message"]["text"]] if frame["type"] == "message" else []
+                assert told == [FIRE_WHILE_BUSY]
                 loop = asyncio.get_running_loop()
                 back = loop.time()
                 rasa.come_back()

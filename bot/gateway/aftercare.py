@@ -64,6 +64,12 @@ def waiting_text(wait: EmergencyWait, now: datetime, duty_phone: str | None = No
     )
 
 
+def alerted_while_busy_text(kind: str, duty_phone: str | None = None) -> str:
+    """A live emergency Rasa could not answer: the gateway's rules alerted the agents; what to do now."""
+    procedure = procedure_for(kind)
+    return texts.render("aftercare.alerted_while_busy", instructions=procedure.instructions, numbers=procedure.numbers, duty_phone=duty_phone)
+
+
 def escalation_text(wait: EmergencyWait, now: datetime, duty_phone: str | None = None) -> str:
     """Nobody has claimed it yet: said plainly, with the numbers to call now."""
     procedure = procedure_for(wait.kind)

@@ -78,15 +78,18 @@ def _bot_message(reply: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
     return str(reply.get("text") or ""), ({"buttons": buttons} if buttons else None)
 
 
-async def _deliver(gateway: Gateway, resident_id: str, role: str, text: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Store a message for the resident alone (the bot's words while it steers) and send it."""
+async def _deliver(
+    gateway: Gateway, resident_id: str, role: str, text: str, payload: dict[str, Any] | None = None, to_agents: bool = False
+) -> dict[str, Any]:
+    """Store a message and send it: to the resident alone (the bot's words while it steers), or
+    also to the consoles (``to_agents``: what a resident waiting for them was told)."""
 
     def transaction() -> dict[str, Any]:
         with session_scope() as session:
             return store(session, resident_id, role, text, payload)
 
     message = await in_thread(transaction)
-    await gateway.notifier.publish(Posted(resident_id, message, to_agents=False))
+    await gateway.notifier.publish(Posted(resident_id, message, to_agents=to_agents))
     return message
 
 
@@ -255,8 +258,21 @@ async def handle_resident_text(
         else:
             answered = await _take_turn(gateway, Turn(message["id"], resident_id, text, command, now), announce)
         if not answered:
-            busy = "message.assistant_restarting" if gateway.drain.draining else "message.assistant_busy"
-            await _deliver(gateway, resident_id, "bot", texts.render(busy, duty_phone=duty_phone_of(resident_id)))
+            await _say_unanswered(gateway, resident_id, emergency)
+
+
+async def _say_unanswered(gateway: Gateway, resident_id: str, emergency: GuardResult | None) -> None:
+    """Rasa did not answer (down, or the gateway drains): the message waits for it. A live
+    emergency, which the gateway's own rules have queued for the agents, is answered with what to
+    do now for that danger (the agents see it too); anything else with the polite "stored, answered
+    when the assistant is back"."""
+    duty_phone = duty_phone_of(resident_id)
+    if emergency is not None and emergency.is_emergency:
+        text = aftercare.alerted_while_busy_text(emergency.primary_type, duty_phone)
+        await _deliver(gateway, resident_id, "bot", text, to_agents=True)
+        return
+    busy = "message.assistant_restarting" if gateway.drain.draining else "message.assistant_busy"
+    await _deliver(gateway, resident_id, "bot", texts.render(busy, duty_phone=duty_phone))
 
 
 def duty_phone_of(conversation_id: str) -> str:
