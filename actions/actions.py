@@ -118,7 +118,10 @@ class ActionAnswerInquiry(Action):
             return []
         lead = _handover_lead(tracker, reply)
         say(dispatcher, lead + texts.render("inquiry.leave_phone") if lead else texts.render("inquiry.handover_ask"))
-        return [SlotSet("pending_text", question), FollowupAction("inquiry_contact_form")]
+        waiting = tracker.get_slot("pending_text") if tracker.active_loop_name == "inquiry_contact_form" else None
+        # A second question while the first waits for the phone: one ticket holds both.
+        pending = f"{waiting}\n{question}" if waiting else question
+        return [SlotSet("pending_text", pending), FollowupAction("inquiry_contact_form")]
 
 
 def _handover_lead(tracker: Tracker, reply: InquiryReply) -> str:
@@ -140,6 +143,24 @@ class ActionCreateInquiryTicket(Action):
         created = create_inquiry_ticket(s["pending_text"] or "（问题见对话记录）", s["phone"] or "", tracker.sender_id, s["surname"], s["title"])
         say(dispatcher, inquiry_ticket_text(tracker, created))
         return [SlotSet("pending_text", None), SlotSet("retry_counts", None)]
+
+
+class ActionRegisterQuestion(Action):
+    """The resident leaves the contact question after a hand-over without a phone (says no, starts a
+    repair or a complaint, says goodbye): the question waiting for it is registered all the same,
+    to be answered here in the conversation, and the form ends."""
+
+    def name(self) -> str:
+        return "action_register_question"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        s = slots(tracker, "pending_text", "phone", "surname", "title")
+        if s["pending_text"]:
+            created = create_inquiry_ticket(s["pending_text"], s["phone"] or "", tracker.sender_id, s["surname"], s["title"])
+            declined = (tracker.latest_message or {}).get("intent", {}).get("name") == "deny"
+            lead = texts.render("inquiry.no_phone_needed") if declined else ""
+            say(dispatcher, lead + texts.render("inquiry.registered_here", number=created.number, deadline=_deadline(created)))
+        return _stop_forms() + [SlotSet("pending_text", None), SlotSet("retry_counts", None)]
 
 
 def inquiry_ticket_text(tracker: Tracker, created: TicketCreated, addressed_already: bool = False) -> str:

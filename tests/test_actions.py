@@ -41,6 +41,7 @@ from actions.actions import (
     ActionGreet,
     ActionHandleEmergency,
     ActionRecordRating,
+    ActionRegisterQuestion,
     ActionRequestHuman,
     ActionTicketStatus,
 )
@@ -378,6 +379,33 @@ def test_inquiry_contact_form_ends_in_a_ticket(db: str, tracker_factory: Tracker
     assert (ticket.category, ticket.subcategory, ticket.description, ticket.contact_phone) == ("inquiry", "handover", "小区能养鸡吗", PHONE)
     assert ticket.number in outcome.text and outcome.text.startswith("赵女士，")
     assert outcome.slots == {"pending_text": None, "retry_counts": None}
+
+
+@pytest.mark.parametrize(("intent", "lead"), [("deny", "好的，不留电话也没关系。"), ("repair", ""), ("goodbye", "")])
+def test_a_question_left_without_a_phone_is_registered_to_be_answered_here(
+    db: str, tracker_factory: TrackerFactory, intent: str, lead: str
+) -> None:
+    """After the hand-over asked for a phone, the resident says no, starts another case or leaves:
+    the question is registered all the same (no phone), and the form ends."""
+    tracker = tracker_factory("不用了", intent, slots={"pending_text": "游泳池水温多少度\n健身房有私教吗"}, active_loop="inquiry_contact_form")
+    outcome = run(ActionRegisterQuestion(), tracker)
+    [ticket] = tickets()
+    assert (ticket.category, ticket.description, ticket.contact_phone) == ("inquiry", "游泳池水温多少度\n健身房有私教吗", "")
+    assert outcome.text.startswith(lead + "您刚才的问题已为您登记") and ticket.number in outcome.text and "在这里给您答复" in outcome.text
+    assert outcome.has("active_loop", name=None) and outcome.slots["pending_text"] is None
+
+
+def test_nothing_is_registered_when_no_question_waits(db: str, tracker_factory: TrackerFactory) -> None:
+    outcome = run(ActionRegisterQuestion(), tracker_factory("不用了", "deny", active_loop="inquiry_contact_form"))
+    assert tickets() == [] and outcome.messages == [] and outcome.has("active_loop", name=None)
+
+
+def test_a_second_unanswered_question_joins_the_one_waiting_for_the_phone(db: str, tracker_factory: TrackerFactory) -> None:
+    tracker = tracker_factory(
+        "小区能不能装太阳能板", topic="other", topic_confidence=0.97, slots={"pending_text": "游泳池水温多少度"}, active_loop="inquiry_contact_form"
+    )
+    outcome = run(ActionAnswerInquiry(), tracker)
+    assert outcome.slots == {"pending_text": "游泳池水温多少度\n小区能不能装太阳能板"} and tickets() == []
 
 
 # --------------------------------------------------------------------------- emergencies

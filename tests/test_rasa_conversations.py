@@ -195,3 +195,26 @@ def test_the_commonest_questions_get_the_communitys_own_answers(rasa_stack: Stac
     thanks = bot_says(r.say("谢谢"))
     assert "联系电话" not in thanks and "登记" not in thanks, thanks
     assert tickets_of(stack_database, r.sender) == []
+
+
+@pytest.mark.parametrize(
+    ("then", "next_case"),
+    [("我家厨房水管漏水了", "repair_form"), ("电梯修了一个礼拜还没修好 太慢了", "complaint_form"), ("不用了", None)],
+    ids=["a-repair", "a-complaint", "no-phone"],
+)
+def test_a_handed_over_question_is_registered_when_the_resident_moves_on_without_a_phone(
+    rasa_stack: Stack, stack_database: str, then: str, next_case: str | None
+) -> None:
+    """After the hand-over asks for a phone, a new case is not read as a bad phone number, and the
+    question is not dropped: it becomes an inquiry ticket answered in the conversation."""
+    r = resident(rasa_stack)
+    question = "小区游泳池的水温多少度"
+    handover, ask = texts(r.say(question))
+    assert "联系电话" in handover and "不用了" in ask and "联系电话" not in ask  # asked once, with the way out
+    replies = r.say(then)
+    assert_polite(replies)
+    assert not any("号码" in t for t in texts(replies)), texts(replies)
+    [ticket] = [t for t in tickets_of(stack_database, r.sender) if t.category == "inquiry"]
+    assert (ticket.description, ticket.contact_phone or "") == (question, "")
+    assert ticket.number in texts(replies)[0] and "在这里给您答复" in texts(replies)[0]
+    assert (r.tracker().get("active_loop") or {}).get("name") == next_case
