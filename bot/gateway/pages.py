@@ -54,6 +54,12 @@ async def community_page(request: Request, slug: str) -> HTTPResponse:
     return response.html(render("index.html", title=f"{community.name} · {texts.render('widget.title')}", config=config, community=community.slug))
 
 
+@bp.get("/favicon.ico")
+async def favicon(request: Request) -> HTTPResponse:
+    """The icon a browser asks for on every page (the pages also name it: ``/static/favicon.svg``)."""
+    return await response.file(STATIC / "favicon.svg", mime_type="image/svg+xml", headers={"Cache-Control": "max-age=86400"})
+
+
 @bp.get("/widget.js")
 async def widget(request: Request) -> HTTPResponse:
     return await response.file(STATIC / "widget.js", mime_type="application/javascript; charset=utf-8")
