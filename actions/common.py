@@ -55,3 +55,31 @@ def latest_entity(tracker: Tracker, entity: str) -> str | None:
 
 def slots(tracker: Tracker, *names: str) -> dict[str, Any]:
     return {name: tracker.get_slot(name) for name in names}
+
+
+def before_this_message(tracker: Tracker, slot: str) -> tuple[Any, str | None]:
+    """The slot's value and the active form as they were when the resident's latest message came
+    (Rasa fills slots from the message before a form's validation runs: ``get_slot`` already
+    holds the new candidate)."""
+    value: Any = None
+    loop: str | None = None
+    at_message: tuple[Any, str | None] = (None, None)
+    for event in tracker.events:
+        kind = event.get("event")
+        if kind == "user":
+            at_message = (value, loop)
+        elif kind == "slot" and event.get("name") == slot:
+            value = event.get("value")
+        elif kind == "active_loop":
+            loop = event.get("name")
+    return at_message
+
+
+def added_to(tracker: Tracker, slot: str, form: str, text: str) -> str:
+    """``text`` added to what the resident already said for ``slot`` in this ``form`` (a message
+    with more about the case while another question is asked); ``text`` alone when the form
+    starts with it or nothing was said yet."""
+    earlier, loop = before_this_message(tracker, slot)
+    if loop != form or not earlier or text in str(earlier).split("；"):
+        return text
+    return f"{earlier}；{text}"

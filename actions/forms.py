@@ -12,7 +12,7 @@ from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import latest_entity, latest_text, say
+from actions.common import added_to, latest_entity, latest_text, say
 from bot import texts
 from bot.intake.complaint import LATE_REPAIR, chosen_ticket, earlier_repairs, subject_from_detail
 from bot.intake.validation import (
@@ -23,7 +23,9 @@ from bot.intake.validation import (
     check_problem,
     check_visit_time,
     community_of,
+    tries_a_phone,
 )
+from bot.politeness import echo
 
 
 class ContactValidation(FormValidationAction):
@@ -49,11 +51,28 @@ class ContactValidation(FormValidationAction):
         checked = check_address(str(value or ""), latest_entity(tracker, "address"), community_of(tracker.sender_id))
         return self._settle("address", checked, dispatcher, tracker)
 
+    # While the phone is asked, a message with no number in it says more about the case (「东门保安骂人」):
+    # it is added to this slot, never taken for a wrong number (nor kept as one after the retries).
+    ADDS_TO: str | None = None
+
     def validate_phone(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        return self._settle("phone", check_phone(str(value or ""), latest_entity(tracker, "phone")), dispatcher, tracker)
+        # The candidate: this message's text or number, or, when the form starts, a phone given before.
+        candidate, entity = str(value or ""), latest_entity(tracker, "phone")
+        if entity or tries_a_phone(candidate) or not candidate.strip() or candidate.startswith("/"):
+            return self._settle("phone", check_phone(candidate, entity), dispatcher, tracker)
+        raw = latest_text(tracker)
+        if self.ADDS_TO is None or len(raw.strip()) < 2:
+            return {"phone": None}  # the form asks again, with its example
+        say(dispatcher, texts.render("validation.added_to_case", added=echo(raw.strip())))
+        return {"phone": None, self.ADDS_TO: added_to(tracker, self.ADDS_TO, self.form_name(), raw.strip())[:2000]}
+
+    def form_name(self) -> str:
+        return self.name().removeprefix("validate_")
 
 
 class ValidateRepairForm(ContactValidation):
+    ADDS_TO = "repair_problem"
+
     def name(self) -> str:
         return "validate_repair_form"
 
@@ -61,7 +80,10 @@ class ValidateRepairForm(ContactValidation):
         text = str(value or "")
         if text.startswith("/"):
             text = tracker.get_slot("pending_text") or ""
-        return self._settle("repair_problem", check_problem(text), dispatcher, tracker)
+        checked = check_problem(text)
+        if checked.value:  # a later repair message adds to the problem, not replaces it
+            return {"repair_problem": added_to(tracker, "repair_problem", self.form_name(), checked.value)[:2000]}
+        return self._settle("repair_problem", checked, dispatcher, tracker)
 
     def validate_visit_time(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         return self._settle("visit_time", check_visit_time(str(value or ""), latest_entity(tracker, "visit_time")), dispatcher, tracker)
@@ -76,6 +98,8 @@ class ValidateRepairForm(ContactValidation):
 class ValidateComplaintForm(ContactValidation):
     """What happened, the subject, where, a phone; for a late repair which of the resident's repairs
     (``complaint_ticket``, asked only when they have some); then the summary to confirm."""
+
+    ADDS_TO = "complaint_detail"
 
     def name(self) -> str:
         return "validate_complaint_form"
@@ -115,7 +139,7 @@ class ValidateComplaintForm(ContactValidation):
         if len(text.strip()) < 2:
             say(dispatcher, texts.render("complaint.detail_too_short"))
             return {"complaint_detail": None}
-        return {"complaint_detail": text[:2000]}
+        return {"complaint_detail": added_to(tracker, "complaint_detail", self.form_name(), text)[:2000]}
 
     def validate_complaint_subject(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         text = str(value or "").strip()

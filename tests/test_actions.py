@@ -54,7 +54,7 @@ from actions.forms import (
 from bot import texts
 from bot.conversations.lifecycle import conversation_status
 from bot.conversations.status import Priority
-from bot.intake.validation import TO_CONFIRM
+from bot.intake.validation import TO_CONFIRM, tries_a_phone
 from bot.nlu.entities import extract_entities
 from bot.politeness import check, is_polite
 from bot.safety import PROCEDURES, procedure_for
@@ -112,7 +112,8 @@ def make_tracker(
     ``entities`` default to what the product's rule-based extractor finds in ``text``;
     ``topic`` fills the ResponseSelector output for the ``inquiry`` retrieval intent;
     ``candidates`` are slot values a form just extracted (set on the tracker and appended as
-    ``slot`` events after the user's message, which is where validation looks for them).
+    ``slot`` events after the user's message, which is where validation looks for them); ``slots``
+    and ``active_loop`` are also events before the message, as Rasa's tracker holds them.
     """
     all_slots: dict[str, Any] = {name: None for name in _domain()["slots"]}
     all_slots["requested_slot"] = requested_slot
@@ -142,7 +143,12 @@ def make_tracker(
         "intent_ranking": ranking,
         "response_selector": response_selector,
     }
+    # What was there before the message: the slots set and the form running (``slots``, ``active_loop``).
+    earlier = [SlotSet(name, value) for name, value in (slots or {}).items() if value is not None]
+    if active_loop:
+        earlier.append({"event": "active_loop", "name": active_loop})
     events: list[dict[str, Any]] = [
+        *earlier,
         {"event": "action", "name": "action_listen"},
         {"event": "user", "text": text, "parse_data": latest_message},
     ]
@@ -716,7 +722,7 @@ def test_visit_time_is_understood(text: str, expected: str) -> None:
         (ValidateRepairForm(), "visit_time", "嗯嗯"),
         (ValidateRepairForm(), "repair_problem", "我要报修"),
         (ValidateComplaintForm(), "address", "在小区里面"),
-        (ValidateInquiryContactForm(), "phone", "等会儿再说"),
+        (ValidateInquiryContactForm(), "phone", "电话是1391234"),
     ],
     ids=["repair-address", "repair-phone", "repair-visit-time", "repair-problem", "complaint-address", "inquiry-phone"],
 )
@@ -735,6 +741,39 @@ def test_unusable_answers_are_asked_again_then_kept_for_confirmation(db: str, fo
     assert outcome.text == ACCEPTED_FOR_CONFIRMATION
 
 
+@pytest.mark.parametrize(
+    ("form", "slot", "so_far"),
+    [(ValidateComplaintForm(), "complaint_detail", "我要投诉保安态度差"), (ValidateRepairForm(), "repair_problem", "卫生间天花板漏水")],
+    ids=["complaint", "repair"],
+)
+def test_asked_for_a_phone_a_message_without_a_number_adds_to_the_case(db: str, form: Action, slot: str, so_far: str) -> None:
+    """「昨天晚上十点 东门保安骂人」 while the phone is asked is more about the case, not a wrong number:
+    added to what was said, and the phone asked again — never counted as a failed try, never kept."""
+    for _ in range(4):
+        outcome = validate(form, "昨天晚上十点 东门保安骂人", "phone", slots={slot: so_far, "retry_counts": {"phone": 2}})
+        assert (outcome.slots["phone"], outcome.slots[slot]) == (None, f"{so_far}；昨天晚上十点 东门保安骂人")
+        assert "retry_counts" not in outcome.slots
+        assert outcome.text == texts.render("validation.added_to_case", added="昨天晚上十点 东门保安骂人")
+    started = validate(form, "昨天晚上十点 东门保安骂人", "phone", slots={"retry_counts": {"phone": 2}})
+    assert started.slots[slot] == "昨天晚上十点 东门保安骂人"  # nothing said before: the text alone
+    nothing_to_add = validate(ValidateInquiryContactForm(), "好的", "phone", slots={"retry_counts": {"phone": 2}})
+    assert nothing_to_add.slots == {"phone": None} and nothing_to_add.messages == []
+
+
+def test_a_phone_given_before_the_form_started_is_kept(db: str) -> None:
+    """A form starting with a message that has no number validates the phone the resident gave earlier."""
+    outcome = validate(ValidateComplaintForm(), "报修三天了还没人来修 太慢了", "phone", value=PHONE)
+    assert outcome.slots["phone"] == PHONE and outcome.messages == []
+
+
+@pytest.mark.parametrize(
+    ("text", "tries"),
+    [("13812345678", True), ("号码是12345", True), ("１３８", True), ("一三八一二三四五六七八", True), ("昨天晚上十点", False), ("东门保安骂人", False), ("两个保安", False)],
+)
+def test_what_counts_as_trying_to_give_a_phone(text: str, tries: bool) -> None:
+    assert tries_a_phone(text) is tries
+
+
 @pytest.mark.parametrize(("text", "key"), [("13-1-101", "validation.address_no_building"), ("3栋5单元102室", "validation.address_no_unit")])
 def test_an_address_the_community_does_not_have_is_questioned_then_kept(db: str, text: str, key: str) -> None:
     """Issue 13 §1: 13号楼 in the 12 buildings of 锦华花园 is questioned politely, never refused."""
@@ -751,6 +790,24 @@ def test_retries_are_counted_per_slot(db: str) -> None:
     outcome = validate(ValidateRepairForm(), "随便写写", "address", slots={"retry_counts": {"phone": 2}})
     assert outcome.slots["address"] is None
     assert outcome.slots["retry_counts"] == {"phone": 2, "address": 1}
+
+
+@pytest.mark.parametrize(
+    ("form", "slot", "first", "more"),
+    [
+        (ValidateComplaintForm(), "complaint_detail", "我要投诉保安态度差", "昨晚十点东门的保安还骂人"),
+        (ValidateRepairForm(), "repair_problem", "卫生间天花板漏水", "楼上渗下来的，墙皮都泡了"),
+    ],
+    ids=["complaint", "repair"],
+)
+def test_a_later_message_about_the_case_adds_to_it_instead_of_replacing_it(db: str, form: Action, slot: str, first: str, more: str) -> None:
+    """Rasa fills the detail from every complaint (the problem from every repair) message; in the
+    running form the new one is added to what was said, so the ticket keeps both."""
+    outcome = validate(form, more, slot, slots={slot: first})
+    assert outcome.slots[slot] == f"{first}；{more}"
+    # A form that starts with the message (none was running before): the message alone.
+    fresh = make_tracker(more, "inform", slots={slot: first}, requested_slot=slot, candidates={slot: more})
+    assert run(form, fresh).slots[slot] == more
 
 
 def test_repair_problem_from_a_button_uses_the_text_before_it() -> None:

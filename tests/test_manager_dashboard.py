@@ -108,7 +108,7 @@ def test_the_page_shows_the_figures_in_chromium(browser: Any, dashboard: tuple[s
         page = context.new_page()
         page.set_default_timeout(TIMEOUT)
         page.on("console", lambda message: errors.append(message.text) if message.type == "error" and "Failed to load resource" not in message.text else None)
-        page.on("response", lambda reply: errors.append(f"{reply.status} {reply.url}") if reply.status >= 400 and not reply.url.endswith("/favicon.ico") else None)
+        page.on("response", lambda reply: errors.append(f"{reply.status} {reply.url}") if reply.status >= 400 else None)
         page.goto(f"{base}/manager?{QUERY}")
         page.get_by_test_id("login-user").fill("经理丙")
         page.get_by_test_id("login-password").fill("correct-horse-1")

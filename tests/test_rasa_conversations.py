@@ -218,3 +218,25 @@ def test_a_handed_over_question_is_registered_when_the_resident_moves_on_without
     assert (ticket.description, ticket.contact_phone or "") == (question, "")
     assert ticket.number in texts(replies)[0] and "在这里给您答复" in texts(replies)[0]
     assert (r.tracker().get("active_loop") or {}).get("name") == next_case
+
+
+def test_a_place_in_a_question_is_not_the_address_and_more_detail_is_not_a_phone(rasa_stack: Stack, stack_database: str) -> None:
+    """A place named in an earlier question (停车场) is not taken as the address of a later complaint;
+    asked for a phone, a message with no number adds to the complaint instead of being a wrong number."""
+    r = resident(rasa_stack)
+    r.say("停车场限高多少")
+    r.say("不用了")
+    r.say("我要投诉保安态度差")
+    assert r.tracker()["slots"].get("address") is None
+    asked = {"address": "5号楼1单元802", "phone": "昨天晚上十点 东门保安骂人"}
+    for _ in range(4):
+        slot = r.tracker()["slots"].get("requested_slot")
+        if slot == "phone":
+            break
+        assert_polite(r.say(asked.get(slot, "保安")))
+    replies = r.say(asked["phone"])
+    assert_polite(replies)
+    assert not any("号码" in t and "不完整" in t for t in texts(replies)), texts(replies)
+    slots = r.tracker()["slots"]
+    assert slots["requested_slot"] == "phone" and slots["phone"] is None
+    assert slots["complaint_detail"].endswith("；昨天晚上十点 东门保安骂人")

@@ -58,6 +58,18 @@ def community_of(conversation_id: str) -> CommunityRecord:
         return community_of_conversation(session, conversation_id)
 
 
+ARABIC_DIGIT = re.compile(r"[0-9０-９]")
+CHINESE_DIGIT = re.compile(r"[零〇幺一二三四五六七八九]")
+
+
+def tries_a_phone(text: str | None) -> bool:
+    """Does the message try to give a number at all? A digit, or a run of Chinese numerals as some
+    residents type a phone (一三八…). 「东门保安骂人」 or 「昨天晚上十点」 do not: asked for a phone,
+    the resident is saying more about the case, not giving a wrong number."""
+    text = text or ""
+    return bool(ARABIC_DIGIT.search(text)) or len(CHINESE_DIGIT.findall(text)) >= 5
+
+
 def check_phone(text: str | None, entity_value: str | None = None) -> Checked:
     if entity_value:
         return Checked(entity_value)
