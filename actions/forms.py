@@ -27,6 +27,9 @@ from bot.intake.validation import (
 )
 from bot.politeness import echo
 
+# What a message with more about the case is classified as (not 「好的」, 「稍等我找找」 or an unclear one).
+CASE_INTENTS = frozenset({"repair", "complaint", "inform"})
+
 
 class ContactValidation(FormValidationAction):
     """Address, phone and visit time, shared by the forms that ask for them."""
@@ -61,8 +64,9 @@ class ContactValidation(FormValidationAction):
         if entity or tries_a_phone(candidate) or not candidate.strip() or candidate.startswith("/"):
             return self._settle("phone", check_phone(candidate, entity), dispatcher, tracker)
         raw = latest_text(tracker)
-        if self.ADDS_TO is None or len(raw.strip()) < 2:
-            return {"phone": None}  # the form asks again, with its example
+        intent = (tracker.latest_message or {}).get("intent", {}).get("name")
+        if self.ADDS_TO is None or intent not in CASE_INTENTS or len(raw.strip()) < 2:
+            return {"phone": None}  # 「好的」「稍等」: the form asks again, with its example
         say(dispatcher, texts.render("validation.added_to_case", added=echo(raw.strip())))
         return {"phone": None, self.ADDS_TO: added_to(tracker, self.ADDS_TO, self.form_name(), raw.strip())[:2000]}
 

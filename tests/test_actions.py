@@ -758,6 +758,10 @@ def test_asked_for_a_phone_a_message_without_a_number_adds_to_the_case(db: str, 
     assert started.slots[slot] == "昨天晚上十点 东门保安骂人"  # nothing said before: the text alone
     nothing_to_add = validate(ValidateInquiryContactForm(), "好的", "phone", slots={"retry_counts": {"phone": 2}})
     assert nothing_to_add.slots == {"phone": None} and nothing_to_add.messages == []
+    for intent in ("affirm", "nlu_fallback"):  # 「稍等 我看看电话」 is no detail of the case
+        tracker = make_tracker("稍等 我看看电话", intent, slots={slot: so_far}, active_loop=form.name().removeprefix("validate_"), requested_slot="phone", candidates={"phone": "稍等 我看看电话"})
+        stalled = run(form, tracker)
+        assert stalled.slots["phone"] is None and slot not in stalled.slots and stalled.messages == []
 
 
 def test_a_phone_given_before_the_form_started_is_kept(db: str) -> None:
