@@ -36,7 +36,7 @@ NAMES = {Role.AGENT: "客服甲", Role.TRAINER: "培训员乙", Role.MANAGER: "�
 WHO = [None, Role.AGENT, Role.TRAINER, Role.MANAGER]  # None: no session
 
 # Routes that need no account, by path as the router spells it.
-PUBLIC = {"", "healthz", "readyz", "widget.js", "c/<slug:str>", "static/<__file_uri__:path>", "api/resident/session", "api/agent/login", "api/resident/config", "api/openapi.json"}
+PUBLIC = {"", "healthz", "readyz", "widget.js", "favicon.ico", "c/<slug:str>", "static/<__file_uri__:path>", "api/resident/session", "api/agent/login", "api/resident/config", "api/openapi.json"}
 # A resident's token opens these; an account's session opens nothing: 401 for everyone here.
 RESIDENT = {"api/resident/history", "api/resident/attachments", "api/resident/rating", "api/resident/callback", "api/resident/survey", "ws/resident"}
 # The desks: the login form without a session, the desk for its roles, a refusal (403) for others.
