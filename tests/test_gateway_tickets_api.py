@@ -18,10 +18,10 @@ from bot.politeness import check
 from bot.storage import session_scope, upgrade
 from bot.storage.models import Annotation, Conversation, Message, Ticket
 from bot.texts import render
-from bot.tickets.rules import EMERGENCY_DEADLINES
+from bot.tickets.rules import EMERGENCY_DEADLINES, INQUIRY_DEADLINES
 from bot.tickets.service import NewTicket, create_ticket
 from bot.trainer.export import export_annotations
-from tests.gateway_support import login, make_agent, running_gateway
+from tests.gateway_support import login, make_agent, resident_session, running_gateway
 from tests.standin_rasa import unreachable_url
 from tests.trainer_support import EVALUATION_VARIANTS, small_root
 
@@ -126,3 +126,50 @@ def test_resolving_a_ticket_tells_the_resident_politely(seeded: tuple[str, str, 
     with session_scope(url) as session:
         texts = list(session.execute(sa.select(Message.text).where(Message.conversation_id == "c1", Message.role == "system")).scalars())
     assert texts == [render("agent.ticket_done", number=number)]
+
+
+def _inquiry(url: str, conversation_id: str | None) -> str:
+    with session_scope(url) as session:
+        new = NewTicket("inquiry", "handover", "一般", "游泳池的水温多少度", "客服中心", INQUIRY_DEADLINES, conversation_id=conversation_id)
+        return create_ticket(session, new).number
+
+
+def test_an_agent_answers_a_tickets_resident_in_their_conversation(seeded: tuple[str, str, int, str]) -> None:
+    """The question a hand-over registered (「客服专员会在…前在这里给您答复」) is answered in the
+    resident's conversation without taking it over: the agent's message, a note, the first response."""
+    base, _, _, url = seeded
+    resident = resident_session(base)
+    number = _inquiry(url, resident["resident_id"])
+    client, csrf = login(base, "甲")
+    headers = {"X-CSRF-Token": csrf}
+    answer = "您好，游泳池水温常年保持在26–28℃，欢迎您前往。"
+    assert client.post(f"/api/agent/tickets/{number}/answer", json={"text": answer}).status_code == 403  # no CSRF token
+    assert client.post(f"/api/agent/tickets/{number}/answer", json={"text": "  "}, headers=headers).status_code == 400
+    rude = client.post(f"/api/agent/tickets/{number}/answer", json={"text": "这个我不知道"}, headers=headers)
+    assert rude.status_code == 422 and rude.json()["violations"]
+    done = client.post(f"/api/agent/tickets/{number}/answer", json={"text": answer}, headers=headers)
+    assert done.status_code == 200, done.text
+    ticket = done.json()["ticket"]
+    assert ticket["history"][-1]["note"] == f"答复居民：{answer}" and ticket["history"][-1]["actor"] == "甲" and ticket["responded_at"]
+    own = httpx.get(f"{base}/api/resident/history", headers={"Authorization": f"Bearer {resident['token']}"}).json()["messages"]
+    assert [(m["role"], m["text"]) for m in own] == [("agent", answer)]  # the impolite draft never reached the resident
+    assert (own[0]["agent"], own[0]["event"]) == ("甲", "ticket_answer")
+
+
+def test_a_ticket_answer_is_refused_where_it_cannot_be_delivered(seeded: tuple[str, str, int, str]) -> None:
+    base, _, _, url = seeded
+    make_agent(url, "乙")
+    client, csrf = login(base, "甲")
+    headers = {"X-CSRF-Token": csrf}
+    answer = {"text": "您好，已为您核实，水温为26℃。"}
+    assert client.post("/api/agent/tickets/WY209901010001/answer", json=answer, headers=headers).status_code == 404
+    no_chat = client.post(f"/api/agent/tickets/{_inquiry(url, None)}/answer", json=answer, headers=headers)
+    assert no_chat.status_code == 409 and "电话" in no_chat.json()["error"]
+    with session_scope(url) as session:
+        session.add(Conversation(id="c-taken", status="assigned", assigned_agent="乙"))
+    taken = client.post(f"/api/agent/tickets/{_inquiry(url, 'c-taken')}/answer", json=answer, headers=headers)
+    assert taken.status_code == 409 and "乙" in taken.json()["error"]
+    with session_scope(url) as session:
+        assert session.execute(sa.select(Message).where(Message.conversation_id == "c-taken")).first() is None
+    other, other_csrf = login(base, "乙")  # the agent who has it may answer there
+    assert other.post(f"/api/agent/tickets/{_inquiry(url, 'c-taken')}/answer", json=answer, headers={"X-CSRF-Token": other_csrf}).status_code == 200

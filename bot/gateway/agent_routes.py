@@ -243,6 +243,20 @@ async def update_ticket(request: Request, account: LoggedIn, number: str) -> HTT
     return _desk(result)
 
 
+@bp.post("/api/agent/tickets/<number>/answer")
+@requires_role(*CONSOLE_ROLES)
+async def answer_ticket(request: Request, account: LoggedIn, number: str) -> HTTPResponse:
+    """``{"text"}``: the answer to the ticket's resident, in their conversation (bot.gateway.console)."""
+    body = json_body(request)
+    with session_scope() as session:
+        if not sees_ticket(session, account, number):
+            return response.json({"ok": False, "error": "没有找到这张工单"}, status=404)
+    outcome = await console.answer_ticket(_gateway(request), number, account, text_field(body, "text"))
+    if not outcome.ok:
+        return response.json({"ok": False, "error": outcome.error, "violations": outcome.detail or []}, status=outcome.status)
+    return response.json({"ok": True, "ticket": outcome.detail})
+
+
 @bp.post("/api/agent/messages/<message_id:int>/label")
 @requires_role(*CONSOLE_ROLES)
 async def label(request: Request, account: LoggedIn, message_id: int) -> HTTPResponse:

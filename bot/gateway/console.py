@@ -24,7 +24,7 @@ from bot.intake.continuity import after_agent
 from bot.politeness import check
 from bot.storage import session_scope
 from bot.storage.models import Conversation
-from bot.tickets.service import responded
+from bot.tickets.service import add_note, get_ticket, responded, ticket_to_dict
 
 MAX_REPLY = 2000
 
@@ -98,15 +98,24 @@ async def claim(desk: Desk, conversation_id: str, account: ConsoleAccount) -> Ou
     return _done(conversation_id, account)
 
 
-async def reply(desk: Desk, conversation_id: str, account: ConsoleAccount, text: str) -> Outcome:
-    text = text.strip()
+def _refused_words(conversation_id: str, account: ConsoleAccount, text: str) -> Outcome | None:
+    """What an agent writes to a resident: 1 to MAX_REPLY characters, and nothing the politeness
+    checker flags (a refusal is counted for the supervision, seed 004)."""
     if not text or len(text) > MAX_REPLY:
         return Outcome(False, 400, f"回复内容需在1到{MAX_REPLY}字之间")
     found = violations(text)
     if found:
-        with session_scope() as session:  # the supervision counts refused replies (seed 004)
+        with session_scope() as session:
             activity.record_refusal(session, conversation_id, account.name, text, found, utcnow())
         return Outcome(False, 422, "回复中有不规范用语，请修改后再发送", found)
+    return None
+
+
+async def reply(desk: Desk, conversation_id: str, account: ConsoleAccount, text: str) -> Outcome:
+    text = text.strip()
+    refused = _refused_words(conversation_id, account, text)
+    if refused is not None:
+        return refused
     if not _may(conversation_id, account)[1].reply:
         return Outcome(False, 409, "请先接入这个会话再回复")
     with session_scope() as session:
@@ -117,6 +126,40 @@ async def reply(desk: Desk, conversation_id: str, account: ConsoleAccount, text:
     await desk.notifier.publish(Posted(conversation_id, message))
     await desk.rasa.record_agent_reply(conversation_id, text, account.shown_as)
     return Outcome(True)
+
+
+async def answer_ticket(desk: Desk, number: str, account: ConsoleAccount, text: str) -> Outcome:
+    """Answer a ticket's resident in their conversation without taking it over — the question a
+    hand-over registered (「客服专员会在…前在这里给您答复」), or news of a repair. The answer is a
+    message from the agent (named as residents see them), a note in the ticket's history and the
+    tickets' first response. Refused while another agent has the conversation (they answer there),
+    and for a ticket with no conversation (call the resident)."""
+    text = text.strip()
+    with session_scope() as session:
+        ticket = get_ticket(session, number)
+        conversation_id = ticket.conversation_id if ticket is not None else None
+    if ticket is None:
+        return Outcome(False, 404, "没有找到这张工单")
+    if not conversation_id:
+        return Outcome(False, 409, "这张工单没有在线对话，请电话联系居民")
+    refused = _refused_words(conversation_id, account, text)
+    if refused is not None:
+        return refused
+    conversation, _ = _may(conversation_id, account)
+    if conversation is not None and conversation.status == Status.ASSIGNED and conversation.assigned_agent != account.name:
+        return Outcome(False, 409, f"客服{conversation.assigned_agent}正在这个会话中接待居民，请在会话中与其协调")
+    with session_scope() as session:
+        ticket = get_ticket(session, number)
+        message = store(session, conversation_id, "agent", text, {"agent": account.shown_as, "event": "ticket_answer", "ticket": ticket.number})
+        add_note(session, ticket, f"答复居民：{text}", actor=account.name)
+        now = utcnow()
+        activity.record_reply(session, conversation_id, account.name, now)
+        responded(session, conversation_id, now)
+        session.refresh(ticket)  # its history with the note, its first response
+        answered = ticket_to_dict(ticket)
+    await desk.notifier.publish(Posted(conversation_id, message, to_agents=True))
+    await desk.rasa.record_agent_reply(conversation_id, text, account.shown_as)
+    return Outcome(True, detail=answered)
 
 
 async def hand_back(desk: Desk, conversation_id: str, account: ConsoleAccount) -> Outcome:

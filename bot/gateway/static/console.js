@@ -350,12 +350,42 @@ function ticketCard(t) {
   card.appendChild(el("div", "", "部门：")).appendChild(dept);
   card.appendChild(save);
   card.appendChild(msg);
+  if (t.conversation_id && !finishedTicket(t)) card.appendChild(answerBox(t, card));
   var history = el("ol");
   history.setAttribute("data-testid", "ticket-history");
   (t.history || []).forEach(function (h) { history.appendChild(el("li", "", clock(h.at) + " " + statusLabel(h.status) + " " + h.actor + (h.note ? "（" + h.note + "）" : ""))); });
   card.appendChild(history);
   return card;
 }
+// 答复居民: the ticket's resident is answered in their conversation without taking it over (the
+// question a hand-over registered: 「客服专员会在…前在这里给您答复」). The server checks the words
+// and who has the conversation; the answer comes back into the transcript over the socket.
+function answerBox(t, card) {
+  var box = el("div", "ticket-answer");
+  var input = el("textarea");
+  input.setAttribute("data-testid", "ticket-answer-input");
+  input.setAttribute("aria-label", "答复居民");
+  input.placeholder = "在居民的对话中答复（不接入会话）";
+  input.rows = 2;
+  var send = button("答复居民", "ticket-answer-send", "primary");
+  var msg = el("div", "error");
+  msg.setAttribute("data-testid", "ticket-answer-message");
+  msg.setAttribute("role", "alert");
+  send.addEventListener("click", function () {
+    if (!input.value.trim()) { msg.textContent = "请输入答复内容"; return; }
+    send.disabled = true;
+    api("POST", "/api/agent/tickets/" + encodeURIComponent(t.number) + "/answer", { text: input.value }).then(function (res) {
+      send.disabled = false;
+      if (res.ok) { replaceTicket(card, res.data.ticket); return; }
+      msg.textContent = failure(res, "答复失败");
+    });
+  });
+  box.appendChild(input);
+  box.appendChild(send);
+  box.appendChild(msg);
+  return box;
+}
+
 function replaceTicket(card, ticket) {
   if (current && current.tickets) current.tickets = current.tickets.map(function (t) { return t.number === ticket.number ? ticket : t; });
   card.replaceWith(ticketCard(ticket));
@@ -410,6 +440,11 @@ function loadTicketList() {
       if (t.resolve_by && !finishedTicket(t)) due.appendChild(slaBadge("办结", t.resolve_by));
       tr.appendChild(due);
       tr.appendChild(el("td", "", (t.description || "").slice(0, 40)));
+      if (t.conversation_id) {  // the row opens the resident's conversation, its tickets beside it
+        tr.classList.add("opens");
+        tr.title = "打开居民的对话";
+        tr.addEventListener("click", function () { open(t.conversation_id); });
+      }
       rows.appendChild(tr);
     });
     if (!res.data.tickets.length) { var tr = el("tr"); var td = el("td", "hint", "没有符合条件的工单"); td.colSpan = 9; tr.appendChild(td); rows.appendChild(tr); }
