@@ -40,7 +40,7 @@ from bot.intake.complaint import (
 from bot.intake.continuity import COMPLAINT_SLOTS, HANDED_BACK, REPAIR_SLOTS
 from bot.intake.emergency import EmergencyOutcome, handle_emergency
 from bot.intake.human import request_human
-from bot.intake.inquiry import ANSWER, PARTIAL, InquiryReply, create_inquiry_ticket, reply_for
+from bot.intake.inquiry import ANSWER, PARTIAL, InquiryReply, add_contact_phone, add_question, create_inquiry_ticket, reply_for
 from bot.intake.rating import RATING_BUTTONS, record_rating, thanks_key
 from bot.intake.repair import RepairRequest, create_repair_ticket, summarise
 from bot.intake.results import TicketCreated
@@ -116,12 +116,16 @@ class ActionAnswerInquiry(Action):
             lead = _handover_lead(tracker, reply)
             say(dispatcher, lead + inquiry_ticket_text(tracker, created, addressed_already=bool(lead)))
             return []
-        lead = _handover_lead(tracker, reply)
-        say(dispatcher, lead + texts.render("inquiry.leave_phone") if lead else texts.render("inquiry.handover_ask"))
-        waiting = tracker.get_slot("pending_text") if tracker.active_loop_name == "inquiry_contact_form" else None
-        # A second question while the first waits for the phone: one ticket holds both.
-        pending = f"{waiting}\n{question}" if waiting else question
-        return [SlotSet("pending_text", pending), FollowupAction("inquiry_contact_form")]
+        # The hand-over: the question is registered now, to be answered here; a phone, asked next,
+        # is optional (staff may call). A second question while the phone is asked joins the first.
+        lead = _handover_lead(tracker, reply) or addressed(tracker, "inquiry.handover")
+        waiting = tracker.get_slot("inquiry_ticket") if tracker.active_loop_name == "inquiry_contact_form" else None
+        if waiting and add_question(waiting, tracker.sender_id, question):
+            say(dispatcher, lead + texts.render("inquiry.question_added", number=waiting))
+            return [FollowupAction("inquiry_contact_form")]
+        created = create_inquiry_ticket(question, "", tracker.sender_id, surname, title)
+        say(dispatcher, lead + texts.render("inquiry.registered", number=created.number, deadline=_deadline(created)))
+        return [SlotSet("inquiry_ticket", created.number), FollowupAction("inquiry_contact_form")]
 
 
 def _handover_lead(tracker: Tracker, reply: InquiryReply) -> str:
@@ -135,32 +139,34 @@ def _handover_lead(tracker: Tracker, reply: InquiryReply) -> str:
 
 
 class ActionCreateInquiryTicket(Action):
+    """The inquiry contact form is done: the phone goes on the question the hand-over registered
+    (a question that waited without a ticket gets one now)."""
+
     def name(self) -> str:
         return "action_create_inquiry_ticket"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        s = slots(tracker, "pending_text", "phone", "surname", "title")
+        s = slots(tracker, "inquiry_ticket", "pending_text", "phone", "surname", "title")
+        done = [SlotSet("inquiry_ticket", None), SlotSet("pending_text", None), SlotSet("retry_counts", None)]
+        if s["inquiry_ticket"] and s["phone"] and add_contact_phone(s["inquiry_ticket"], tracker.sender_id, s["phone"]):
+            say(dispatcher, addressed(tracker, "inquiry.phone_added", number=s["inquiry_ticket"]))
+            return done
         created = create_inquiry_ticket(s["pending_text"] or "（问题见对话记录）", s["phone"] or "", tracker.sender_id, s["surname"], s["title"])
         say(dispatcher, inquiry_ticket_text(tracker, created))
-        return [SlotSet("pending_text", None), SlotSet("retry_counts", None)]
+        return done
 
 
-class ActionRegisterQuestion(Action):
-    """The resident leaves the contact question after a hand-over without a phone (says no, starts a
-    repair or a complaint, says goodbye): the question waiting for it is registered all the same,
-    to be answered here in the conversation, and the form ends."""
+class ActionSkipPhone(Action):
+    """The resident goes on without leaving a phone after a hand-over (says no, starts a repair or
+    a complaint, says goodbye): the question stays registered, to be answered here; the form ends."""
 
     def name(self) -> str:
-        return "action_register_question"
+        return "action_skip_phone"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        s = slots(tracker, "pending_text", "phone", "surname", "title")
-        if s["pending_text"]:
-            created = create_inquiry_ticket(s["pending_text"], s["phone"] or "", tracker.sender_id, s["surname"], s["title"])
-            declined = (tracker.latest_message or {}).get("intent", {}).get("name") == "deny"
-            lead = texts.render("inquiry.no_phone_needed") if declined else ""
-            say(dispatcher, lead + texts.render("inquiry.registered_here", number=created.number, deadline=_deadline(created)))
-        return _stop_forms() + [SlotSet("pending_text", None), SlotSet("retry_counts", None)]
+        if (tracker.latest_message or {}).get("intent", {}).get("name") == "deny":
+            say(dispatcher, texts.render("inquiry.no_phone"))
+        return _stop_forms() + [SlotSet("inquiry_ticket", None), SlotSet("pending_text", None), SlotSet("retry_counts", None)]
 
 
 def inquiry_ticket_text(tracker: Tracker, created: TicketCreated, addressed_already: bool = False) -> str:

@@ -41,8 +41,8 @@ from actions.actions import (
     ActionGreet,
     ActionHandleEmergency,
     ActionRecordRating,
-    ActionRegisterQuestion,
     ActionRequestHuman,
+    ActionSkipPhone,
     ActionTicketStatus,
 )
 from actions.forms import (
@@ -62,9 +62,16 @@ from bot.satisfaction import LABELS as SATISFACTION_LEVELS
 from bot.settings import PROJECT_ROOT
 from bot.storage import session_scope
 from bot.storage.models import HandoffRequest, SatisfactionRating, Ticket
+from bot.tickets.rules import local_deadline_text
 
 SENDER = "resident-42"
-HANDOVER_ASK = texts.render("inquiry.handover_ask")
+HANDOVER = texts.render("inquiry.handover")
+
+
+def registered(number: str) -> str:
+    """The hand-over's registration, as ActionAnswerInquiry says it (the deadline: the ticket's)."""
+    [ticket] = [t for t in tickets() if t.number == number]
+    return texts.render("inquiry.registered", number=number, deadline=local_deadline_text(ticket.resolve_by))
 ACCEPTED_FOR_CONFIRMATION = texts.render("validation.accepted_for_confirmation")
 PHONE = "13812345678"
 
@@ -314,7 +321,9 @@ def test_the_answer_is_the_conversations_communitys_as_it_is_now(db: str, tracke
     assert again.text == "兰亭苑物业费为高层住宅3.50元/㎡·月。请问还有什么可以帮您？"
     # A topic this community has no answer for: the honest hand-over, never another community's answer.
     parking = run(ActionAnswerInquiry(), tracker_factory("地下车位月租多少钱", topic="parking", sender_id="resident-lanting"))
-    assert parking.text == HANDOVER_ASK and parking.has("followup", name="inquiry_contact_form")
+    [ticket] = tickets("resident-lanting")
+    assert parking.text == HANDOVER + texts.render("inquiry.registered", number=ticket.number, deadline=local_deadline_text(ticket.resolve_by))
+    assert parking.has("followup", name="inquiry_contact_form")
 
 
 @pytest.mark.parametrize(("question", "topic", "known", "missing"), [
@@ -332,11 +341,13 @@ def test_an_answer_that_does_not_cover_the_question_is_handed_over(
         assert outcome.text.startswith(known + "。非常抱歉，关于" + missing)
     else:
         assert outcome.text.startswith("非常抱歉，关于" + missing)
-    assert outcome.text.endswith(texts.render("inquiry.leave_phone"))
-    assert outcome.slots == {"pending_text": question} and outcome.has("followup", name="inquiry_contact_form")
+    [registration] = tickets()  # registered at once, to be answered here; the phone is asked next
+    assert outcome.text.endswith(registered(registration.number))
+    assert outcome.slots == {"inquiry_ticket": registration.number} and outcome.has("followup", name="inquiry_contact_form")
+    assert (registration.category, registration.description, registration.contact_phone) == ("inquiry", question, "")
     with_phone = run(ActionAnswerInquiry(), tracker_factory(question, topic=topic, slots={"phone": PHONE}))
-    [ticket] = tickets()
-    assert (ticket.category, ticket.description) == ("inquiry", question)
+    ticket = tickets()[-1]
+    assert (ticket.category, ticket.description, ticket.contact_phone) == ("inquiry", question, PHONE)
     assert ticket.number in with_phone.text and "非常抱歉，关于" + missing in with_phone.text
 
 
@@ -348,10 +359,11 @@ def test_an_answer_that_does_not_cover_the_question_is_handed_over(
 def test_unknown_inquiry_is_handed_over_never_guessed(db: str, tracker_factory: TrackerFactory, topic: str, confidence: float) -> None:
     question = "小区能不能给我家装个太阳能板？"
     outcome = run(ActionAnswerInquiry(), tracker_factory(question, topic=topic, topic_confidence=confidence))
-    assert outcome.text == HANDOVER_ASK
-    assert outcome.slots == {"pending_text": question}
+    [ticket] = tickets()
+    assert (ticket.category, ticket.description, ticket.contact_phone) == ("inquiry", question, "")
+    assert outcome.text == HANDOVER + registered(ticket.number)
+    assert outcome.slots == {"inquiry_ticket": ticket.number}
     assert outcome.has("followup", name="inquiry_contact_form")
-    assert tickets() == []
     assert all(kb_text(t) not in outcome.text for t in KB_TOPICS)
 
 
@@ -375,7 +387,8 @@ def test_unknown_inquiry_mid_repair_form_does_not_break_the_form(db: str, tracke
 def test_unknown_inquiry_from_a_button_uses_the_text_before_it(db: str, tracker_factory: TrackerFactory) -> None:
     tracker = tracker_factory("/inquiry", topic="other", slots={"pending_text": "快递柜坏了找谁"})
     outcome = run(ActionAnswerInquiry(), tracker)
-    assert outcome.slots == {"pending_text": "快递柜坏了找谁"}
+    [ticket] = tickets()
+    assert ticket.description == "快递柜坏了找谁" and outcome.slots == {"inquiry_ticket": ticket.number}
 
 
 def test_inquiry_contact_form_ends_in_a_ticket(db: str, tracker_factory: TrackerFactory) -> None:
@@ -384,34 +397,44 @@ def test_inquiry_contact_form_ends_in_a_ticket(db: str, tracker_factory: Tracker
     [ticket] = tickets()
     assert (ticket.category, ticket.subcategory, ticket.description, ticket.contact_phone) == ("inquiry", "handover", "小区能养鸡吗", PHONE)
     assert ticket.number in outcome.text and outcome.text.startswith("赵女士，")
-    assert outcome.slots == {"pending_text": None, "retry_counts": None}
+    assert outcome.slots == {"inquiry_ticket": None, "pending_text": None, "retry_counts": None}
 
 
-@pytest.mark.parametrize(("intent", "lead"), [("deny", "好的，不留电话也没关系。"), ("repair", ""), ("goodbye", "")])
-def test_a_question_left_without_a_phone_is_registered_to_be_answered_here(
-    db: str, tracker_factory: TrackerFactory, intent: str, lead: str
-) -> None:
-    """After the hand-over asked for a phone, the resident says no, starts another case or leaves:
-    the question is registered all the same (no phone), and the form ends."""
-    tracker = tracker_factory("不用了", intent, slots={"pending_text": "游泳池水温多少度\n健身房有私教吗"}, active_loop="inquiry_contact_form")
-    outcome = run(ActionRegisterQuestion(), tracker)
+def test_the_phone_left_after_a_hand_over_goes_on_the_registered_question(db: str, tracker_factory: TrackerFactory) -> None:
+    asked = run(ActionAnswerInquiry(), tracker_factory("游泳池水温多少度", topic="other", topic_confidence=0.97, slots=NAMED))
+    number = asked.slots["inquiry_ticket"]
+    tracker = tracker_factory(PHONE, "inform", slots={**NAMED, "inquiry_ticket": number, "phone": PHONE}, active_loop="inquiry_contact_form")
+    outcome = run(ActionCreateInquiryTicket(), tracker)
     [ticket] = tickets()
-    assert (ticket.category, ticket.description, ticket.contact_phone) == ("inquiry", "游泳池水温多少度\n健身房有私教吗", "")
-    assert outcome.text.startswith(lead + "您刚才的问题已为您登记") and ticket.number in outcome.text and "在这里给您答复" in outcome.text
-    assert outcome.has("active_loop", name=None) and outcome.slots["pending_text"] is None
+    assert (ticket.number, ticket.contact_phone) == (number, PHONE)
+    assert outcome.text == "王先生，" + texts.render("inquiry.phone_added", number=number)
+    assert outcome.slots == {"inquiry_ticket": None, "pending_text": None, "retry_counts": None}
+    # Another conversation's ticket number in the slot changes nothing of it.
+    other = run(ActionCreateInquiryTicket(), tracker_factory(PHONE, "inform", slots={"inquiry_ticket": number, "phone": "13900001111"}, sender_id="someone-else"))
+    assert tickets()[0].contact_phone == PHONE and number not in other.text
 
 
-def test_nothing_is_registered_when_no_question_waits(db: str, tracker_factory: TrackerFactory) -> None:
-    outcome = run(ActionRegisterQuestion(), tracker_factory("不用了", "deny", active_loop="inquiry_contact_form"))
-    assert tickets() == [] and outcome.messages == [] and outcome.has("active_loop", name=None)
+@pytest.mark.parametrize(("intent", "said"), [("deny", [texts.render("inquiry.no_phone")]), ("repair", []), ("goodbye", [])])
+def test_going_on_without_a_phone_keeps_the_question_registered(db: str, tracker_factory: TrackerFactory, intent: str, said: list[str]) -> None:
+    """After the hand-over asked for a phone, the resident says no, starts another case or leaves:
+    the question stays registered (answered here), and the form ends."""
+    asked = run(ActionAnswerInquiry(), tracker_factory("游泳池水温多少度", topic="other", topic_confidence=0.97))
+    tracker = tracker_factory("不用了", intent, slots={"inquiry_ticket": asked.slots["inquiry_ticket"]}, active_loop="inquiry_contact_form")
+    outcome = run(ActionSkipPhone(), tracker)
+    [ticket] = tickets()
+    assert (ticket.number, ticket.contact_phone) == (asked.slots["inquiry_ticket"], "")
+    assert outcome.texts == said
+    assert outcome.has("active_loop", name=None) and outcome.slots["inquiry_ticket"] is None
 
 
 def test_a_second_unanswered_question_joins_the_one_waiting_for_the_phone(db: str, tracker_factory: TrackerFactory) -> None:
-    tracker = tracker_factory(
-        "小区能不能装太阳能板", topic="other", topic_confidence=0.97, slots={"pending_text": "游泳池水温多少度"}, active_loop="inquiry_contact_form"
-    )
+    first = run(ActionAnswerInquiry(), tracker_factory("游泳池水温多少度", topic="other", topic_confidence=0.97))
+    number = first.slots["inquiry_ticket"]
+    tracker = tracker_factory("小区能不能装太阳能板", topic="other", topic_confidence=0.97, slots={"inquiry_ticket": number}, active_loop="inquiry_contact_form")
     outcome = run(ActionAnswerInquiry(), tracker)
-    assert outcome.slots == {"pending_text": "游泳池水温多少度\n小区能不能装太阳能板"} and tickets() == []
+    [ticket] = tickets()
+    assert ticket.description == "游泳池水温多少度\n小区能不能装太阳能板"
+    assert outcome.text == HANDOVER + texts.render("inquiry.question_added", number=number) and "inquiry_ticket" not in outcome.slots
 
 
 # --------------------------------------------------------------------------- emergencies
@@ -938,7 +961,7 @@ def _response_texts(responses: dict[str, list[dict[str, Any]]]) -> list[tuple[st
 STATIC_TEXTS = (
     _response_texts(_domain()["responses"])
     + [(f"safety {kind}", p.instructions) for kind, p in PROCEDURES.items()]
-    + [("handover", HANDOVER_ASK), ("accepted", ACCEPTED_FOR_CONFIRMATION)]
+    + [("handover", HANDOVER), ("accepted", ACCEPTED_FOR_CONFIRMATION)]
 )
 
 

@@ -15,14 +15,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from bot import texts
 from bot.communities import answer_with_covers, community_of_conversation
 from bot.intake.coverage import ANSWER, HANDOVER, PARTIAL, coverage
 from bot.intake.results import TicketCreated
 from bot.politeness.scripts import company_name, honorific
 from bot.storage import session_scope
+from bot.storage.models import Ticket
+from bot.tickets.masking import mask_phone
 from bot.tickets.rules import INQUIRY_DEADLINES
-from bot.tickets.service import NewTicket, create_ticket
+from bot.tickets.service import NewTicket, add_note, create_ticket, get_ticket
 
 UNKNOWN_TOPIC = "other"
 # Below this the topic is a guess: the hand-over. Coverage checks every answer given above it, so
@@ -126,6 +130,34 @@ def create_inquiry_ticket(question: str, phone: str, conversation_id: str, surna
             ),
         )
         return TicketCreated(ticket.number, ticket.priority, DEPARTMENT, INQUIRY_DEADLINES.promise, ticket.resolve_by)
+
+
+def _registered(session: Session, number: str, conversation_id: str) -> Ticket | None:
+    """The conversation's own handed-over question ticket ``number`` (never another conversation's)."""
+    ticket = get_ticket(session, number)
+    return ticket if ticket is not None and ticket.conversation_id == conversation_id and ticket.category == "inquiry" else None
+
+
+def add_contact_phone(number: str, conversation_id: str, phone: str) -> bool:
+    """The resident left a phone after the hand-over registered their question: staff may call."""
+    with session_scope() as session:
+        ticket = _registered(session, number, conversation_id)
+        if ticket is None:
+            return False
+        ticket.contact_phone = phone
+        add_note(session, ticket, f"居民留下联系电话 {mask_phone(phone)}", actor="bot")
+        return True
+
+
+def add_question(number: str, conversation_id: str, question: str) -> bool:
+    """Another question the record does not answer, asked while the first waits: one ticket holds both."""
+    with session_scope() as session:
+        ticket = _registered(session, number, conversation_id)
+        if ticket is None:
+            return False
+        ticket.description = f"{ticket.description}\n{question}"[:4000]
+        add_note(session, ticket, f"居民追加问题：{question}", actor="bot")
+        return True
 
 
 def as_resident_reads(answer: str) -> str:
