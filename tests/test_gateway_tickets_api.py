@@ -171,5 +171,9 @@ def test_a_ticket_answer_is_refused_where_it_cannot_be_delivered(seeded: tuple[s
     assert taken.status_code == 409 and "乙" in taken.json()["error"]
     with session_scope(url) as session:
         assert session.execute(sa.select(Message).where(Message.conversation_id == "c-taken")).first() is None
+    with session_scope(url) as session:
+        session.add(Conversation(id="c-queued", status="pending"))
+    queued = client.post(f"/api/agent/tickets/{_inquiry(url, 'c-queued')}/answer", json=answer, headers=headers)
+    assert queued.status_code == 409 and "接入" in queued.json()["error"]
     other, other_csrf = login(base, "乙")  # the agent who has it may answer there
     assert other.post(f"/api/agent/tickets/{_inquiry(url, 'c-taken')}/answer", json=answer, headers={"X-CSRF-Token": other_csrf}).status_code == 200

@@ -132,8 +132,9 @@ async def answer_ticket(desk: Desk, number: str, account: ConsoleAccount, text: 
     """Answer a ticket's resident in their conversation without taking it over — the question a
     hand-over registered (「客服专员会在…前在这里给您答复」), or news of a repair. The answer is a
     message from the agent (named as residents see them), a note in the ticket's history and the
-    tickets' first response. Refused while another agent has the conversation (they answer there),
-    and for a ticket with no conversation (call the resident)."""
+    tickets' first response. Refused while the conversation waits in the queue (claim it), while
+    another agent has it (they answer there), and for a ticket with no conversation (call the
+    resident)."""
     text = text.strip()
     with session_scope() as session:
         ticket = get_ticket(session, number)
@@ -146,6 +147,8 @@ async def answer_ticket(desk: Desk, number: str, account: ConsoleAccount, text: 
     if refused is not None:
         return refused
     conversation, _ = _may(conversation_id, account)
+    if conversation is not None and conversation.status == Status.PENDING:  # the claim is the way in (and stops the escalation)
+        return Outcome(False, 409, "这个会话正在排队等待客服，请先接入，再在会话中答复")
     if conversation is not None and conversation.status == Status.ASSIGNED and conversation.assigned_agent != account.name:
         return Outcome(False, 409, f"客服{conversation.assigned_agent}正在这个会话中接待居民，请在会话中与其协调")
     with session_scope() as session:
