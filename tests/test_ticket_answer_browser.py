@@ -51,7 +51,12 @@ def test_an_agent_answers_a_registered_question_from_the_ticket_list(browser: An
         agent.get_by_test_id("login-user").fill("甲")
         agent.get_by_test_id("login-password").fill("correct-horse-1")
         agent.get_by_test_id("login-submit").click()
-        agent.get_by_test_id("show-tickets").click()
+        agent.wait_for_selector('meta[name="csrf-token"]', state="attached")  # the console, after the login's reload
+        for _ in range(40):  # a click before the console's module has run is lost: click until the list shows
+            agent.get_by_test_id("show-tickets").click()
+            if agent.locator("#tickets-pane").is_visible():
+                break
+            agent.wait_for_timeout(250)
         row = agent.locator(f'[data-testid="ticket-row"][data-number="{number}"]')
         row.click()
         card = agent.locator(f'[data-testid="ticket-panel"] [data-ticket="{number}"]')

@@ -66,6 +66,22 @@ def of_a_visible_conversation(handler: Callable[..., Awaitable[HTTPResponse]]) -
     return wrapper
 
 
+NO_SUCH_TICKET = "没有找到这张工单"
+
+
+def of_a_visible_ticket(handler: Callable[..., Awaitable[HTTPResponse]]) -> Callable[..., Awaitable[HTTPResponse]]:
+    """A ticket route (under :func:`requires_role`): 404 for a ticket the account may not see
+    (another community's), as if it did not exist — as :func:`of_a_visible_conversation`."""
+
+    @wraps(handler)
+    async def wrapper(request: Request, account: LoggedIn, *args: Any, number: str, **kwargs: Any) -> HTTPResponse:
+        if not await in_session(sees_ticket, account, number):
+            return response.json({"ok": False, "error": NO_SUCH_TICKET}, status=404)
+        return await handler(request, account, *args, number=number, **kwargs)
+
+    return wrapper
+
+
 def _log_in(session: Session, name: str, password: str, session_hours: float) -> tuple[str, str, str] | None:
     """The new session's token and CSRF token, and the name residents see; None for a wrong name or
     password (AccountDisabled: the right password of a disabled account)."""
@@ -231,11 +247,10 @@ async def tickets(request: Request, account: LoggedIn) -> HTTPResponse:
 
 @bp.post("/api/agent/tickets/<number>")
 @requires_role(*CONSOLE_ROLES)
+@of_a_visible_ticket
 async def update_ticket(request: Request, account: LoggedIn, number: str) -> HTTPResponse:
     body = json_body(request)
     with session_scope() as session:
-        if not sees_ticket(session, account, number):
-            return response.json({"ok": False, "error": "没有找到这张工单"}, status=404)
         result = change_ticket(session, number, text_field(body, "status"), text_field(body, "department"), account.name)
     ticket = (result.data or {}).get("ticket") or {}
     if result.ok and result.data.get("completed") and ticket.get("conversation_id"):  # the ticket was just resolved
@@ -245,13 +260,10 @@ async def update_ticket(request: Request, account: LoggedIn, number: str) -> HTT
 
 @bp.post("/api/agent/tickets/<number>/answer")
 @requires_role(*CONSOLE_ROLES)
+@of_a_visible_ticket
 async def answer_ticket(request: Request, account: LoggedIn, number: str) -> HTTPResponse:
     """``{"text"}``: the answer to the ticket's resident, in their conversation (bot.gateway.console)."""
-    body = json_body(request)
-    with session_scope() as session:
-        if not sees_ticket(session, account, number):
-            return response.json({"ok": False, "error": "没有找到这张工单"}, status=404)
-    outcome = await console.answer_ticket(_gateway(request), number, account, text_field(body, "text"))
+    outcome = await console.answer_ticket(_gateway(request), number, account, text_field(json_body(request), "text"))
     if not outcome.ok:
         return response.json({"ok": False, "error": outcome.error, "violations": outcome.detail or []}, status=outcome.status)
     return response.json({"ok": True, "ticket": outcome.detail})
