@@ -12,7 +12,7 @@ from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import added_to, latest_entity, latest_text, say
+from actions.common import added_to, before_this_message, latest_entity, latest_text, say
 from bot import texts
 from bot.intake.complaint import LATE_REPAIR, chosen_ticket, earlier_repairs, subject_from_detail
 from bot.intake.validation import (
@@ -23,8 +23,10 @@ from bot.intake.validation import (
     check_problem,
     check_visit_time,
     community_of,
+    later_address,
     tries_a_phone,
 )
+from bot.nlu.entities import is_bare_answer
 from bot.politeness import echo
 
 # What a message with more about the case is classified as (not 「好的」, 「稍等我找找」 or an unclear one).
@@ -51,6 +53,12 @@ class ContactValidation(FormValidationAction):
         return {slot: None, "retry_counts": counts}
 
     def validate_address(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        earlier, loop = before_this_message(tracker, "address")
+        if loop == self.form_name():  # a place named while another question is asked
+            asked = tracker.get_slot("requested_slot") == "address"
+            kept = later_address(earlier, str(value or ""), asked)
+            if kept == earlier and kept != value:
+                return {"address": earlier}
         checked = check_address(str(value or ""), latest_entity(tracker, "address"), community_of(tracker.sender_id))
         return self._settle("address", checked, dispatcher, tracker)
 
@@ -61,6 +69,8 @@ class ContactValidation(FormValidationAction):
     def validate_phone(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         # The candidate: this message's text or number, or, when the form starts, a phone given before.
         candidate, entity = str(value or ""), latest_entity(tracker, "phone")
+        if not entity and candidate == latest_text(tracker) and is_bare_answer(candidate):
+            return {"phone": None}  # 「5号楼1单元802」: another question's answer (its slot takes it); the phone is asked again
         if entity or tries_a_phone(candidate) or not candidate.strip() or candidate.startswith("/"):
             return self._settle("phone", check_phone(candidate, entity), dispatcher, tracker)
         raw = latest_text(tracker)

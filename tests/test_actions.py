@@ -787,6 +787,38 @@ def test_asked_for_a_phone_a_message_without_a_number_adds_to_the_case(db: str, 
         assert stalled.slots["phone"] is None and slot not in stalled.slots and stalled.messages == []
 
 
+def test_a_place_named_in_a_later_detail_keeps_the_home_address(db: str) -> None:
+    """「昨天晚上十点 东门保安骂人」 while the phone is asked names a place (东门): it goes into the
+    detail and does not replace the address given before (5-1-802); an address that names a building
+    is a correction and does; asked for the address, a place is the answer."""
+    so_far = {"address": "5-1-802", "complaint_detail": "我要投诉保安态度差"}
+    detail = make_tracker(
+        "昨天晚上十点 东门保安骂人", "complaint", slots=so_far, active_loop="complaint_form", requested_slot="phone",
+        candidates={"phone": "昨天晚上十点 东门保安骂人", "address": "东门"},
+    )
+    outcome = run(ValidateComplaintForm(), detail)
+    assert outcome.slots["address"] == "5-1-802"
+    assert outcome.slots["complaint_detail"] == "我要投诉保安态度差；昨天晚上十点 东门保安骂人"
+    correction = make_tracker(
+        "地址错了 应该是5号楼2单元301", "inform", slots=so_far, active_loop="complaint_form", requested_slot="complaint_subject",
+        candidates={"address": "5-2-301"},
+    )
+    assert run(ValidateComplaintForm(), correction).slots["address"] == "5-2-301"
+    asked = validate(ValidateComplaintForm(), "东门岗亭", "address", slots=so_far)
+    assert asked.slots["address"] == "东门岗亭"
+    # A form that starts with the message (none was running): the place is the case's address.
+    fresh = make_tracker("东门保安骂人", "complaint", slots={"address": "5-1-802"}, candidates={"address": "东门"})
+    assert run(ValidateComplaintForm(), fresh).slots["address"] == "东门"
+
+
+@pytest.mark.parametrize("answer", ["5号楼1单元802", "我家住3栋2单元1602", "明天下午三点"])
+def test_asked_for_a_phone_another_questions_answer_is_not_a_wrong_number(db: str, answer: str) -> None:
+    """An address (or a visit time) typed when the phone is asked is taken by its own slot; the phone
+    is asked again, without 「号码不完整」 and without counting a failed try."""
+    outcome = validate(ValidateRepairForm(), answer, "phone", slots={"repair_problem": "厨房水管漏水", "retry_counts": {"phone": 2}})
+    assert outcome.slots == {"phone": None} and outcome.messages == []
+
+
 def test_a_phone_given_before_the_form_started_is_kept(db: str) -> None:
     """A form starting with a message that has no number validates the phone the resident gave earlier."""
     outcome = validate(ValidateComplaintForm(), "报修三天了还没人来修 太慢了", "phone", value=PHONE)

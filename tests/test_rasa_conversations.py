@@ -250,3 +250,9 @@ def test_a_place_in_a_question_is_not_the_address_and_more_detail_is_not_a_phone
     slots = r.tracker()["slots"]
     assert slots["requested_slot"] == "phone" and slots["phone"] is None
     assert slots["complaint_detail"].endswith("；昨天晚上十点 东门保安骂人")
+    assert slots["address"] == "5-1-802"  # 东门 is where it happened, not where the resident lives
+    # The address typed again when the phone is asked is no wrong number: the phone is asked again.
+    replies = r.say("5号楼1单元802")
+    assert_polite(replies)
+    assert not any("不完整" in t for t in texts(replies)), texts(replies)
+    assert r.tracker()["slots"]["requested_slot"] == "phone"

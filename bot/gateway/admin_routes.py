@@ -40,7 +40,7 @@ from bot import audit, communities, texts
 from bot.gateway import agents
 from bot.gateway.agent_auth import requires_role
 from bot.gateway.agents import AccountError, LoggedIn
-from bot.gateway.errors import error_json
+from bot.gateway.errors import NO_SUCH, error_json
 from bot.gateway.web import json_body, text_field
 from bot.gateway.widget_config import widget_config
 from bot.inbound import row_id
@@ -50,9 +50,9 @@ from bot.roles import ADMIN_ROLES, Role
 from bot.storage import session_scope
 
 bp = Blueprint("admin")
-NO_SUCH_ACCOUNT = "没有找到这个账号"
+NO_SUCH_ACCOUNT = NO_SUCH["account"]
 ROLE_LABELS = {Role.AGENT: "客服", Role.TRAINER: "培训员", Role.MANAGER: "经理"}
-NO_SUCH_COMMUNITY = "没有找到这个小区"
+NO_SUCH_COMMUNITY = NO_SUCH["community"]
 NO_SUCH_TOPIC = "没有这个咨询主题"
 BAD_COMMUNITIES = "服务小区应为小区编号的列表"
 IMPOLITE = "这条答复没有通过礼貌用语检查，请按提示修改后再保存"

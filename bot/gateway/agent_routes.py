@@ -18,7 +18,7 @@ from bot.gateway import cases, console, presence
 from bot.gateway.agent_auth import COOKIE, clear_session_cookie, requires_role, set_session_cookie
 from bot.gateway.agents import AccountDisabled, LoggedIn, authenticate, close_session, open_session
 from bot.gateway.canned import canned_groups, canned_replies
-from bot.gateway.errors import error_json
+from bot.gateway.errors import NO_SUCH, error_json
 from bot.gateway.offloop import in_session
 from bot.gateway.queueview import for_account, snapshot
 from bot.gateway.rasa_client import RasaUnavailable
@@ -49,7 +49,7 @@ def _outcome(outcome: console.Outcome) -> HTTPResponse:
     return response.json({"ok": False, "error": outcome.error, "violations": outcome.detail}, status=outcome.status)
 
 
-NO_SUCH_CONVERSATION = "没有找到这个会话"
+NO_SUCH_CONVERSATION = NO_SUCH["conversation"]
 
 
 def of_a_visible_conversation(handler: Callable[..., Awaitable[HTTPResponse]]) -> Callable[..., Awaitable[HTTPResponse]]:
@@ -66,7 +66,7 @@ def of_a_visible_conversation(handler: Callable[..., Awaitable[HTTPResponse]]) -
     return wrapper
 
 
-NO_SUCH_TICKET = "没有找到这张工单"
+NO_SUCH_TICKET = NO_SUCH["ticket"]
 
 
 def of_a_visible_ticket(handler: Callable[..., Awaitable[HTTPResponse]]) -> Callable[..., Awaitable[HTTPResponse]]:
@@ -274,7 +274,7 @@ async def answer_ticket(request: Request, account: LoggedIn, number: str) -> HTT
 async def label(request: Request, account: LoggedIn, message_id: int) -> HTTPResponse:
     with session_scope() as session:
         if not sees_message(session, account, message_id):
-            return response.json({"ok": False, "error": "没有找到这条消息"}, status=404)
+            return response.json({"ok": False, "error": NO_SUCH["message"]}, status=404)
         return _desk(label_message(session, message_id, text_field(json_body(request), "intent"), account.name))
 
 

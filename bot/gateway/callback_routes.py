@@ -36,7 +36,7 @@ from bot.conversations.lifecycle import request_handoff
 from bot.conversations.status import Priority
 from bot.gateway.agent_auth import requires_role
 from bot.gateway.agents import LoggedIn
-from bot.gateway.errors import error_json
+from bot.gateway.errors import NO_SUCH, error_json
 from bot.gateway.state import Gateway
 from bot.gateway.tokens import verify
 from bot.gateway.transcript import store
@@ -51,7 +51,7 @@ bp = Blueprint("callbacks")
 
 # What an agent reads when an action did not happen.
 AGENT_REFUSALS = {
-    desk.Refusal.NOT_FOUND: (404, "没有找到这条回访"),
+    desk.Refusal.NOT_FOUND: (404, NO_SUCH["callback"]),
     desk.Refusal.ALREADY_DONE: (409, "这条回访已经完成"),
     desk.Refusal.NOT_CLAIMABLE: (409, "这条回访还未到期、已被其他同事领取，或需由经理回访"),
     desk.Refusal.NOT_YOURS: (409, "请先领取这条回访再记录结果"),
@@ -99,7 +99,7 @@ async def callback_list(request: Request, account: LoggedIn) -> HTTPResponse:
 async def claim(request: Request, account: LoggedIn, callback_id: int) -> HTTPResponse:
     with session_scope() as session:
         if not sees_callback(session, account, callback_id):
-            return response.json({"ok": False, "error": "没有找到这个回访"}, status=404)
+            return response.json({"ok": False, "error": NO_SUCH["callback"]}, status=404)
         refusal = desk.claim(session, callback_id, account, utcnow())
     if refusal is not None:
         return _refused(refusal)
@@ -128,7 +128,7 @@ async def record(request: Request, account: LoggedIn, callback_id: int) -> HTTPR
     method, level, remark = text_field(body, "method"), text_field(body, "level"), text_field(body, "remark")
     with session_scope() as session:
         if not sees_callback(session, account, callback_id):
-            return response.json({"ok": False, "error": "没有找到这个回访"}, status=404)
+            return response.json({"ok": False, "error": NO_SUCH["callback"]}, status=404)
         done = desk.record(session, callback_id, account, method=method, resolved=body.get("resolved"), level=level, remark=remark, now=utcnow())
         if isinstance(done, desk.Refusal):
             return _refused(done)

@@ -18,6 +18,7 @@ from bot.conversations import activity, lifecycle
 from bot.conversations.capabilities import Account, Capabilities, capabilities
 from bot.conversations.events import Event, Posted
 from bot.conversations.status import Status
+from bot.gateway.errors import NO_SUCH
 from bot.gateway.rasa_client import RasaClient, RasaUnavailable
 from bot.gateway.transcript import store
 from bot.intake.continuity import after_agent
@@ -140,7 +141,7 @@ async def answer_ticket(desk: Desk, number: str, account: ConsoleAccount, text: 
         ticket = get_ticket(session, number)
         conversation_id = ticket.conversation_id if ticket is not None else None
     if ticket is None:
-        return Outcome(False, 404, "没有找到这张工单")
+        return Outcome(False, 404, NO_SUCH["ticket"])
     if not conversation_id:
         return Outcome(False, 409, "这张工单没有在线对话，请电话联系居民")
     refused = _refused_words(conversation_id, account, text)
@@ -168,7 +169,7 @@ async def answer_ticket(desk: Desk, number: str, account: ConsoleAccount, text: 
 async def hand_back(desk: Desk, conversation_id: str, account: ConsoleAccount) -> Outcome:
     conversation, may = _may(conversation_id, account)
     if conversation is None:
-        return Outcome(False, 404, "没有找到这个会话")
+        return Outcome(False, 404, NO_SUCH["conversation"])
     if not may.hand_back:
         return Outcome(False, 409, "这个会话不在您的处理中")
     try:
@@ -189,7 +190,7 @@ async def hand_back(desk: Desk, conversation_id: str, account: ConsoleAccount) -
 async def resolve(desk: Desk, conversation_id: str, account: ConsoleAccount) -> Outcome:
     conversation, may = _may(conversation_id, account)
     if conversation is None:
-        return Outcome(False, 404, "没有找到这个会话")
+        return Outcome(False, 404, NO_SUCH["conversation"])
     if not may.resolve:
         return Outcome(False, 409, "这个会话不在您的处理中")
     with session_scope() as session:

@@ -43,6 +43,20 @@ SANIC_REFUSALS: dict[int, tuple[str, str]] = {
     413: ("too_large", "error.too_large"),
 }
 OTHER_REFUSAL = SANIC_REFUSALS[400]
+
+# What a staff desk is told when the thing a request names does not exist — or may not be seen by
+# the account (another community's), which is answered the same way. One wording per thing.
+NO_SUCH: dict[str, str] = {
+    "account": "没有找到这个账号",
+    "callback": "没有找到这条回访",
+    "community": "没有找到这个小区",
+    "conversation": "没有找到这个会话",
+    "message": "没有找到这条消息",
+    "model": "没有找到这个模型版本",
+    "resident_message": "没有找到这条居民消息",
+    "ticket": "没有找到这张工单",
+    "training": "没有找到这次训练",
+}
 SERVER_ERROR = ("server_error", "error.server")
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.callbacks.schedule import schedule_after_resolution
 from bot.clock import utcnow
+from bot.gateway.errors import NO_SUCH
 from bot.storage.models import Message, Ticket
 from bot.tickets.rules import DEPARTMENTS
 from bot.tickets.service import CATEGORIES, FINISHED, STATUSES, get_ticket, list_tickets, ticket_to_dict, update_status
@@ -47,7 +48,7 @@ def tickets_of_conversation(session: Session, conversation_id: str) -> list[dict
 def change_ticket(session: Session, number: str, status: str, department: str, actor: str) -> DeskResult:
     ticket = get_ticket(session, number)
     if ticket is None:
-        return DeskResult(False, 404, "没有找到这个工单")
+        return DeskResult(False, 404, NO_SUCH["ticket"])
     status = status or ticket.status
     if status not in STATUSES:
         return DeskResult(False, 400, "工单状态不正确")
@@ -84,7 +85,7 @@ def label_message(session: Session, message_id: int, intent: str, author: str) -
         return DeskResult(False, 400, "类别不正确")
     message = session.get(Message, message_id)
     if message is None or message.role != "resident":
-        return DeskResult(False, 404, "没有找到这条居民消息")
+        return DeskResult(False, 404, NO_SUCH["resident_message"])
     text, conversation_id = message.text, message.conversation_id
     try:
         result = annotate(session, text=text, intent=intent, override=True, author=author, message_id=message.id, conversation_id=conversation_id, source="agent")

@@ -18,6 +18,7 @@ from sanic.response import HTTPResponse
 
 from bot.gateway.agent_auth import requires_role
 from bot.gateway.agents import LoggedIn
+from bot.gateway.errors import NO_SUCH
 from bot.gateway.offloop import in_thread
 from bot.gateway.web import json_body
 from bot.inbound import row_id
@@ -114,7 +115,7 @@ async def annotate_item(request: Request, account: LoggedIn) -> HTTPResponse:
     with session_scope() as session:
         item = inbox_item(session, str(body.get("item_id", "")), project_root())
         if item is None:
-            return _json({"error": "没有找到这条消息"}, status=404)
+            return _json({"error": NO_SUCH["message"]}, status=404)
         try:
             result = annotate(
                 session,
@@ -190,7 +191,7 @@ async def job(request: Request, account: LoggedIn, job_id: int) -> HTTPResponse:
         except (KeyError, LookupError, ValueError):
             status = None
     if not status:
-        return _json({"error": "没有找到这次训练"}, status=404)
+        return _json({"error": NO_SUCH["training"]}, status=404)
     return _json(status)
 
 
@@ -218,7 +219,7 @@ async def compare(request: Request, account: LoggedIn, version_id: int) -> HTTPR
                 return None
 
     result = await in_thread(run)
-    return _json(result) if result is not None else _json({"error": "没有找到这个模型版本"}, status=404)
+    return _json(result) if result is not None else _json({"error": NO_SUCH["model"]}, status=404)
 
 
 @bp.get("/api/trainer/models/<version_id:int>/confusion/<split>")

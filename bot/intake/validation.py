@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.communities import CommunityRecord, address_problem, community_of_conversation
+from bot.communities import CommunityRecord, address_problem, building_and_unit, community_of_conversation
 from bot.nlu.entities import extract_entities, first_value
 from bot.storage import session_scope
 
@@ -50,6 +50,18 @@ def check_address(text: str | None, entity_value: str | None = None, community: 
     if problem.unit is None:
         return Checked(None, "validation.address_no_building", (("community", community.name), ("building", problem.building), ("buildings", problem.buildings)))
     return Checked(None, "validation.address_no_unit", (("community", community.name), ("building", problem.building), ("unit", problem.unit), ("units", problem.units)))
+
+
+def later_address(earlier: str | None, later: str, asked: bool) -> str:
+    """The address a case keeps when a message names a place while another question is asked.
+
+    A place in a detail (「东门保安骂人」 after 5-1-802) says where something happened — the message
+    itself goes into the case's detail — and does not replace the home address given before; an
+    address that names a building is a correction and does. Asked for the address, any answer counts.
+    """
+    if asked or not earlier or building_and_unit(earlier) is None or building_and_unit(later) is not None:
+        return later
+    return earlier
 
 
 def community_of(conversation_id: str) -> CommunityRecord:
