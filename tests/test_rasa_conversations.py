@@ -71,6 +71,25 @@ def test_repair_form_creates_ticket_with_priority_and_deadline(rasa_stack: Stack
     assert ticket.resolve_by is not None
 
 
+def test_a_resident_who_asks_to_wait_for_their_phone_is_not_handed_to_an_agent(rasa_stack: Stack, stack_database: str) -> None:
+    """「等一下我找找号码」 when the phone is asked was ``request_human`` and paged the agents; it is
+    answered 「不着急」, the form waits for the number, and the repair goes on."""
+    r = resident(rasa_stack)
+    r.say("我家卫生间马桶堵了")
+    r.say("5号楼1单元802")
+    assert r.tracker()["slots"]["requested_slot"] == "phone"
+    replies = r.say("等一下我找找号码")
+    assert_polite(replies)
+    assert "不着急" in texts(replies)[0]
+    tracker = r.tracker()
+    assert tracker["latest_message"]["intent"]["name"] == "wait"
+    assert tracker["active_loop"]["name"] == "repair_form" and tracker["slots"]["requested_slot"] == "phone"
+    with session_scope(stack_database) as session:
+        assert session.execute(sa.select(HandoffRequest).where(HandoffRequest.conversation_id == r.sender)).first() is None
+    r.say("13912345678")
+    assert r.tracker()["slots"]["phone"] == "13912345678"
+
+
 def test_emergency_in_the_middle_of_a_form_wins(rasa_stack: Stack, stack_database: str) -> None:
     r = resident(rasa_stack)
     r.say("阳台窗户关不上了")

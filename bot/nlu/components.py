@@ -21,6 +21,7 @@ from bot.inbound import clean_text
 from bot.nlu.emergency import assess
 from bot.nlu.entities import extract_entities, is_bare_answer
 from bot.nlu.reading import read, warm_up
+from bot.nlu.stalls import is_stall
 
 logger = logging.getLogger(__name__)
 
@@ -128,8 +129,37 @@ class PropertyEntityExtractor(RuleComponent, EntityExtractorMixin):
 
 
 
+class ShapeClassifier(RuleComponent, IntentClassifier):
+    """A message of a known shape gets the component's ``intent``, whatever the classifier said.
+
+    The classifier's own ranking is kept behind it, so the EmergencyGuard, which runs after, still
+    sees how likely an emergency the classifier found the message.
+    """
+
+    @classmethod
+    def required_components(cls) -> list[type]:
+        return [IntentClassifier]
+
+    @staticmethod
+    def has_shape(text: str) -> bool:  # pragma: no cover - each subclass has its own
+        raise NotImplementedError
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            intent = message.get(INTENT) or {}
+            name = self.component_config["intent"]
+            if text.startswith("/") or intent.get("name") == name or not self.has_shape(text):
+                continue
+            answer = {"name": name, "confidence": max(self.component_config["confidence"], float(intent.get("confidence") or 0.0))}
+            ranking = [c for c in (message.get(INTENT_RANKING_KEY) or []) if c.get("name") != name]
+            message.set(INTENT, answer, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [answer] + ranking, add_to_output=True)
+        return messages
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class BareAnswerClassifier(RuleComponent, IntentClassifier):
+class BareAnswerClassifier(ShapeClassifier):
     """A message that is nothing but an address, phone, visit time or name is ``inform``.
 
     Issue 12: residents answer the forms' questions with the bare value — 「今晚」, 「东门」,
@@ -139,27 +169,30 @@ class BareAnswerClassifier(RuleComponent, IntentClassifier):
     EmergencyGuard, which may still raise the message.
     """
 
-    @classmethod
-    def required_components(cls) -> list[type]:
-        return [IntentClassifier]
-
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {"intent": "inform", "confidence": 0.9}
 
-    def process(self, messages: list[Message]) -> list[Message]:
-        for message in messages:
-            text = message.get(TEXT) or ""
-            intent = message.get(INTENT) or {}
-            name = self.component_config["intent"]
-            if text.startswith("/") or intent.get("name") == name or not is_bare_answer(text):
-                continue
-            answer = {"name": name, "confidence": max(self.component_config["confidence"], float(intent.get("confidence") or 0.0))}
-            ranking = [c for c in (message.get(INTENT_RANKING_KEY) or []) if c.get("name") != name]
-            message.set(INTENT, answer, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [answer] + ranking, add_to_output=True)
-        return messages
+    @staticmethod
+    def has_shape(text: str) -> bool:
+        return is_bare_answer(text)
 
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class StallClassifier(ShapeClassifier):
+    """「等一下我找找号码」: the resident asks the assistant to wait while they find something
+    (``bot.nlu.stalls``) — ``wait``, answered 「好的，不着急…」, the running form going on. The
+    classifier gave these to ``request_human`` (paging the agents), ``ticket_status`` or the
+    fallback. Runs after the FallbackClassifier and before the EmergencyGuard.
+    """
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"intent": "wait", "confidence": 0.9}
+
+    @staticmethod
+    def has_shape(text: str) -> bool:
+        return is_stall(text)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
