@@ -7,7 +7,8 @@ import pytest
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.components import StallClassifier
-from bot.nlu.stalls import is_stall
+from bot.nlu.stalls import STALL_INTENT, is_stall
+from bot.trainer.labels import allowed_labels, domain_intents, label_name
 
 STALLS = [
     "等一下我找找号码",  # request_human (0.52) with the trained model: it paged the agents
@@ -71,3 +72,11 @@ def test_the_classifier_gives_a_stall_the_wait_intent_and_keeps_the_ranking_behi
 def test_the_classifier_leaves_everything_else_alone() -> None:
     assert _classified("等一下 我要人工", [("request_human", 0.9)]).get("intent")["name"] == "request_human"
     assert _classified("/request_human", [("request_human", 1.0)]).get("intent")["name"] == "request_human"
+
+
+def test_trainers_are_not_offered_the_stall_as_a_label() -> None:
+    """``wait`` is the rule's alone: labelled examples would make it a trained class again, which
+    was measured and not kept (docs/benchmarks.md). The inbox still names it when the model said it."""
+    assert STALL_INTENT in domain_intents()
+    assert STALL_INTENT not in allowed_labels()
+    assert label_name(STALL_INTENT) == "请稍等"

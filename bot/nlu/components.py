@@ -21,7 +21,7 @@ from bot.inbound import clean_text
 from bot.nlu.emergency import assess
 from bot.nlu.entities import extract_entities, is_bare_answer
 from bot.nlu.reading import read, warm_up
-from bot.nlu.stalls import is_stall
+from bot.nlu.stalls import STALL_INTENT, is_stall
 
 logger = logging.getLogger(__name__)
 
@@ -188,7 +188,7 @@ class StallClassifier(ShapeClassifier):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"intent": "wait", "confidence": 0.9}
+        return {"intent": STALL_INTENT, "confidence": 0.9}
 
     @staticmethod
     def has_shape(text: str) -> bool:

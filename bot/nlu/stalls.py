@@ -15,6 +15,10 @@ from __future__ import annotations
 
 import re
 
+# The intent a stall gets (domain.yml): set by this rule alone, with no training examples — so never a
+# label trainers give (bot.trainer.labels), which would make it a trained class again.
+STALL_INTENT = "wait"
+
 _WAIT = r"(?:你|您)?(?:先)?(?:稍等一下|稍等一会儿?|稍等片刻|稍等|等一下下?|等一等|等等|等一会儿?|等会儿?|等下|等我一下|等我)"
 _VERB = r"(?:找|查|看|翻|问|拿)"
 _LOOK = rf"(?:我)?(?:先)?(?:去)?{_VERB}(?:{_VERB}|一下|下)?"  # after a request to wait: 我找找, 我去查一下, 看下

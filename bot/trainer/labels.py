@@ -7,10 +7,13 @@ from pathlib import Path
 
 import yaml
 
+from bot.nlu.stalls import STALL_INTENT
 from bot.settings import PROJECT_ROOT
 from bot.trainer.conflicts import nlu_examples
 
 RETRIEVAL_INTENTS = ("inquiry",)
+# Intents a rule of the pipeline sets, never the trained classifier: not a label to give.
+RULE_INTENTS = (STALL_INTENT,)
 # The console's 纠正类别 offers the intake classes (DOMAIN.md §1), not topics: an agent says what
 # kind of request a message was, the trainer refines an inquiry to its topic later.
 AGENT_LABELS = ("inquiry", "repair", "complaint", "emergency")
@@ -32,6 +35,7 @@ LABEL_NAMES = {
     "ticket_status": "查询工单",
     "out_of_scope": "无关话题",
     "rate": "评价",
+    "wait": "请稍等",
     "nlu_fallback": "未能识别",
 }
 # The knowledge base's topics (nlu_data/knowledge_base.yml, docs/facts.md) as trainers read them;
@@ -65,7 +69,7 @@ def domain_intents(root: Path = PROJECT_ROOT) -> list[str]:
 
 def allowed_labels(root: Path = PROJECT_ROOT) -> list[str]:
     """Plain intents, then ``inquiry/<topic>`` for every topic in the training data."""
-    plain = [i for i in domain_intents(root) if i not in RETRIEVAL_INTENTS]
+    plain = [i for i in domain_intents(root) if i not in RETRIEVAL_INTENTS and i not in RULE_INTENTS]
     topics = sorted({e.label for e in nlu_examples(root) if "/" in e.label and e.label.split("/", 1)[0] in RETRIEVAL_INTENTS})
     return plain + topics
 
