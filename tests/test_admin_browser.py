@@ -18,6 +18,7 @@ from bot.intake.inquiry import as_resident_reads
 from bot.roles import Role
 from bot.settings import PROJECT_ROOT
 from bot.storage import session_scope, upgrade
+from tests.browser_support import log_in, submit_login
 from tests.gateway_support import running_gateway
 from tests.standin_rasa import unreachable_url
 
@@ -45,10 +46,7 @@ def _open(browser: Any, base: str, path: str, name: str, password: str, device: 
     page.set_default_timeout(TIMEOUT)
     errors: list[str] = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" and "Failed to load resource" not in message.text else None)
-    page.goto(base + path)
-    page.get_by_test_id("login-user").fill(name)
-    page.get_by_test_id("login-password").fill(password)
-    page.get_by_test_id("login-submit").click()
+    log_in(page, base + path, name, password)
     return context, page, errors
 
 
@@ -91,9 +89,7 @@ def test_a_manager_creates_disables_and_resets_an_agent(browser: Any, site: tupl
         expect(row.get_by_test_id("status")).to_have_text("已停用")
         expect(page.get_by_test_id("notice")).to_contain_text("已停用「客服丁」")
         expect(agent.get_by_test_id("login-user")).to_be_visible()
-        agent.get_by_test_id("login-user").fill("客服丁")
-        agent.get_by_test_id("login-password").fill(PASSWORD)
-        agent.get_by_test_id("login-submit").click()
+        submit_login(agent, "客服丁", PASSWORD)
         expect(agent.locator("#login-error")).to_contain_text("此账号已停用")
         agent.screenshot(path=str(RESULTS / "admin-disabled-login.png"))
 
@@ -109,11 +105,9 @@ def test_a_manager_creates_disables_and_resets_an_agent(browser: Any, site: tupl
         page.screenshot(path=str(RESULTS / "admin-accounts.png"), full_page=True)
         page.get_by_test_id("one-time-dismiss").click()
         expect(page.get_by_test_id("one-time-password")).to_be_hidden()
-        agent.get_by_test_id("login-password").fill(PASSWORD)
-        agent.get_by_test_id("login-submit").click()
+        submit_login(agent, "客服丁", PASSWORD)
         expect(agent.locator("#login-error")).to_contain_text("用户名或密码不正确")
-        agent.get_by_test_id("login-password").fill(password)
-        agent.get_by_test_id("login-submit").click()
+        submit_login(agent, "客服丁", password)
         expect(agent.locator("#link")).to_have_text("在线")
 
         # Every change is in the audit trail, with who made it.

@@ -22,6 +22,7 @@ from bot.roles import Role
 from bot.settings import PROJECT_ROOT
 from bot.storage import session_scope, upgrade
 from bot.storage.models import Callback, SatisfactionRating, SurveyResponse, Ticket
+from tests.browser_support import log_in
 from tests.gateway_support import ClockFile, login, make_agent, running_gateway, shared_clock
 from tests.standin_rasa import StandInRasa
 from tests.test_widget_browser import MOBILE, TIMEOUT, say
@@ -81,10 +82,7 @@ def test_the_resident_answers_a_callback_with_buttons_and_the_console_is_alerted
         # The agent's console (a new session: three days have passed) is open when the answer comes.
         console = desk.new_page()
         console.set_default_timeout(TIMEOUT)
-        console.goto(base + "/agent")
-        console.get_by_test_id("login-user").fill("小李")
-        console.get_by_test_id("login-password").fill("correct-horse-1")
-        console.get_by_test_id("login-submit").click()
+        log_in(console, base + "/agent", "小李", "correct-horse-1")
         expect(console.locator("#link.online")).to_be_visible()
 
         submit = card.get_by_test_id("callback-submit")

@@ -20,6 +20,7 @@ from bot.storage import session_scope, upgrade
 from bot.storage.models import Annotation, Message, Ticket, TicketEvent
 from bot.tickets.rules import EMERGENCY_DEADLINES, INQUIRY_DEADLINES
 from bot.tickets.service import NewTicket, create_ticket
+from tests.browser_support import log_in
 from tests.gateway_support import exchange, login, make_agent, resident_session, running_gateway
 from tests.standin_rasa import StandInRasa
 
@@ -54,10 +55,7 @@ def test_console_alert_slots_ticket_update_canned_and_list(setup: tuple[str, str
     base, url, number, message_id = setup
     expect = playwright_api.expect
     page = browser.new_context(locale="zh-CN").new_page()
-    page.goto(base + "/agent")
-    page.get_by_test_id("login-user").fill("甲")
-    page.get_by_test_id("login-password").fill("correct-horse-1")
-    page.get_by_test_id("login-submit").click()
+    log_in(page, base + "/agent", "甲", "correct-horse-1")
 
     item = page.locator('[data-testid="queue-item"][data-conversation="urgent-1"]')
     expect(item).to_have_attribute("data-emergency", "true", timeout=TIMEOUT)
@@ -145,10 +143,7 @@ def test_console_resyncs_its_open_conversation_after_the_socket_drops(setup: tup
     try:
         page = context.new_page()
         page.route_web_socket(re.compile(r"/ws/agent"), route)
-        page.goto(base + "/agent")
-        page.get_by_test_id("login-user").fill("甲")
-        page.get_by_test_id("login-password").fill("correct-horse-1")
-        page.get_by_test_id("login-submit").click()
+        log_in(page, base + "/agent", "甲", "correct-horse-1")
         page.locator(f'[data-testid="queue-item"][data-conversation="{rid}"]').get_by_role("button", name="查看").click(timeout=TIMEOUT)
         lines = page.get_by_test_id("transcript-message")
         expect(lines).to_have_count(1, timeout=TIMEOUT)

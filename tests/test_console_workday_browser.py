@@ -33,6 +33,7 @@ from bot.storage import session_scope, upgrade
 from bot.storage.models import Conversation, Ticket
 from bot.tickets.rules import EMERGENCY_DEADLINES, REPAIR_DEADLINES
 from bot.tickets.service import NewTicket, create_ticket
+from tests.browser_support import log_in as log_in_at
 from tests.contrast_support import low_contrast
 from tests.gateway_support import make_agent, running_gateway, shared_clock
 from tests.standin_rasa import StandInRasa
@@ -84,10 +85,7 @@ def desk(tmp_path_factory: pytest.TempPathFactory, clock_path: Path) -> Iterator
 
 
 def log_in(page: Any, base: str) -> None:
-    page.goto(base + "/agent")
-    page.get_by_test_id("login-user").fill("zhang")
-    page.get_by_test_id("login-password").fill("correct-horse-1")
-    page.get_by_test_id("login-submit").click()
+    log_in_at(page, base + "/agent", "zhang", "correct-horse-1")
 
 
 def assert_readable(page: Any, where: str) -> None:

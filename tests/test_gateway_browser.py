@@ -15,6 +15,7 @@ from bot.processes import Stack
 from bot.settings import PROJECT_ROOT
 from bot.storage import session_scope
 from bot.storage.models import HandoffRequest
+from tests.browser_support import log_in
 from tests.gateway_support import make_agent, running_gateway
 
 pytestmark = pytest.mark.rasa
@@ -63,10 +64,7 @@ def test_emergency_handoff_round_trip(gateway: str, stack_database: str, browser
         assert request.ticket_id is not None and request.alerted_at is not None
 
     # The agent logs in and sees it highlighted in the live queue.
-    agent.goto(gateway + "/agent")
-    agent.get_by_test_id("login-user").fill("小王")
-    agent.get_by_test_id("login-password").fill("correct-horse-1")
-    agent.get_by_test_id("login-submit").click()
+    log_in(agent, gateway + "/agent", "小王", "correct-horse-1")
     item = agent.locator(f'[data-testid="queue-item"][data-conversation="{resident_id}"]')
     expect(item).to_be_visible()
     expect(item).to_have_class("item emergency")

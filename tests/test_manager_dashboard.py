@@ -21,6 +21,7 @@ from bot.reports.workbook import SHEETS, _cell, workbook_bytes
 from bot.roles import Role
 from bot.settings import PROJECT_ROOT
 from bot.storage import session_scope
+from tests.browser_support import log_in
 from tests.gateway_support import login, running_gateway
 from tests.report_support import FIRST_DAY, LAST_DAY, seed
 from tests.standin_rasa import unreachable_url
@@ -109,10 +110,7 @@ def test_the_page_shows_the_figures_in_chromium(browser: Any, dashboard: tuple[s
         page.set_default_timeout(TIMEOUT)
         page.on("console", lambda message: errors.append(message.text) if message.type == "error" and "Failed to load resource" not in message.text else None)
         page.on("response", lambda reply: errors.append(f"{reply.status} {reply.url}") if reply.status >= 400 else None)
-        page.goto(f"{base}/manager?{QUERY}")
-        page.get_by_test_id("login-user").fill("经理丙")
-        page.get_by_test_id("login-password").fill("correct-horse-1")
-        page.get_by_test_id("login-submit").click()
+        log_in(page, f"{base}/manager?{QUERY}", "经理丙", "correct-horse-1")
         expect(page.locator('body[data-loaded="true"]')).to_be_attached()
         for testid, table, key in (("fig-satisfaction", "satisfaction", "area"), ("fig-callbacks", "callbacks", "kind"), ("fig-sla", "sla", "category"),
                                    ("fig-supervision", "supervision", "agent"), ("fig-open-tickets", "open_tickets", "category"), ("fig-emergencies", "emergencies", "requests")):

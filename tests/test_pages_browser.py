@@ -12,6 +12,7 @@ import pytest
 from bot.gateway.agents import create_agent
 from bot.roles import Role
 from bot.storage import session_scope, upgrade
+from tests.browser_support import log_in
 from tests.gateway_support import running_gateway
 from tests.standin_rasa import unreachable_url
 
@@ -59,10 +60,7 @@ def test_each_desk_loads_clean_after_login(browser: Any, site: str, path: str) -
     name, _ = ACCOUNTS[path]
     context, page, problems = _watched(browser)
     try:
-        page.goto(site + path)
-        page.get_by_test_id("login-user").fill(name)
-        page.get_by_test_id("login-password").fill(PASSWORD)
-        page.get_by_test_id("login-submit").click()
+        log_in(page, site + path, name, PASSWORD)
         page.wait_for_selector('meta[name="csrf-token"]', state="attached")
         page.wait_for_load_state("networkidle")
         page.wait_for_timeout(500)

@@ -41,6 +41,7 @@ from bot.safety import procedure_for
 from bot.settings import PROJECT_ROOT
 from bot.storage import session_scope
 from bot.storage.models import Conversation, HandoffRequest, Ticket
+from tests.browser_support import log_in as log_in_at
 from tests.gateway_support import ClockFile, running_gateway, shared_clock
 
 pytestmark = pytest.mark.rasa
@@ -138,10 +139,7 @@ def open_widget(widget: Any, base: str) -> str:
 
 
 def log_in(console: Any, base: str) -> None:
-    console.goto(base + "/agent")
-    console.get_by_test_id("login-user").fill(AGENT)
-    console.get_by_test_id("login-password").fill("correct-horse-1")
-    console.get_by_test_id("login-submit").click()
+    log_in_at(console, base + "/agent", AGENT, "correct-horse-1")
     playwright_api.expect(console.locator("#link.online")).to_be_visible()
 
 

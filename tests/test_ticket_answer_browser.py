@@ -13,6 +13,7 @@ import pytest
 from bot.storage import session_scope, upgrade
 from bot.tickets.rules import INQUIRY_DEADLINES
 from bot.tickets.service import NewTicket, create_ticket
+from tests.browser_support import log_in
 from tests.gateway_support import make_agent, running_gateway
 from tests.standin_rasa import unreachable_url
 
@@ -47,16 +48,8 @@ def test_an_agent_answers_a_registered_question_from_the_ticket_list(browser: An
 
         agent = agent_context.new_page()
         agent.set_default_timeout(TIMEOUT)
-        agent.goto(base + "/agent")
-        agent.get_by_test_id("login-user").fill("甲")
-        agent.get_by_test_id("login-password").fill("correct-horse-1")
-        agent.get_by_test_id("login-submit").click()
-        agent.wait_for_selector('meta[name="csrf-token"]', state="attached")  # the console, after the login's reload
-        for _ in range(40):  # a click before the console's module has run is lost: click until the list shows
-            agent.get_by_test_id("show-tickets").click()
-            if agent.locator("#tickets-pane").is_visible():
-                break
-            agent.wait_for_timeout(250)
+        log_in(agent, base + "/agent", "甲", "correct-horse-1")
+        agent.get_by_test_id("show-tickets").click()
         row = agent.locator(f'[data-testid="ticket-row"][data-number="{number}"]')
         row.click()
         card = agent.locator(f'[data-testid="ticket-panel"] [data-ticket="{number}"]')

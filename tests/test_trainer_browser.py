@@ -18,6 +18,7 @@ from bot.settings import PROJECT_ROOT
 from bot.storage import session_scope, upgrade
 from bot.storage.models import Annotation, ModelVersion
 from bot.trainer import registry
+from tests.browser_support import log_in as log_in_at
 from tests.standin_rasa import unreachable_url
 from tests.trainer_inbox_support import HELDOUT_TEXT, parse, resident_said, seed, write_tracker
 from tests.trainer_support import small_root
@@ -82,10 +83,7 @@ def select_text(item, start: int, end: int) -> None:  # type: ignore[no-untyped-
 
 
 def log_in(page, base: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(base + "/trainer")
-    page.get_by_test_id("login-user").fill("培训员小李")
-    page.get_by_test_id("login-password").fill(PASSWORD)
-    page.get_by_test_id("login-submit").click()
+    log_in_at(page, base + "/trainer", "培训员小李", PASSWORD)
 
 
 def test_trainer_inbox_in_the_browser(base: str, gateway_database: str, browser) -> None:  # type: ignore[no-untyped-def]

@@ -20,6 +20,7 @@ from bot.gateway.transcript import store
 from bot.settings import PROJECT_ROOT
 from bot.storage import session_scope, upgrade
 from bot.trainer import registry
+from tests.browser_support import log_in as log_in_at
 from tests.contrast_support import low_contrast
 from tests.gateway_support import running_gateway
 from tests.standin_rasa import unreachable_url
@@ -58,10 +59,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]
 
 
 def log_in(page: Any, base: str) -> None:
-    page.goto(base + "/trainer")
-    page.get_by_test_id("login-user").fill("培训员小李")
-    page.get_by_test_id("login-password").fill(PASSWORD)
-    page.get_by_test_id("login-submit").click()
+    log_in_at(page, base + "/trainer", "培训员小李", PASSWORD)
 
 
 def test_inbox_context_photo_default_label_topics_and_compare(stack: tuple[str, str], browser: Any) -> None:
