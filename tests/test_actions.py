@@ -894,6 +894,8 @@ def test_complaint_subject_is_taken_from_the_details() -> None:
     assert outcome.slots["complaint_subject"] == "工作人员服务"
     tracker = make_tracker("停车费又涨价了", "complaint", active_loop="complaint_form", slots={"complaint_detail": "停车费又涨价了"})
     assert run(ValidateComplaintForm(), tracker).slots["complaint_subject"] == "收费问题"
+    tracker = make_tracker("楼上每天半夜拖椅子", "complaint", active_loop="complaint_form", slots={"complaint_detail": "我要投诉 楼上每天半夜拖椅子"})
+    assert run(ValidateComplaintForm(), tracker).slots["complaint_subject"] == "邻里噪音或占道"  # 拖 a chair, not 拖 a repair
     tracker = make_tracker("说不上来", "complaint", active_loop="complaint_form", slots={"complaint_detail": "说不上来"})
     assert "complaint_subject" not in run(ValidateComplaintForm(), tracker).slots
     tracker = make_tracker("x", "complaint", active_loop="complaint_form", slots={"complaint_detail": "保安", "complaint_subject": "收费问题"})

@@ -121,3 +121,17 @@ def test_asking_whether_we_deal_with_it_is_no_lapse_of_ours() -> None:
 def test_the_residents_words_decide_the_department_before_the_subject() -> None:
     assert complaint_department("楼上装修太吵", "邻里噪音或占道") == "客服中心"
     assert complaint_department("说不上来", "邻里噪音或占道") == "秩序维护部"  # only the button to go by
+
+
+@pytest.mark.parametrize(
+    ("description", "level", "department"),
+    [
+        ("楼上每天半夜拖椅子", "一般", "客服中心"),  # a chair dragged is a neighbour's noise (tried as a resident: it was 重要, 维修进度)
+        ("楼下高跟鞋走来走去 一直到凌晨", "一般", "客服中心"),
+        ("修个灯拖了半个月", "重要", "工程部"),  # dragged out: our lapse
+        ("报修一个月了一直拖着", "重要", "工程部"),
+    ],
+)
+def test_dragging_a_chair_is_noise_and_dragging_it_out_is_a_lapse(description: str, level: str, department: str) -> None:
+    assert complaint_class(description) == level
+    assert complaint_department(description, "") == department

@@ -27,6 +27,8 @@ from bot.storage.models import Ticket
 from bot.tickets.masking import mask_phone
 from bot.tickets.rules import (
     COMPLAINT_DEADLINES,
+    DELAY,
+    NEIGHBOUR_CONDUCT,
     SAME_DAY_PROMISE,
     Deadlines,
     complaint_class,
@@ -56,8 +58,8 @@ LATE_REPAIR = "维修进度"  # the subject whose complaint names the late repai
 SUBJECT_HINTS = [
     ("工作人员服务", r"保安|保洁|客服|管家|前台|门岗|工作人员|态度"),
     ("收费问题", r"收费|物业费|停车费|费用|涨价|乱收"),
-    ("邻里噪音或占道", r"噪音|吵|扰民|装修|电钻|砸墙|占道|停车|狗|宠物|群租|广场舞|消防通道|邻居"),
-    (LATE_REPAIR, r"报修|维修|(?<!装)修|没人来|拖"),
+    ("邻里噪音或占道", rf"{NEIGHBOUR_CONDUCT}|占道|停车|消防通道"),
+    (LATE_REPAIR, rf"报修|维修|(?<!装)修|没人来|{DELAY}"),
     ("环境卫生绿化", r"垃圾|卫生|脏|臭|绿化|蚊|老鼠|油烟"),
     ("停水停电", r"停水|停电|断水|断电|没水|没电"),
 ]

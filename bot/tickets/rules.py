@@ -73,10 +73,13 @@ MAJOR_COMPLAINT = re.compile(
     r"(一个月|两个月|几个月|半年|一年|好久).*(没|未|不)(人)?(修|处理|解决|管)|"
     r"受伤|摔伤|砸伤|损失|赔偿|财产|砸坏"
 )
+# 拖 as "dragged out" (拖了一个月, 一直拖着, 拖延, 拖拖拉拉) — not a thing dragged: 楼上半夜拖椅子
+# is a neighbour's noise, not a late repair.
+DELAY = r"拖(?![椅凳桌地鞋把车走动箱])"
 IMPORTANT_COMPLAINT = re.compile(
     r"物业|保安|保洁|客服|管家|维修(师傅|工|人员)?|工作人员|前台|门岗|收费|物业费|"
     # 「你们管不管」 asks whether we deal with it (a neighbour's noise): a question, not a lapse yet
-    r"没人(来|修|管|处理)|(?<!管)不(来|修|管|处理)|拖|态度|服务"
+    rf"没人(来|修|管|处理)|(?<!管)不(来|修|管|处理)|{DELAY}|态度|服务"
 )
 
 
@@ -102,7 +105,7 @@ SERVICE_QUALITY = re.compile(r"态度|服务|保安|保洁|客服|管家|工作�
 # 负责客户装修事宜的手续办理 (9): such complaints go to 客服中心, and they are not about any
 # department's own work (no apology on its behalf, DOMAIN §3 apologises for the department
 # complained about). 修 after 装 is renovation, never a repair.
-NEIGHBOUR_CONDUCT = r"噪音|吵|扰民|装修|电钻|砸墙|打孔|群租|狗|犬|宠物|打牌|麻将|邻居"
+NEIGHBOUR_CONDUCT = r"噪音|吵|扰民|装修|电钻|砸墙|打孔|群租|狗|犬|宠物|打牌|麻将|邻居|拖椅子|拖凳子|跺脚|高跟鞋|练琴|弹琴|广场舞"
 STAFF_OR_COMPANY = re.compile(r"物业|保安|保洁|客服|管家|前台|门岗|工作人员|维修(师傅|工|人员)|经理")
 
 COMPLAINT_DEPARTMENTS = [
