@@ -33,6 +33,7 @@ from bot.intake.complaint import (
     add_to_open_case,
     create_complaint_ticket,
     earlier_repairs,
+    says_what_happened,
 )
 from bot.intake.complaint import (
     summarise as summarise_complaint,
@@ -367,19 +368,38 @@ class ActionCreateComplaintTicket(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if not tracker.get_slot("complaint_detail") or tracker.get_slot("complaint_confirmed") is not True:
             return _reset(*COMPLAINT_SLOTS)
-        request = _complaint_request(tracker)
-        created = create_complaint_ticket(request)
-        say(dispatcher, addressed(
-            tracker,
-            "complaint.ticket_created",
-            number=created.number,
-            level=created.priority,
-            linked=texts.render("complaint.linked", related=created.related) if created.related else "",
-            department=created.department,
-            promise=texts.render(created.promise),
-            deadline=_deadline(created),
-        ))
+        _register_complaint(dispatcher, tracker, "complaint.ticket_created")
         return _reset(*COMPLAINT_SLOTS) + _case_over()
+
+
+class ActionRegisterComplaintOnGoodbye(Action):
+    """Goodbye in the middle of the complaint form. DOMAIN §3: every complaint is registered — what
+    the resident told us is, as it stands (subject 其他 unless known; without an address or a phone
+    the answer comes here, in the conversation), instead of 「已填写的内容不会提交」. A bare opener
+    (「我要投诉」) with nothing said yet registers nothing. ``action_goodbye`` follows (rules.yml)."""
+
+    def name(self) -> str:
+        return "action_register_complaint_on_goodbye"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if says_what_happened(tracker.get_slot("complaint_detail")):
+            _register_complaint(dispatcher, tracker, "complaint.registered_on_leaving")
+        return _stop_forms() + _reset(*COMPLAINT_SLOTS) + _case_over()
+
+
+def _register_complaint(dispatcher: CollectingDispatcher, tracker: Tracker, key: str) -> None:
+    """The complaint of the tracker's slots registered, and the resident told its number and promise."""
+    created = create_complaint_ticket(_complaint_request(tracker))
+    say(dispatcher, addressed(
+        tracker,
+        key,
+        number=created.number,
+        level=created.priority,
+        linked=texts.render("complaint.linked", related=created.related) if created.related else "",
+        department=created.department,
+        promise=texts.render(created.promise),
+        deadline=_deadline(created),
+    ))
 
 
 class ActionContinueCase(Action):

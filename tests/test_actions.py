@@ -35,6 +35,7 @@ from actions.actions import (
     ActionClarifyIntent,
     ActionContinueCase,
     ActionCreateComplaintTicket,
+    ActionRegisterComplaintOnGoodbye,
     ActionCreateInquiryTicket,
     ActionCreateRepairTicket,
     ActionGoodbye,
@@ -703,6 +704,21 @@ def test_cancel_form_stops_it_and_forgets_the_answers(tracker_factory: TrackerFa
     assert outcome.has("active_loop", name=None)
     for name in ("repair_problem", "visit_time", "complaint_detail", "lookup_key", "requested_slot", "pending_text"):
         assert outcome.slots[name] is None
+
+
+def test_a_resident_who_says_goodbye_mid_complaint_has_it_registered(db: str, tracker_factory: TrackerFactory) -> None:
+    """DOMAIN §3, every complaint is registered: 「谢谢 再见」 while the form asks the subject left
+    「已填写的内容不会提交」 (tried as a resident). Now it is registered as it stands, answered here."""
+    slots = {"complaint_detail": "我要投诉 快递柜老是坏，取不出件", "address": None, "phone": None}
+    outcome = run(ActionRegisterComplaintOnGoodbye(), tracker_factory("谢谢 再见", "goodbye", slots=slots, active_loop="complaint_form", requested_slot="complaint_subject"))
+    [ticket] = tickets()
+    assert ticket.category == "complaint" and "快递柜老是坏" in ticket.description
+    assert ticket.number in outcome.text and "答复会发在这里" in outcome.text
+    assert_all_polite(outcome.texts)
+    assert outcome.has("active_loop", name=None) and outcome.slots["complaint_detail"] is None
+    # A bare opener says nothing to register.
+    bare = run(ActionRegisterComplaintOnGoodbye(), tracker_factory("再见", "goodbye", slots={"complaint_detail": "我要投诉"}, active_loop="complaint_form"))
+    assert bare.messages == [] and len(tickets()) == 1 and bare.has("active_loop", name=None)
 
 
 # --------------------------------------------------------------------------- form validation

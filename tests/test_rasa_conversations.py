@@ -90,6 +90,18 @@ def test_a_resident_who_asks_to_wait_for_their_phone_is_not_handed_to_an_agent(r
     assert r.tracker()["slots"]["phone"] == "13912345678"
 
 
+def test_a_complaint_is_registered_when_the_resident_leaves_before_the_form_is_done(rasa_stack: Stack, stack_database: str) -> None:
+    """DOMAIN §3: every complaint is registered; 「谢谢 再见」 mid-form was 「已填写的内容不会提交」."""
+    r = resident(rasa_stack)
+    r.say("我要投诉 快递柜老是坏")
+    replies = r.say("谢谢 再见")
+    assert_polite(replies)
+    [ticket] = tickets_of(stack_database, r.sender)
+    assert ticket.category == "complaint" and "快递柜老是坏" in ticket.description
+    assert ticket.number in texts(replies)[0] and "不会提交" not in " ".join(texts(replies))
+    assert r.tracker()["active_loop"] in ({}, None) or not r.tracker()["active_loop"].get("name")
+
+
 def test_emergency_in_the_middle_of_a_form_wins(rasa_stack: Stack, stack_database: str) -> None:
     r = resident(rasa_stack)
     r.say("阳台窗户关不上了")

@@ -65,6 +65,16 @@ SUBJECT_HINTS = [
 ]
 
 
+# A bare opener (「我要投诉」, 「想投诉一下你们物业」) says nothing yet about what happened.
+OPENER_WORDS = re.compile(r"我|要|想|投诉|一下|你们|物业|的|请|帮|反映|个|问题|[\s，。,.!！?？~]")
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def says_what_happened(detail: str | None) -> bool:
+    """Does the complaint's detail say what happened (「快递柜老是坏」), beyond the opener?"""
+    return len(CJK.findall(OPENER_WORDS.sub("", detail or ""))) >= 2
+
+
 def subject_from_detail(detail: str | None) -> str | None:
     """The subject when the details already make it clear, so the form need not ask."""
     for subject, pattern in SUBJECT_HINTS:
