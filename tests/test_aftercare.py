@@ -178,6 +178,35 @@ def test_follow_ups_of_an_unclaimed_emergency_are_answered_at_once(rasa: StandIn
     asyncio.run(scenario())
 
 
+def test_an_address_and_phone_written_while_waiting_go_on_the_ticket_and_name_the_case(rasa: StandInRasa, clock: ShiftedClock) -> None:
+    """The safety instructions ask for the address and phone; written while the emergency waits,
+    they were answered with the waiting text alone and the agents' card still said 地址未提供
+    (tried in Chromium). Now they go on the ticket where missing, the resident is told so, and the
+    consoles' queue names the case by them at once; a later address does not overwrite it."""
+    gateway = make_gateway(rasa.url)
+
+    async def scenario() -> None:
+        socket, agents = resident(gateway, "trapped"), console_socket(gateway)
+        await handle_resident_text(gateway, "trapped", LIFT)
+        clock.advance(timedelta(seconds=10))
+        await handle_resident_text(gateway, "trapped", "5栋2单元301 13812345678")
+        noted = texts.render("aftercare.details_noted", details="地址 5-2-301、电话 138****5678")
+        assert socket.texts()[-1] == noted + waiting_reply("10秒")
+        with session_scope() as session:
+            [ticket] = session.execute(sa.select(Ticket).where(Ticket.conversation_id == "trapped")).scalars()
+            assert (ticket.address, ticket.contact_phone) == ("5-2-301", "13812345678")
+            assert [e.note for e in ticket.events if e.note.startswith("居民补充")] == ["居民补充：地址 5-2-301，电话 138****5678"]
+        queues = [f for f in agents.frames if f["type"] == "queue" and f.get("pending")]
+        assert queues[-1]["pending"][0]["case"]["address"] == "5-2-301"
+        await handle_resident_text(gateway, "trapped", "是3栋 不对 就是5栋")
+        assert socket.texts()[-1] == waiting_reply("10秒"), "nothing new to note: the waiting text alone"
+        with session_scope() as session:
+            assert session.execute(sa.select(Ticket.address).where(Ticket.conversation_id == "trapped")).scalar_one() == "5-2-301"
+        await gateway.rasa.close()
+
+    asyncio.run(scenario())
+
+
 def test_a_request_for_a_human_gets_no_emergency_company(database_url: str) -> None:
     with session_scope() as session:
         request_handoff(session, "human", reason="request_human", priority=Priority.NORMAL, summary="转人工")

@@ -416,6 +416,7 @@ SAMPLES: dict[str, Any] = {
     "visit_time": "明天上午",
     "problem": "卫生间地漏堵了",
     "address": "3-2-102",
+    "details": "地址 3-2-102、电话 138****5678",
     "phone": "138****5678",
     "topic": "楼道灯长时间未修好",
     "levels": "、".join(SATISFACTION_LEVELS),

@@ -116,8 +116,16 @@ class Escalated:
     kind: str
 
 
+@dataclass(frozen=True)
+class CaseDetailsAdded:
+    """The resident told the address or phone of a waiting case (bot.intake.emergency
+    .add_contact_details): the consoles' queue names the case by it at once."""
+
+    conversation_id: str
+
+
 Transition = Queued | Claimed | HandedBack | Resolved | Reopened | Released
-Event = Queued | Claimed | HandedBack | Resolved | Reopened | Released | Posted | TicketCompleted | Escalated
+Event = Queued | Claimed | HandedBack | Resolved | Reopened | Released | Posted | TicketCompleted | Escalated | CaseDetailsAdded
 
 
 @dataclass(frozen=True)

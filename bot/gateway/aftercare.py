@@ -34,12 +34,14 @@ from bot import texts
 from bot.clock import utcnow
 from bot.communities import community_of_conversation
 from bot.conversations.escalation import EmergencyWait, claim_step, due, emergency_wait
-from bot.conversations.events import Escalated, Posted
+from bot.conversations.events import CaseDetailsAdded, Escalated, Posted
 from bot.gateway import sweeps
 from bot.gateway.offloop import in_session
 from bot.gateway.state import Gateway
 from bot.gateway.transcript import store
+from bot.intake.emergency import ContactDetails, add_contact_details
 from bot.safety import procedure_for
+from bot.tickets.masking import mask_phone
 
 logger = logging.getLogger(__name__)
 
@@ -78,22 +80,35 @@ def escalation_text(wait: EmergencyWait, now: datetime, duty_phone: str | None =
     )
 
 
-async def keep_company(gateway: Gateway, conversation_id: str) -> bool:
-    """Answer the resident's message at once when their emergency waits unclaimed; False (and
+def details_noted_text(details: ContactDetails) -> str:
+    """「已记下您的地址 5-2-301、电话 138****5678…」: what the resident's message added to the case."""
+    parts = [texts.render("aftercare.noted_address", address=details.address) if details.address else "",
+             texts.render("aftercare.noted_phone", phone=mask_phone(details.phone)) if details.phone else ""]
+    return texts.render("aftercare.details_noted", details="、".join(part for part in parts if part))
+
+
+async def keep_company(gateway: Gateway, conversation_id: str, text: str = "") -> bool:
+    """Answer the resident's message (``text``) at once when their emergency waits unclaimed — an
+    address or phone in it goes on the emergency's ticket first, and is acknowledged; False (and
     nothing said) when the conversation waits for another reason or an agent has it."""
-    message = await in_session(_store_waiting_notice, conversation_id)
-    if message is None:
+    noticed = await in_session(_store_waiting_notice, conversation_id, text)
+    if noticed is None:
         return False
-    await gateway.notifier.publish(Posted(conversation_id, message, to_agents=True))
+    message, added = noticed
+    await gateway.notifier.publish(Posted(conversation_id, message, to_agents=True), *([CaseDetailsAdded(conversation_id)] if added else []))
     return True
 
 
-def _store_waiting_notice(session: Session, conversation_id: str) -> dict[str, Any] | None:
+def _store_waiting_notice(session: Session, conversation_id: str, text: str) -> tuple[dict[str, Any], bool] | None:
     wait = emergency_wait(session, conversation_id)
     if wait is None:
         return None
+    details = add_contact_details(session, wait.ticket_number, text)
     duty_phone = community_of_conversation(session, conversation_id).duty_phone
-    return store(session, conversation_id, "bot", waiting_text(wait, utcnow(), duty_phone))
+    notice = waiting_text(wait, utcnow(), duty_phone)
+    if details is not None:
+        notice = details_noted_text(details) + notice
+    return store(session, conversation_id, "bot", notice), details is not None
 
 
 async def escalate_due(gateway: Gateway) -> int:

@@ -48,6 +48,7 @@ from typing import Any
 from bot import texts
 from bot.callbacks.events import CallbacksChanged, CallbackUnhappy
 from bot.conversations.events import (
+    CaseDetailsAdded,
     Claimed,
     Escalated,
     Event,
@@ -146,6 +147,8 @@ class Notifier:
             return True
         if isinstance(event, Reopened):
             return False  # resolved conversations are in no console's queue; the relay resumes Rasa
+        if isinstance(event, CaseDetailsAdded):
+            return True  # the queue names the case by its address and resident (bot.gateway.cases)
         if isinstance(event, Posted):
             await self._message(event.conversation_id, event.message, event.to_agents)
             return False

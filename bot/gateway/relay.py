@@ -248,7 +248,7 @@ async def handle_resident_text(
             async def announce_and_answer() -> None:
                 await announce()
                 if keep_company:  # an emergency waiting for an agent: the resident is answered at once
-                    await aftercare.keep_company(gateway, resident_id)
+                    await aftercare.keep_company(gateway, resident_id, text[:MAX_TEXT])
 
             await _record_for_agents(gateway, resident_id, command or text[:MAX_TEXT], announce_and_answer)
             return

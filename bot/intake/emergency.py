@@ -5,14 +5,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy.orm import Session
+
 from bot.communities import community_of_conversation
 from bot.conversations.alerts import AlertSource, raise_alert
 from bot.nlu.emergency import assess
+from bot.nlu.entities import first_value
 from bot.politeness.scripts import honorific
 from bot.safety import procedure_for
 from bot.storage import session_scope
+from bot.tickets.masking import mask_phone
 from bot.tickets.rules import EMERGENCY_DEADLINES
-from bot.tickets.service import NewTicket, create_ticket
+from bot.tickets.service import NewTicket, add_note, create_ticket, get_ticket
 
 
 @dataclass(frozen=True)
@@ -58,3 +62,33 @@ def handle_emergency(
         number = ticket.number
         duty_phone = community_of_conversation(session, conversation_id).duty_phone
     return EmergencyOutcome(number, kind, address_missing=not address, phone_missing=not phone, duty_phone=duty_phone)
+
+
+@dataclass(frozen=True)
+class ContactDetails:
+    """What a later message added to an emergency's ticket (either may be empty)."""
+
+    address: str
+    phone: str
+
+
+def add_contact_details(session: Session, ticket_number: str | None, text: str) -> ContactDetails | None:
+    """The address or phone a resident writes while their emergency waits for an agent
+    (「5栋2单元301 13812345678」, as the safety instructions asked) goes on the emergency's ticket
+    where it is still missing, with a note in its history — so the agents' queue names the place at
+    once. None when the message adds neither (a known value is never overwritten here: the agent
+    who claims the case confirms any change with the resident)."""
+    ticket = get_ticket(session, ticket_number) if ticket_number else None
+    if ticket is None:
+        return None
+    address = "" if ticket.address else first_value(text, "address") or ""
+    phone = "" if ticket.contact_phone else first_value(text, "phone") or ""
+    if not (address or phone):
+        return None
+    if address:
+        ticket.address = address
+    if phone:
+        ticket.contact_phone = phone
+    added = "，".join(part for part in (f"地址 {address}" if address else "", f"电话 {mask_phone(phone)}" if phone else "") if part)
+    add_note(session, ticket, f"居民补充：{added}")
+    return ContactDetails(address, phone)
