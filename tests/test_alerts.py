@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bot.conversations.alerts import AlertSource, claim_alerts, raise_alert, raise_early_alert
+from bot.conversations.alerts import EARLY_TAG, AlertSource, claim_alerts, raise_alert, raise_early_alert
 from bot.conversations.events import Queued
 from bot.conversations.lifecycle import claim, conversation_status, hand_back, request_handoff
 from bot.conversations.status import Priority, Status
@@ -51,7 +51,7 @@ def test_gateway_first_then_the_action_one_request_one_alert(database_url: str) 
     assert [(a.conversation_id, a.request_id, a.status) for a in announced] == [("g1", request.id, Status.PENDING)]
     assert (request.reason, request.priority) == ("emergency", Priority.EMERGENCY)
     assert request.ticket_id == ticket_of("g1").id and ticket_of("g1").number == outcome.ticket_number  # the action's ticket joined
-    assert request.summary == "火警（网关预警）：" + FIRE
+    assert request.summary == "火警" + EARLY_TAG + "：" + FIRE
     with session_scope() as session:
         conversation = session.get(Conversation, "g1")
         assert (conversation.status, conversation.priority) == (Status.PENDING, Priority.EMERGENCY)

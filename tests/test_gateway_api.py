@@ -16,6 +16,7 @@ import websockets
 from bot import texts
 from bot.conversations.lifecycle import request_handoff
 from bot.conversations.status import Priority
+from bot.gateway.agents import create_agent
 from bot.gateway.relay import MAX_TEXT
 from bot.storage import session_scope, upgrade
 from bot.storage.models import Conversation, Message
@@ -33,6 +34,8 @@ def gateway_database(tmp_path_factory: pytest.TempPathFactory) -> str:
     upgrade(url)
     for name in ("甲", "乙"):
         make_agent(url, name)
+    with session_scope(url) as session:
+        create_agent(session, "zhangming", "correct-horse-1", display_name="张明")
     return url
 
 
@@ -106,6 +109,17 @@ def test_rate_limit_answers_politely(base: str, gateway_database: str) -> None:
     notices = [f for f in frames if f["type"] == "notice"]
     assert notices == [{"type": "notice", "text": RATE_LIMIT_REPLY}] * 2
     assert len([m for m in messages_of(gateway_database, r["resident_id"]) if m.role == "resident"]) == 5
+
+
+def test_the_desk_header_names_the_agent_as_residents_know_them(base: str) -> None:
+    """「客服：张明（zhang）」: the name residents are told, with the login; an account without a
+    display name is its login alone."""
+    client, _ = login(base, "zhangming")
+    page = client.get("/agent").text
+    assert '<span class="who">客服：张明（zhangming）</span>' in page
+    assert '<meta name="agent-name" content="zhangming">' in page  # the console matches its own cases by login
+    plain, _ = login(base, "甲")
+    assert '<span class="who">客服：甲</span>' in plain.get("/agent").text
 
 
 def test_console_refuses_unauthenticated(base: str) -> None:

@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 import websockets
 
+from bot.conversations.alerts import EARLY_TAG
 from bot.storage import session_scope, upgrade
 from bot.storage.models import Conversation, HandoffRequest, Ticket
 from tests.gateway_support import cookie_header, login, make_agent, resident_session, running_gateway, ws_url
@@ -179,7 +180,7 @@ def test_emergency_seen_by_the_gateway_first_then_the_action(setup: tuple[str, S
     rid, agent_frames = _one_emergency_turn(base, rasa, "厨房着火了 好大的烟 快来人")
     _assert_one_entry_one_alert(url, rid, agent_frames)
     with session_scope(url) as session:
-        assert "网关预警" in session.execute(sa.select(HandoffRequest.summary).where(HandoffRequest.conversation_id == rid)).scalar_one()
+        assert EARLY_TAG in session.execute(sa.select(HandoffRequest.summary).where(HandoffRequest.conversation_id == rid)).scalar_one()
 
 
 def test_emergency_seen_by_the_action_first(setup: tuple[str, StandInRasa, str]) -> None:

@@ -34,10 +34,15 @@ class AlertSource(str, Enum):
     ACTION = "action"  # action_handle_emergency: Rasa's turn, with the emergency ticket
 
 
+# The queue's mark of an alert the danger words raised at once, before the assistant's own answer.
+# Agents read it: in their words, not the system's (it said 网关预警, "gateway alert").
+EARLY_TAG = "（危险词预警）"
+
+
 def summary(kind: str, text: str, source: AlertSource) -> str:
     """What the queue shows: the procedure's label (``火警``), whether the gateway raised it before
     Rasa answered, and the resident's words."""
-    tag = "（网关预警）" if source is AlertSource.GATEWAY else ""
+    tag = EARLY_TAG if source is AlertSource.GATEWAY else ""
     return f"{procedure_for(kind).label}{tag}：{text[:200]}"
 
 

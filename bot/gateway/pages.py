@@ -74,7 +74,14 @@ def _desk_page(request: Request, desk: Any, roles: Any, missing: str, template: 
     if account.role not in roles:
         notice = f"当前账号「{account.name}」{missing}"
         return response.html(render("login.html", company=company_name(), desk=desk, notice=notice), status=403, headers=headers)
-    return response.html(render(template, company=company_name(), agent=account.name, csrf=account.csrf_token), headers=headers)
+    return response.html(render(template, company=company_name(), agent=account.name, who=signed_in_as(account), csrf=account.csrf_token), headers=headers)
+
+
+def signed_in_as(account: Any) -> str:
+    """The page header's account: the name residents are told, with the login it signs in with
+    (张明（zhang）) — agents know themselves by the first, the login is what they type."""
+    shown = account.shown_as
+    return account.name if shown == account.name else f"{shown}（{account.name}）"
 
 
 @bp.get("/agent")
