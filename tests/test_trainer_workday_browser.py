@@ -26,7 +26,7 @@ from tests.gateway_support import running_gateway
 from tests.standin_rasa import unreachable_url
 from tests.test_gateway_widget_api import png
 from tests.test_trainer_browser import metrics
-from tests.trainer_inbox_support import seed
+from tests.trainer_inbox_support import parse, resident_said, seed, write_tracker
 from tests.trainer_support import small_root
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -35,6 +35,7 @@ RESULTS = PROJECT_ROOT / "test-results"
 TIMEOUT = 30_000
 PASSWORD = "correct-horse-1"
 BOT_ANSWER = "物业费按季度或按年缴纳，年缴请于每年1月31日前。"
+STALL = "等一下我找找号码"
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +48,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DATABASE_URL", url)
         ids = seed(url)["ids"]
+        resident_said(url, "stall", STALL)  # the stall rule's intent, which trainers are not offered
+        write_tracker("stall", [(STALL, parse("wait", 0.9))])
         with session_scope(url) as session:
             store(session, ids["agent"], "bot", BOT_ANSWER)
             store_photo(session, ids["agent"], png(), "门口.png")
@@ -82,6 +85,8 @@ def test_inbox_context_photo_default_label_topics_and_compare(stack: tuple[str, 
         expect(corrected).to_contain_text("客服改为：投诉")
         names = corrected.get_by_test_id("label-select").locator("option").all_inner_texts()
         assert not [n for n in names if re.search(r"[a-z_]{3,}", n)], names  # no raw English keys
+        # A prediction no label offers is named too (the stall rule's 'wait'), never by its key.
+        expect(items.filter(has_text=STALL)).to_contain_text("模型：请稍等")
         assert "咨询·停车" in names
 
         # The conversation around it, with the current message marked.

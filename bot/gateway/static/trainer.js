@@ -58,7 +58,7 @@ function inboxItem(item) {
     photo.setAttribute("data-testid", "inbox-photo");
     meta.appendChild(photo);
   } else if (item.flags.parsed) {
-    meta.appendChild(el("span", "intent", "模型：" + name(item.label)));
+    meta.appendChild(el("span", "intent", "模型：" + (item.intent_name || name(item.label))));
     var bar = el("span", "confidence");
     var fill = el("span", "fill");
     fill.style.width = Math.round((item.confidence || 0) * 100) + "%";
@@ -68,7 +68,7 @@ function inboxItem(item) {
     var conf = el("span", "conf", pct(item.confidence));
     conf.setAttribute("data-testid", "inbox-confidence");
     meta.appendChild(conf);
-    if (item.final_intent && item.final_intent !== item.intent) meta.appendChild(el("span", "final", "实际处理：" + name(item.final_intent)));
+    if (item.final_intent && item.final_intent !== item.intent) meta.appendChild(el("span", "final", "实际处理：" + (item.final_intent_name || name(item.final_intent))));
   } else {
     meta.appendChild(el("span", "intent", "未经模型识别（智能助手没有处理这条消息：当时不可用，或会话在人工客服手中）"));
   }
