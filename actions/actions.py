@@ -22,10 +22,10 @@ from rasa_sdk.events import (
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import addressed, latest_entity, latest_text, resident_text, say, slots
+from actions.common import addressed, latest_entity, latest_text, previous_action, resident_text, say, slots
 from bot import texts
 from bot.clock import local_text
-from bot.intake.clarify import clarify_choices
+from bot.intake.clarify import clarify_choices, is_follow_up_question
 from bot.intake.complaint import (
     NO_TICKET,
     ComplaintRequest,
@@ -469,6 +469,9 @@ class ActionClarifyIntent(Action):
         return "action_clarify_intent"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        after_an_answer = previous_action(tracker) == "action_answer_inquiry"
+        if is_follow_up_question(latest_text(tracker), tracker.latest_message or {}, after_an_answer):
+            return ActionAnswerInquiry().run(dispatcher, tracker, domain)  # 「那停车费呢」 after an answer
         ranking: list[dict[str, Any]] = (tracker.latest_message or {}).get("intent_ranking") or []
         buttons = [{"title": texts.render(f"clarify.choice.{name}"), "payload": f"/{name}"} for name in clarify_choices(ranking)]
         say(dispatcher, texts.render("clarify.question"), buttons)

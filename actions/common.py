@@ -83,3 +83,17 @@ def added_to(tracker: Tracker, slot: str, form: str, text: str) -> str:
     if loop != form or not earlier or text in str(earlier).split("；"):
         return text
     return f"{earlier}；{text}"
+
+
+def previous_action(tracker: Tracker) -> str | None:
+    """The assistant's last action before the resident's latest message (``action_listen`` aside)."""
+    seen_message = False
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user":
+            if seen_message:
+                return None
+            seen_message = True
+        elif seen_message and kind == "action" and event.get("name") != "action_listen":
+            return event.get("name")
+    return None

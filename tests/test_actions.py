@@ -698,6 +698,26 @@ def test_clarify_fills_up_to_two_guesses(tracker_factory: TrackerFactory) -> Non
     assert [b["payload"] for b in outcome.messages[0]["buttons"]] == ["/emergency", "/repair", "/request_human"]
 
 
+def test_a_follow_up_to_an_answer_is_answered_not_clarified(db: str) -> None:
+    """「那停车费呢」 right after the 物业费 answer: the classifier, reading it alone, is unsure (the
+    fallback) while the response selector knows the topic (parking, 0.84). Tried as a resident: it
+    was the clarifying question. After an answer it is answered; alone, or a clause of its own
+    (「为什么还没人来修呢」), it is still the clarifying question."""
+    def after_answer(text: str) -> Tracker:
+        tracker = make_tracker(text, "nlu_fallback", topic="parking", topic_confidence=0.84)
+        tracker.events.insert(0, {"event": "action", "name": "action_answer_inquiry"})
+        return tracker
+
+    assert run(ActionClarifyIntent(), after_answer("那停车费呢")).text == kb_text("parking")
+    assert run(ActionClarifyIntent(), after_answer("为什么还没人来修呢")).messages[0]["text"] == texts.render("clarify.question")
+    alone = make_tracker("那停车费呢", "nlu_fallback", topic="parking", topic_confidence=0.84)
+    assert run(ActionClarifyIntent(), alone).messages[0]["text"] == texts.render("clarify.question")
+    unsure = make_tracker("那周末呢", "nlu_fallback", topic="move_in", topic_confidence=0.24)
+    unsure.events.insert(0, {"event": "action", "name": "action_answer_inquiry"})
+    assert run(ActionClarifyIntent(), unsure).messages[0]["text"] == texts.render("clarify.question")
+    assert tickets() == []
+
+
 def test_cancel_form_stops_it_and_forgets_the_answers(tracker_factory: TrackerFactory) -> None:
     outcome = run(ActionCancelForm(), tracker_factory("算了，不修了", "deny", slots=REPAIR_SLOTS, active_loop="repair_form"))
     assert "取消" in outcome.text

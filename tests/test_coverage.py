@@ -153,3 +153,11 @@ def test_a_price_per_unit_is_still_asked_for(first: CommunityFacts) -> None:
 def test_an_age_is_a_facet_the_answer_must_give(first: CommunityFacts) -> None:
     assert verdict(first, "儿童乐园几岁以下的小孩能玩", "facilities") != ANSWER
     assert verdict(first, "儿童乐园几岁以下的小孩能玩", "facilities", covers=("几岁",)) != ANSWER  # a facet, not a word
+
+
+def test_a_fee_is_covered_by_an_answer_that_names_what_it_is_for_and_a_price() -> None:
+    """「停车费呢」: the parking answer says 停车 and 5元/小时, not the word 停车费 (it was handed over)."""
+    parking = "临时停车首1小时免费，之后5元/小时，每天封顶30元；访客车辆请在东门登记。"
+    assert coverage("停车费呢", parking).verdict == ANSWER
+    assert coverage("快递费呢", parking).verdict == HANDOVER  # what the fee is for is not in the answer
+    assert coverage("停车费呢", "访客车辆请在东门登记。").verdict == HANDOVER  # no price given

@@ -193,6 +193,18 @@ def test_a_complaint_that_a_repair_is_late_is_linked_to_that_repair(rasa_stack: 
     assert f"关联工单 {repair.number}" in notes[complaint.number]
 
 
+def test_a_follow_up_question_after_an_answer_is_answered(rasa_stack: Stack, stack_database: str) -> None:
+    """「那停车费呢」 after the fee answer: the classifier alone is unsure (the clarifying question,
+    tried as a resident); after an answer, the topic's answer."""
+    answers = read_community_file(FIRST_COMMUNITY_FILE).answers
+    r = resident(rasa_stack)
+    r.say("物业费多少钱一平")
+    replies = r.say("那停车费呢")
+    assert_polite(replies)
+    assert answers["parking"].strip().split("。")[0] in bot_says(replies), bot_says(replies)
+    assert tickets_of(stack_database, r.sender) == []
+
+
 def test_a_neighbours_night_renovation_is_answered_with_the_rule_and_filed_after_confirmation(rasa_stack: Stack, stack_database: str) -> None:
     r = resident(rasa_stack)
     first = r.say("楼上邻居晚上十一点还在装修 电钻声吵得睡不着 你们管不管")

@@ -70,6 +70,8 @@ FACETS: tuple[Facet, ...] = (
     Facet("procedure", "办理方式", re.compile(r"怎么办|如何|手续|流程|需要什么|要什么|带什么|材料|证件|怎么弄|怎么交|怎么缴|怎么申请|怎么报|步骤|办理"), re.compile(r"携带|办理|请到|到服务中心|签订|登记|预约|可通过|通过|可以在|缴纳|申请|凭")),
 )
 
+PRICE_GIVEN = next(facet.given for facet in FACETS if facet.name == "price")
+
 # Words that carry no "thing": question words, function words, fillers, the resident and the company.
 # Facet words are removed by the facets' own patterns before the things are read.
 STOP_WORDS = frozenset(
@@ -256,6 +258,9 @@ def _covered(word: str, noun: bool, answer: str, covers: frozenset[str]) -> bool
     if _in_answer(word, answer) or word in covers or any(other in covers for other in synonyms(word)):
         return True
     if not noun and (all(c in answer or c in LIGHT_CHARACTERS or _in_answer(c, answer) for c in word)):
+        return True
+    # A fee (停车费, 装修费): the answer names what it is for and gives a price (停车 … 5元/小时).
+    if word.endswith("费") and len(word) >= 3 and PRICE_GIVEN.search(answer) and _covered(word[:-1], noun, answer, covers):
         return True
     # A compound whose parts the answer says (物业管理费 → 物业 + 管理费 → 物业费).
     parts = [p for p in _segmenter().cut_for_search(word) if len(p) >= 2 and p != word]
