@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from bot.clock import utcnow
 from bot.intake.results import TicketCreated
+from bot.intake.validation import says_more_than
 from bot.politeness.scripts import honorific
 from bot.storage import session_scope
 from bot.storage.models import Ticket
@@ -67,12 +68,11 @@ SUBJECT_HINTS = [
 
 # A bare opener (「我要投诉」, 「想投诉一下你们物业」) says nothing yet about what happened.
 OPENER_WORDS = re.compile(r"我|要|想|投诉|一下|你们|物业|的|请|帮|反映|个|问题|[\s，。,.!！?？~]")
-CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def says_what_happened(detail: str | None) -> bool:
     """Does the complaint's detail say what happened (「快递柜老是坏」), beyond the opener?"""
-    return len(CJK.findall(OPENER_WORDS.sub("", detail or ""))) >= 2
+    return says_more_than(detail, OPENER_WORDS)
 
 
 def subject_from_detail(detail: str | None) -> str | None:

@@ -29,11 +29,17 @@ class Checked:
     values: tuple[tuple[str, object], ...] = ()  # what the reason's text needs filled in
 
 
+def says_more_than(text: str | None, generic: re.Pattern[str]) -> bool:
+    """Does ``text`` say something of its own — two Chinese characters or more once the ``generic``
+    words are taken out (「我要报修」 or 「我要投诉」 alone do not)?"""
+    return len(CJK.findall(generic.sub("", text or ""))) >= 2
+
+
 def check_problem(text: str | None) -> Checked:
     text = (text or "").strip()
     if not text or text.startswith("/"):
         return Checked(None, "validation.problem_missing")
-    if len(CJK.findall(GENERIC_REPAIR_WORDS.sub("", text))) < 2:
+    if not says_more_than(text, GENERIC_REPAIR_WORDS):
         return Checked(None, "validation.problem_vague")
     return Checked(text[:500])
 
