@@ -45,7 +45,7 @@ from bot.intake.inquiry import ANSWER, PARTIAL, InquiryReply, add_contact_phone,
 from bot.intake.rating import RATING_BUTTONS, record_rating, thanks_key
 from bot.intake.repair import RepairRequest, create_repair_ticket, summarise
 from bot.intake.results import TicketCreated
-from bot.intake.status import TicketStatus, find_tickets
+from bot.intake.status import TicketStatus, find_tickets, own_tickets
 from bot.politeness import apology, closing, echo, greeting
 from bot.safety import procedure_for
 from bot.tickets.rules import about_a_neighbour, complaint_department, complaint_rule, local_deadline_text
@@ -440,8 +440,9 @@ class ActionTicketStatus(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         key = tracker.get_slot("lookup_key")
-        if key:
-            say(dispatcher, status_text(find_tickets(key)))
+        found = find_tickets(key) if key else own_tickets(tracker.sender_id, tracker.get_slot("phone"))
+        if key or found:
+            say(dispatcher, status_text(found))
         return [SlotSet("lookup_key", None), SlotSet("retry_counts", None)]
 
 

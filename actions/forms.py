@@ -15,6 +15,7 @@ from rasa_sdk.types import DomainDict
 from actions.common import added_to, before_this_message, latest_entity, latest_text, say
 from bot import texts
 from bot.intake.complaint import LATE_REPAIR, chosen_ticket, earlier_repairs, subject_from_detail
+from bot.intake.status import own_tickets
 from bot.intake.validation import (
     Checked,
     accept_after_retries,
@@ -169,8 +170,19 @@ class ValidateInquiryContactForm(ContactValidation):
 
 
 class ValidateTicketLookupForm(FormValidationAction):
+    """A ticket number or phone to look up — asked only when the resident has no tickets of their
+    own yet (this conversation's, their phone's): with some, ``action_ticket_status`` reports those."""
+
     def name(self) -> str:
         return "validate_ticket_lookup_form"
+
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
+        named = tracker.get_slot("lookup_key") or latest_entity(tracker, "ticket_id") or latest_entity(tracker, "phone")
+        if not named and own_tickets(tracker.sender_id, tracker.get_slot("phone")):
+            return []
+        return list(domain_slots)
 
     async def extract_lookup_key(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         key = latest_entity(tracker, "ticket_id") or latest_entity(tracker, "phone")

@@ -675,6 +675,23 @@ def test_ticket_status_without_key_says_nothing(db: str, tracker_factory: Tracke
     assert outcome.messages == [] and outcome.slots["lookup_key"] is None
 
 
+def test_asked_without_a_key_the_residents_own_tickets_are_reported(db: str, tracker_factory: TrackerFactory) -> None:
+    """「我的报修什么时候来」 right after the repair was registered: the form asked for the ticket
+    number the resident had just been given (tried as a resident). With tickets of their own, the
+    form asks nothing and the status reports those; another resident's are never theirs."""
+    number = _repair_ticket(SENDER, "卫生间地漏堵了")
+    form = ValidateTicketLookupForm()
+
+    def required(tracker: Tracker) -> list[str]:
+        return asyncio.run(form.required_slots(["lookup_key"], CollectingDispatcher(), tracker, domain()))
+
+    assert required(make_tracker("我的报修什么时候来", "ticket_status", active_loop="ticket_lookup_form")) == []
+    outcome = run(ActionTicketStatus(), tracker_factory("我的报修什么时候来", "ticket_status"))
+    assert number in outcome.text and "已受理" in outcome.text
+    assert required(make_tracker("我的报修什么时候来", "ticket_status", sender_id="another-resident")) == ["lookup_key"]
+    assert required(make_tracker("查一下WY209901010001", "ticket_status")) == ["lookup_key"]  # a number named: that one
+
+
 # --------------------------------------------------------------------------- clarify and cancel
 
 
@@ -948,7 +965,7 @@ def test_complaint_detail_and_subject_validation() -> None:
     assert payload.slots["complaint_subject"] is None and "请您" in payload.text
 
 
-def test_ticket_lookup_key_from_number_or_phone() -> None:
+def test_ticket_lookup_key_from_number_or_phone(db: str) -> None:
     form = ValidateTicketLookupForm()
     by_number = run(form, make_tracker("帮我查下 wy202611220007", "ticket_status", active_loop="ticket_lookup_form"))
     assert by_number.slots["lookup_key"] == "WY202611220007"

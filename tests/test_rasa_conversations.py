@@ -69,6 +69,10 @@ def test_repair_form_creates_ticket_with_priority_and_deadline(rasa_stack: Stack
     assert ticket.category == "repair" and ticket.priority in ("急修", "一般")
     assert ticket.contact_phone == "13912345678" and ticket.address == "5-1-802"
     assert ticket.resolve_by is not None
+    # Asked right after, the resident is not asked for the number just given: their ticket's status.
+    status = r.say("我的报修什么时候来")
+    assert_polite(status)
+    assert ticket.number in bot_says(status) and "已受理" in bot_says(status), bot_says(status)
 
 
 def test_a_resident_who_asks_to_wait_for_their_phone_is_not_handed_to_an_agent(rasa_stack: Stack, stack_database: str) -> None:

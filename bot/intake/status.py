@@ -1,4 +1,6 @@
-"""Ticket status by ticket number or by the phone number left with the ticket.
+"""Ticket status by ticket number or by the phone number left with the ticket — or, asked without
+either, the tickets of the resident's own conversation (「我的报修什么时候来」 right after it was
+registered: the resident is not asked for the number they were just given).
 
 The action words the answer (``status.*`` in bot/texts/zh_CN.yml) from :class:`TicketStatus`.
 """
@@ -17,6 +19,7 @@ from bot.tickets.service import (
     get_ticket,
     is_overdue,
     tickets_for_phone,
+    tickets_of_resident,
 )
 
 TICKET_NUMBER = re.compile(r"^WY\d{12,14}$")
@@ -56,3 +59,9 @@ def find_tickets(lookup_key: str) -> list[TicketStatus]:
         else:
             tickets = tickets_for_phone(session, re.sub(r"\D", "", key) if key[:1] == "1" else key)
         return [_status(t) for t in tickets]
+
+
+def own_tickets(conversation_id: str, phone: str | None = None) -> list[TicketStatus]:
+    """The resident's own tickets, newest first: this conversation's, and their phone's when known."""
+    with session_scope() as session:
+        return [_status(t) for t in tickets_of_resident(session, conversation_id, phone)]
