@@ -683,7 +683,7 @@ def test_asked_without_a_key_the_residents_own_tickets_are_reported(db: str, tra
     form = ValidateTicketLookupForm()
 
     def required(tracker: Tracker) -> list[str]:
-        return asyncio.run(form.required_slots(["lookup_key"], CollectingDispatcher(), tracker, domain()))
+        return asyncio.run(form.required_slots(["lookup_key"], CollectingDispatcher(), tracker, _domain()))
 
     assert required(make_tracker("我的报修什么时候来", "ticket_status", active_loop="ticket_lookup_form")) == []
     outcome = run(ActionTicketStatus(), tracker_factory("我的报修什么时候来", "ticket_status"))
