@@ -41,7 +41,16 @@ from bot.intake.complaint import (
 from bot.intake.continuity import COMPLAINT_SLOTS, HANDED_BACK, REPAIR_SLOTS
 from bot.intake.emergency import EmergencyOutcome, handle_emergency
 from bot.intake.human import request_human
-from bot.intake.inquiry import ANSWER, PARTIAL, InquiryReply, add_contact_phone, add_question, create_inquiry_ticket, reply_for
+from bot.intake.inquiry import (
+    ANSWER,
+    PARTIAL,
+    InquiryReply,
+    add_contact_phone,
+    add_question,
+    carried_topic,
+    create_inquiry_ticket,
+    reply_for,
+)
 from bot.intake.rating import RATING_BUTTONS, record_rating, thanks_key
 from bot.intake.repair import RepairRequest, create_repair_ticket, summarise
 from bot.intake.results import TicketCreated
@@ -49,6 +58,10 @@ from bot.intake.status import TicketStatus, find_tickets, own_tickets
 from bot.politeness import apology, closing, echo, greeting
 from bot.safety import procedure_for
 from bot.tickets.rules import about_a_neighbour, complaint_department, complaint_rule, local_deadline_text
+
+LAST_TOPIC = "last_topic"  # the topic of the answer just given, for a follow-up without one (「多少钱」)
+# The actions that may have just answered a question (the clarifying one answers a follow-up).
+ANSWERING = ("action_answer_inquiry", "action_clarify_intent")
 
 
 def _reset(*names: str) -> list[EventType]:
@@ -106,27 +119,31 @@ class ActionAnswerInquiry(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         surname, title = tracker.get_slot("surname"), tracker.get_slot("title")
         question = resident_text(tracker)
-        reply = reply_for(tracker.sender_id, question, tracker.latest_message or {})
+        after_an_answer = previous_action(tracker) in ANSWERING
+        carried = carried_topic(question, tracker.get_slot(LAST_TOPIC), after_an_answer)
+        reply = reply_for(tracker.sender_id, question, tracker.latest_message or {}, carried)
+        topic = reply.topic if reply.verdict in (ANSWER, PARTIAL) else None
+        answered = [SlotSet(LAST_TOPIC, topic)] if topic or tracker.get_slot(LAST_TOPIC) else []
         if reply.verdict == ANSWER:
             say(dispatcher, addressed(tracker, "inquiry.answer", answer=reply.text.rstrip()))
-            return []
+            return answered
         other_form = tracker.active_loop_name not in (None, "inquiry_contact_form")
         if other_form or tracker.get_slot("phone"):
             # Do not break the form in progress: register the question with what we know.
             created = create_inquiry_ticket(question, tracker.get_slot("phone") or "", tracker.sender_id, surname, title)
             lead = _handover_lead(tracker, reply)
             say(dispatcher, lead + inquiry_ticket_text(tracker, created, addressed_already=bool(lead)))
-            return []
+            return answered
         # The hand-over: the question is registered now, to be answered here; a phone, asked next,
         # is optional (staff may call). A second question while the phone is asked joins the first.
         lead = _handover_lead(tracker, reply) or addressed(tracker, "inquiry.handover")
         waiting = tracker.get_slot("inquiry_ticket") if tracker.active_loop_name == "inquiry_contact_form" else None
         if waiting and add_question(waiting, tracker.sender_id, question):
             say(dispatcher, lead + texts.render("inquiry.question_added", number=waiting))
-            return [FollowupAction("inquiry_contact_form")]
+            return [*answered, FollowupAction("inquiry_contact_form")]
         created = create_inquiry_ticket(question, "", tracker.sender_id, surname, title)
         say(dispatcher, lead + texts.render("inquiry.registered", number=created.number, deadline=_deadline(created)))
-        return [SlotSet("inquiry_ticket", created.number), FollowupAction("inquiry_contact_form")]
+        return [*answered, SlotSet("inquiry_ticket", created.number), FollowupAction("inquiry_contact_form")]
 
 
 def _handover_lead(tracker: Tracker, reply: InquiryReply) -> str:
@@ -470,13 +487,14 @@ class ActionClarifyIntent(Action):
         return "action_clarify_intent"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        after_an_answer = previous_action(tracker) == "action_answer_inquiry"
-        if is_follow_up_question(latest_text(tracker), tracker.latest_message or {}, after_an_answer):
+        after_an_answer = previous_action(tracker) in ANSWERING
+        if is_follow_up_question(latest_text(tracker), tracker.latest_message or {}, after_an_answer, tracker.get_slot(LAST_TOPIC)):
             return ActionAnswerInquiry().run(dispatcher, tracker, domain)  # 「那停车费呢」 after an answer
         ranking: list[dict[str, Any]] = (tracker.latest_message or {}).get("intent_ranking") or []
         buttons = [{"title": texts.render(f"clarify.choice.{name}"), "payload": f"/{name}"} for name in clarify_choices(ranking)]
         say(dispatcher, texts.render("clarify.question"), buttons)
-        return [SlotSet("pending_text", latest_text(tracker))]
+        no_answer = [SlotSet(LAST_TOPIC, None)] if tracker.get_slot(LAST_TOPIC) else []  # nothing answered now
+        return [SlotSet("pending_text", latest_text(tracker)), *no_answer]
 
 
 class ActionCancelForm(Action):

@@ -293,7 +293,7 @@ def test_unusable_rating_asks_again_and_records_nothing(db: str, tracker_factory
 def test_known_inquiry_is_answered_from_the_knowledge_base(db: str, tracker_factory: TrackerFactory, topic: str) -> None:
     outcome = run(ActionAnswerInquiry(), tracker_factory("想咨询一下", topic=topic))
     assert outcome.text == kb_text(topic)
-    assert outcome.events == []
+    assert outcome.slots == {"last_topic": topic}  # for a follow-up that names no thing (「多少钱」)
     assert tickets() == []
 
 
@@ -344,7 +344,9 @@ def test_an_answer_that_does_not_cover_the_question_is_handed_over(
         assert outcome.text.startswith("非常抱歉，关于" + missing)
     [registration] = tickets()  # registered at once, to be answered here; the phone is asked next
     assert outcome.text.endswith(registered(registration.number))
-    assert outcome.slots == {"inquiry_ticket": registration.number} and outcome.has("followup", name="inquiry_contact_form")
+    # A part answered is the topic a follow-up (「几点关门」) may lean on; nothing answered, no topic.
+    carried = {"last_topic": topic} if known else {}
+    assert outcome.slots == {"inquiry_ticket": registration.number, **carried} and outcome.has("followup", name="inquiry_contact_form")
     assert (registration.category, registration.description, registration.contact_phone) == ("inquiry", question, "")
     with_phone = run(ActionAnswerInquiry(), tracker_factory(question, topic=topic, slots={"phone": PHONE}))
     ticket = tickets()[-1]
@@ -733,6 +735,32 @@ def test_a_follow_up_to_an_answer_is_answered_not_clarified(db: str) -> None:
     unsure.events.insert(0, {"event": "action", "name": "action_answer_inquiry"})
     assert run(ActionClarifyIntent(), unsure).messages[0]["text"] == texts.render("clarify.question")
     assert tickets() == []
+
+
+def test_a_question_that_names_no_thing_asks_about_the_answer_just_given(db: str) -> None:
+    """「我想办个门禁卡」 answered, then 「要带什么」, 「多少钱」: the classifier reads each alone (move_in
+    0.25, the fallback) — tried as a resident, they were handed over, and 「多少钱」 in the phone form
+    went unanswered. Right after an answer they ask about its topic; the coverage check still
+    applies; a question naming a thing, or one after something else, is read on its own."""
+    def after(text: str, intent: str = "inquiry", previous: str = "action_answer_inquiry", **kwargs: Any) -> Tracker:
+        tracker = make_tracker(text, intent, slots={"last_topic": "access_card"}, **kwargs)
+        tracker.events.insert(0, {"event": "action", "name": previous})
+        return tracker
+
+    assert run(ActionAnswerInquiry(), make_tracker("我想办个门禁卡", topic="access_card")).slots == {"last_topic": "access_card"}
+    for question in ("要带什么", "多少钱", "在哪办"):
+        outcome = run(ActionAnswerInquiry(), after(question, topic="move_in", topic_confidence=0.25))
+        assert outcome.text == kb_text("access_card") and outcome.slots == {"last_topic": "access_card"}, question
+    assert run(ActionClarifyIntent(), after("多少钱", "nlu_fallback")).text == kb_text("access_card")  # the fallback too
+    # ... and after a follow-up the clarifying action answered (「多少钱」 is the fallback), the next one.
+    assert run(ActionAnswerInquiry(), after("在哪办", previous="action_clarify_intent", topic="office_hours", topic_confidence=0.13)).text == kb_text("access_card")
+    assert tickets() == []
+    # What the answer does not say is still handed over (the card answer gives no time).
+    assert "非常抱歉" in run(ActionAnswerInquiry(), after("几点能办", topic="move_in", topic_confidence=0.25)).messages[0]["text"]
+    # Not right after an answer: read alone (an unsure topic: the hand-over).
+    assert run(ActionAnswerInquiry(), after("在哪办", previous="utter_thank", topic="office_hours", topic_confidence=0.13)).slots["last_topic"] is None
+    alone = make_tracker("多少钱", "inquiry", topic="move_in", topic_confidence=0.25, slots={"last_topic": "access_card"})
+    assert "非常抱歉" in run(ActionAnswerInquiry(), alone).messages[0]["text"]
 
 
 def test_cancel_form_stops_it_and_forgets_the_answers(tracker_factory: TrackerFactory) -> None:

@@ -207,6 +207,13 @@ def test_a_follow_up_question_after_an_answer_is_answered(rasa_stack: Stack, sta
     assert_polite(replies)
     assert answers["parking"].strip().split("。")[0] in bot_says(replies), bot_says(replies)
     assert tickets_of(stack_database, r.sender) == []
+    # A question naming no thing asks about the answer just given (it was handed over each time).
+    r.say("我想办个门禁卡")
+    for question in ("要带什么", "多少钱", "在哪办"):
+        replies = r.say(question)
+        assert_polite(replies)
+        assert answers["access_card"].strip().split("。")[0] in bot_says(replies), (question, bot_says(replies))
+    assert tickets_of(stack_database, r.sender) == []
 
 
 def test_a_neighbours_night_renovation_is_answered_with_the_rule_and_filed_after_confirmation(rasa_stack: Stack, stack_database: str) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.intake.inquiry import MIN_TOPIC_CONFIDENCE, UNKNOWN_TOPIC, topic_from_parse
+from bot.intake.inquiry import MIN_TOPIC_CONFIDENCE, UNKNOWN_TOPIC, carried_topic, topic_from_parse
 
 # The intents a resident may be offered, each with a button title clarify.choice.<intent>.
 CHOICES = ("repair", "complaint", "inquiry", "emergency", "ticket_status", "request_human")
@@ -35,12 +35,17 @@ def clarify_choices(intent_ranking: list[dict[str, Any]], limit: int = 2) -> lis
 FOLLOW_UP = re.compile(r"(?:那|那么|还有|那要是)?\s*[^\s，。,.!！?？了吗没不怎为我]{1,8}\s*呢\s*[？?。.!！~]*")
 
 
-def is_follow_up_question(text: str, parse_data: dict[str, Any], after_an_answer: bool) -> bool:
-    """An unclear message that follows an answer, has a follow-up's shape and a topic the response
-    selector is sure enough of: the resident asks the same about another thing. The classifier,
-    reading it alone, cannot tell (「那停车费呢」 was the fallback, 0.5, with ``inquiry/parking`` at
-    0.84); the answer then goes through the usual coverage check and hand-over."""
-    if not after_an_answer or not FOLLOW_UP.fullmatch((text or "").strip()):
+def is_follow_up_question(text: str, parse_data: dict[str, Any], after_an_answer: bool, last_topic: str | None = None) -> bool:
+    """An unclear message right after an answer that asks on from it: the same about another thing,
+    with a topic the response selector is sure enough of (「那停车费呢」 was the fallback, 0.5, with
+    ``inquiry/parking`` at 0.84), or something more about the same thing (「多少钱」 after the 门禁卡
+    answer: :func:`bot.intake.inquiry.carried_topic`). The answer then goes through the usual
+    coverage check and hand-over."""
+    if not after_an_answer:
+        return False
+    if carried_topic(text, last_topic, after_an_answer):
+        return True
+    if not FOLLOW_UP.fullmatch((text or "").strip()):
         return False
     pick = topic_from_parse(parse_data)
     return pick.topic != UNKNOWN_TOPIC and pick.confidence >= MIN_TOPIC_CONFIDENCE

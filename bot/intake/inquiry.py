@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot import texts
 from bot.communities import answer_with_covers, community_of_conversation
-from bot.intake.coverage import ANSWER, HANDOVER, PARTIAL, coverage
+from bot.intake.coverage import ANSWER, HANDOVER, PARTIAL, asked_facets, coverage, things
 from bot.intake.results import TicketCreated
 from bot.politeness.scripts import company_name, honorific
 from bot.storage import session_scope
@@ -84,30 +84,41 @@ def decide(question: str, pick: TopicPick, answer: str | None, names: tuple[str,
 AnswerOf = Callable[[str], tuple[str | None, tuple[str, ...]]]
 
 
-def decide_parsed(question: str, parse_data: dict[str, Any], answer_of: AnswerOf, names: tuple[str, ...] = ()) -> InquiryReply:
+def carried_topic(question: str, last_topic: str | None, after_an_answer: bool) -> str | None:
+    """The topic of the answer just given, for a question that names no thing of its own but asks
+    for something (「多少钱」, 「要带什么」, 「在哪办」 right after the 门禁卡 answer); else None. The
+    classifier reads such a question alone and cannot know its topic (it handed 「要带什么」 over as
+    move_in, 0.25). The answer still goes through the coverage check: what it does not say is
+    handed over."""
+    if not after_an_answer or not last_topic or last_topic == UNKNOWN_TOPIC or things(question) or not asked_facets(question):
+        return None
+    return last_topic
+
+
+def decide_parsed(question: str, parse_data: dict[str, Any], answer_of: AnswerOf, names: tuple[str, ...] = (), carried: str | None = None) -> InquiryReply:
     """The decision for a parsed question, the action's and the bench's: :func:`decide` on the
     topic the ResponseSelector chose. ``answer_of(topic)``: the community's answer and what it
     covers. (Trying the ranking's next topic when the first does not cover the question was
     measured on questions.tsv, 2026-12-04: no question changed; and on all four sets, 2026-12-06:
     down to a runner-up confidence of 0.3 one more wrong answer on street.tsv and nothing gained,
     down to 0.2 a few more answered and more wrong answers; not kept.)"""
-    pick = topic_from_parse(parse_data)
+    pick = TopicPick(carried, 1.0) if carried else topic_from_parse(parse_data)
     if pick.topic == UNKNOWN_TOPIC:
         return decide(question, pick, None)
     text, covers = answer_of(pick.topic)
     return decide(question, pick, text, names, covers)
 
 
-def reply_for(conversation_id: str, question: str, parse_data: dict[str, Any]) -> InquiryReply:
+def reply_for(conversation_id: str, question: str, parse_data: dict[str, Any], carried: str | None = None) -> InquiryReply:
     """The reply to a parsed question in this conversation's community: its answers (and what
-    they cover) as they are now."""
+    they cover) as they are now; ``carried``: the topic a follow-up leans on (:func:`carried_topic`)."""
     with session_scope() as session:
         community = community_of_conversation(session, conversation_id)
 
         def answer_of(topic: str) -> tuple[str | None, tuple[str, ...]]:
             return answer_with_covers(session, community.id, topic)
 
-        return decide_parsed(question, parse_data, answer_of, (community.name, community.name.removesuffix("小区")))
+        return decide_parsed(question, parse_data, answer_of, (community.name, community.name.removesuffix("小区")), carried)
 
 
 DEPARTMENT = "客服中心"
