@@ -55,6 +55,7 @@ from bot.intake.rating import RATING_BUTTONS, record_rating, thanks_key
 from bot.intake.repair import RepairRequest, create_repair_ticket, summarise
 from bot.intake.results import TicketCreated
 from bot.intake.status import TicketStatus, find_tickets, own_tickets
+from bot.nlu.languages import is_foreign_sentence
 from bot.politeness import apology, closing, echo, greeting
 from bot.safety import procedure_for
 from bot.tickets.rules import about_a_neighbour, complaint_department, complaint_rule, local_deadline_text
@@ -82,7 +83,10 @@ class ActionGreet(Action):
         return "action_greet"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        say(dispatcher, greeting(tracker.get_slot("surname"), tracker.get_slot("title")))
+        hello = greeting(tracker.get_slot("surname"), tracker.get_slot("title"))
+        if is_foreign_sentence(latest_text(tracker)):  # 「Hello, my kitchen sink is leaking」: more than a greeting
+            hello = texts.render("message.chinese_only")
+        say(dispatcher, hello)
         return []
 
 

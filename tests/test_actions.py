@@ -261,6 +261,13 @@ def test_greet_with_and_without_honorific(tracker_factory: TrackerFactory) -> No
     assert plain.events == named.events == []
 
 
+def test_a_foreign_sentence_taken_for_a_greeting_is_told_the_assistant_reads_chinese(tracker_factory: TrackerFactory) -> None:
+    """「Hello, my kitchen sink is leaking」 was greet (0.99) and only greeted (tried as a resident)."""
+    for text in ("Hello, my kitchen sink is leaking", "I live in building 3"):
+        assert run(ActionGreet(), tracker_factory(text, "greet")).text == texts.render("message.chinese_only")
+    assert run(ActionGreet(), tracker_factory("hi there", "greet")).text.startswith("您好，这里是锦华物业客户服务中心")
+
+
 def test_goodbye_thanks_and_offers_the_five_ratings(tracker_factory: TrackerFactory) -> None:
     outcome = run(ActionGoodbye(), tracker_factory("没有了，谢谢", "goodbye", slots={"surname": "李", "title": "女士"}))
     assert outcome.text.startswith("李女士，") and "再见" in outcome.text and "感谢" in outcome.text

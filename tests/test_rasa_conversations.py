@@ -106,6 +106,14 @@ def test_a_complaint_is_registered_when_the_resident_leaves_before_the_form_is_d
     assert not (r.tracker().get("active_loop") or {}).get("name")  # the form is over
 
 
+def test_a_sentence_in_english_is_told_the_assistant_reads_chinese_and_pinyin_is_read(rasa_stack: Stack, stack_database: str) -> None:
+    r = resident(rasa_stack)
+    replies = r.say("Hello, my kitchen sink is leaking")
+    assert_polite(replies)
+    assert "只能识别中文" in bot_says(replies) and "转人工" in bot_says(replies)
+    assert "119" in bot_says(resident(rasa_stack).say("zhao huo le kuai lai ren"))  # pinyin: 着火了, an emergency
+
+
 def test_emergency_in_the_middle_of_a_form_wins(rasa_stack: Stack, stack_database: str) -> None:
     r = resident(rasa_stack)
     r.say("阳台窗户关不上了")
