@@ -61,8 +61,9 @@ from bot.safety import procedure_for
 from bot.tickets.rules import about_a_neighbour, complaint_department, complaint_rule, local_deadline_text
 
 LAST_TOPIC = "last_topic"  # the topic of the answer just given, for a follow-up without one (「多少钱」)
-# The actions that may have just answered a question (the clarifying one answers a follow-up).
-ANSWERING = ("action_answer_inquiry", "action_clarify_intent")
+# The actions that may have just answered a question: the clarifying one answers a follow-up, and
+# a part answered (「游泳池…9:00–21:00。关于温度…」) is followed by the form that asks for a phone.
+ANSWERING = ("action_answer_inquiry", "action_clarify_intent", "inquiry_contact_form")
 
 
 def _reset(*names: str) -> list[EventType]:

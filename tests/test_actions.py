@@ -759,6 +759,10 @@ def test_a_question_that_names_no_thing_asks_about_the_answer_just_given(db: str
         outcome = run(ActionAnswerInquiry(), after(question, topic="move_in", topic_confidence=0.25))
         assert outcome.text == kb_text("access_card") and outcome.slots == {"last_topic": "access_card"}, question
     assert run(ActionClarifyIntent(), after("多少钱", "nlu_fallback")).text == kb_text("access_card")  # the fallback too
+    # After a part answered, the phone form asks next: 「几点关门」 then asks about the same thing.
+    partial = make_tracker("几点关门", "inquiry", topic="office_hours", topic_confidence=0.3, slots={"last_topic": "facilities"}, active_loop="inquiry_contact_form")
+    partial.events.insert(0, {"event": "action", "name": "inquiry_contact_form"})
+    assert run(ActionAnswerInquiry(), partial).text == kb_text("facilities")
     # ... and after a follow-up the clarifying action answered (「多少钱」 is the fallback), the next one.
     assert run(ActionAnswerInquiry(), after("在哪办", previous="action_clarify_intent", topic="office_hours", topic_confidence=0.13)).text == kb_text("access_card")
     assert tickets() == []

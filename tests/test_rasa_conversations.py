@@ -222,6 +222,10 @@ def test_a_follow_up_question_after_an_answer_is_answered(rasa_stack: Stack, sta
         assert_polite(replies)
         assert answers["access_card"].strip().split("。")[0] in bot_says(replies), (question, bot_says(replies))
     assert tickets_of(stack_database, r.sender) == []
+    # After a part answered (the pool's hours; its temperature handed over), the next such question too.
+    r.say("小区游泳池的水温多少度")
+    replies = r.say("几点关门")
+    assert "9:00–21:00" in bot_says(replies) and "非常抱歉" not in bot_says(replies), bot_says(replies)
 
 
 def test_a_neighbours_night_renovation_is_answered_with_the_rule_and_filed_after_confirmation(rasa_stack: Stack, stack_database: str) -> None:
