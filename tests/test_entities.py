@@ -72,6 +72,16 @@ def test_longest_address_wins_over_its_parts() -> None:
     assert [(e.value, e.start, e.end) for e in found] == [("8-1-702", 0, 9)]
 
 
+@pytest.mark.parametrize(
+    ("text", "address", "phone"),
+    [("7栋2单元 13900002222", "7号楼2单元", "13900002222"), ("6栋1单元502 13500001234", "6-1-502", "13500001234")],
+)
+def test_an_address_then_a_phone_in_one_message_are_both_read(text: str, address: str, phone: str) -> None:
+    """Tried in Chromium, 「7栋2单元 13900002222」 written while an emergency waited gave the phone
+    only: the address took 1390 as its room, overlapped the phone and was dropped."""
+    assert values(text, "address") == [address] and values(text, "phone") == [phone]
+
+
 # --------------------------------------------------------------------------- phones
 
 

@@ -53,7 +53,9 @@ class Entity:
 
 _BUILDING = rf"(?P<building>{NUMBER})\s*(?:号楼|栋|幢|座|号)"
 _UNIT = rf"(?P<unit>{NUMBER})\s*单元"
-_ROOM = r"(?P<room>\d{3,4}|[一二三四五六七八九零〇]{3,4})\s*(?:室|号房|号|房)?"
+# A room is 3–4 digits not followed by more: in 「7栋2单元 13900002222」 the digits are a phone (the
+# address took 1390 as the room, overlapped the phone and was dropped).
+_ROOM = r"(?P<room>\d{3,4}(?!\d)|[一二三四五六七八九零〇]{3,4})\s*(?:室|号房|号|房)?"
 ADDRESS_DASHED = re.compile(r"(?<![\d-])(?P<building>\d{1,2})-(?P<unit>\d{1,2})-(?P<room>\d{3,4})(?![\d-])")
 ADDRESS_FULL = re.compile(rf"{_BUILDING}\s*(?:{_UNIT})?\s*(?:{_ROOM})?")
 ADDRESS_UNIT_ROOM = re.compile(rf"{_UNIT}\s*{_ROOM}")
