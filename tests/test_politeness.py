@@ -13,6 +13,7 @@ import yaml
 from bot import texts
 from bot.gateway.canned import canned_replies
 from bot.gateway.pages import STATIC
+from bot.han import HAN
 from bot.intake.rating import thanks_key
 from bot.nlu.entities import extract_entities
 from bot.politeness import (
@@ -283,6 +284,8 @@ def test_company_name_default_and_env(monkeypatch: pytest.MonkeyPatch) -> None:
         (" 周 ", " 先生 ", "周先生"),
         ("王小明", "先生", "王先生"),
         ("欧阳", "女士", "欧阳女士"),
+        ("㛃", "女士", "㛃女士"),  # a name character of CJK Extension A (bot/han.py): Chinese too
+        ("王1", "先生", "您"),
         ("王", None, "您"),
         ("王", "", "您"),
         ("王", "经理助理", "您"),
@@ -514,7 +517,7 @@ def test_the_walks_cover_the_catalogue_domain_and_knowledge_base() -> None:
 def test_the_widget_has_no_texts_of_its_own() -> None:
     """widget.js shows only what the server sends (GET /api/resident/config): no Chinese literals."""
     widget = (STATIC / "widget.js").read_text(encoding="utf-8")
-    literals = [s for s in re.findall(r'"((?:[^"\\\n]|\\.)*)"', widget) if re.search(r"[\u4e00-\u9fff]", s)]
+    literals = [s for s in re.findall(r'"((?:[^"\\\n]|\\.)*)"', widget) if HAN.search(s)]
     assert literals == []
 
 
@@ -541,4 +544,4 @@ def test_the_widget_modules_have_no_texts_of_their_own() -> None:
     for path in modules:
         source = path.read_text(encoding="utf-8")
         literals = re.findall(r""""(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`""", source)
-        assert [s for s in literals if re.search(r"[\u4e00-\u9fff]", s)] == [], path.name
+        assert [s for s in literals if HAN.search(s)] == [], path.name

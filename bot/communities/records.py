@@ -16,6 +16,7 @@ from bot import settings
 from bot.clock import utcnow
 from bot.communities.topics import TOPICS, is_topic
 from bot.conversations.lifecycle import ensure_conversation
+from bot.han import HAN_RANGE
 from bot.politeness import Violation, check
 from bot.roles import Role
 from bot.storage.models import (
@@ -34,7 +35,7 @@ MAX_ANSWER = 2000
 # What an answer also covers (``covers``): residents' words for what it says, "、"-separated.
 MAX_TERMS, MAX_TERM = 200, 20
 TERM_SEPARATORS = re.compile(r"[、,，;；\s]+")
-TERM = re.compile(r"^[\u4e00-\u9fffA-Za-z0-9·\-]+$")
+TERM = re.compile(f"^[{HAN_RANGE}A-Za-z0-9·\\-]+$")
 PHONE = re.compile(r"^[0-9+][0-9 ()+-]{2,30}$")
 # The columns of ``communities`` that staff edit (and the audit trail names).
 FACT_FIELDS = ("name", "address", "buildings", "service_centre_place", "service_centre_hours", "duty_phone")

@@ -42,6 +42,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from bot.han import HAN_RANGE
 from bot.nlu.reading import JIEBA_DICTIONARY, read
 
 ANSWER, PARTIAL, HANDOVER = "answer", "partial", "handover"
@@ -60,7 +61,7 @@ FACETS: tuple[Facet, ...] = (
     Facet("temperature", "温度", re.compile(r"多少度|几度|温度|水温|冷不冷|热不热"), re.compile(r"\d+\s*(?:度|℃)")),
     Facet("size", "尺寸", re.compile(r"多高|限高|多宽|多大(?!年)|多深|多长(?!时间)|面积多少|几米|尺寸|高度|宽度"), re.compile(r"\d+(?:\.\d+)?\s*(?:米|厘米|公分|m\b|㎡|平方)")),
     Facet("age", "年龄", re.compile(r"几岁|多少岁|多大年纪|多大岁数|年龄|岁数|年纪"), re.compile(r"\d+\s*(?:周岁|岁)|[一二三四五六七八九十]+(?:周岁|岁)")),
-    Facet("name", "名字", re.compile(r"叫什么|叫啥|名字|姓什么|贵姓|哪位"), re.compile(r"「[^」]+」|《[^》]+》|[先女]生|经理[\u4e00-\u9fff]{1,3}|叫[\u4e00-\u9fff]{2,}")),
+    Facet("name", "名字", re.compile(r"叫什么|叫啥|名字|姓什么|贵姓|哪位"), re.compile(f"「[^」]+」|《[^》]+》|[先女]生|经理[{HAN_RANGE}]{{1,3}}|叫[{HAN_RANGE}]{{2,}}")),
     Facet("who", "由谁负责", re.compile(r"谁|哪个部门|哪个单位|哪家公司|哪家|什么人|负责人"), re.compile(r"由[^，。；]{1,12}(?:公司|中心|部门|单位|办理|负责|收取|代缴|抄表)|公司|服务中心|开发商|派出所|社区|保安|客服")),
     Facet("phone", "联系电话", re.compile(r"电话(?:是|号码)?多少|电话(?![\s:：]*\d)|号码(?:是)?多少|什么电话|哪个电话|(?:哪个|什么|啥)号码|电话号码|热线|联系方式|怎么联系|打什么电话"), re.compile(r"\d{3,4}-\d{4}-?\d{0,4}|\d{7,}")),
     Facet("price", "费用", re.compile(r"多少钱|几块|几元|[出掏花付]钱|收费|费用|价格|价钱|要钱|收钱|免费|贵不贵|便宜|多少费|费多少|押金多少|多少押金|交多少|收多少|单价|租金|月租|年租|怎么算"), re.compile(r"\d+(?:\.\d+)?\s*元|免费|无息|不收|收取|按户")),
@@ -145,7 +146,7 @@ LIGHT_CHARACTERS = frozenset(w for w in STOP_WORDS | GENERIC_WORDS if len(w) == 
 # 几类, 哪几个, 多少种: how many of something, asked by the words around them.
 COUNTING = re.compile(r"^[哪几多少]+[个类种张次天样条只位家]?$")
 NUMBERS = re.compile(r"\d+(?:[-－]\d+)+|\d+(?:\.\d+)?")
-CJK_OR_LATIN = re.compile(r"[\u4e00-\u9fffA-Za-z]")
+CJK_OR_LATIN = re.compile(f"[{HAN_RANGE}A-Za-z]")
 SENTENCE = re.compile(r"[^。；！？\n]+[。；！？]?")
 _LOCK = threading.Lock()
 
@@ -305,7 +306,7 @@ def _said(word: str, question: str, spans: str) -> bool:
 
 def who_action(question: str) -> str | None:
     """What 「谁」 is asked to do (垃圾谁收 → 收; 水表谁来抄 → 抄); ``None`` for 「找谁」 (whom to see)."""
-    found = re.search(r"(?:(?<![找问])谁|哪家公司|哪个公司|哪个部门|哪个单位)(?:来|去|负责|给|在)?([\u4e00-\u9fff])", _normalised(question))
+    found = re.search(r"(?:(?<![找问])谁|哪家公司|哪个公司|哪个部门|哪个单位)(?:来|去|负责|给|在)?([" + HAN_RANGE + "])", _normalised(question))
     return None if found is None or found.group(1) in "的是在呀啊吗呢家" else found.group(1)
 
 

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from bot.communities import CommunityRecord, address_problem, building_and_unit, community_of_conversation
+from bot.han import HAN
 from bot.nlu.entities import extract_entities, first_value
 from bot.storage import session_scope
 
@@ -19,7 +20,6 @@ TO_CONFIRM = "（待客服核实）"  # marks a kept answer in the stored value 
 GENERIC_REPAIR_WORDS = re.compile(
     r"我|要|想|报修|报个修|维修|修理|修一下|修|帮|一下|请|你好|您好|麻烦|需要|东西|坏了|有问题|有点|问题|你们|物业|师傅|上门|过来|看看|[\s，。,.!！?？~]"
 )
-CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class Checked:
 def says_more_than(text: str | None, generic: re.Pattern[str]) -> bool:
     """Does ``text`` say something of its own — two Chinese characters or more once the ``generic``
     words are taken out (「我要报修」 or 「我要投诉」 alone do not)?"""
-    return len(CJK.findall(generic.sub("", text or ""))) >= 2
+    return len(HAN.findall(generic.sub("", text or ""))) >= 2
 
 
 def check_problem(text: str | None) -> Checked:

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import re
 
+from bot.han import HAN
 from bot.nlu.reading import read
 
 MIN_WORDS = 3  # 「hi there」 and 「good morning」 are greetings the classifier knows, not sentences
-HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 WORD = re.compile(r"[^\W\d_]+")  # letters of any script (kana and hangul included), no digits
 
 

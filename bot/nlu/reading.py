@@ -36,6 +36,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from bot.han import HAN
 from bot.settings import PROJECT_ROOT
 
 JIEBA_DICTIONARY = PROJECT_ROOT / "bot" / "nlu" / "jieba_dict"
@@ -73,7 +74,6 @@ INTERJECTIONS = frozenset({"ng", "m", "n", "hm", "hng", "r"})
 MIN_WORD_COVERAGE = 0.3
 
 LATIN_RUN = re.compile(r"[A-Za-z]+(?:[ '’-]+[A-Za-z]+)*")
-CJK = re.compile(r"[\u3400-\u9fff]")
 MAX_WORD_SYLLABLES = 4
 MAX_SYLLABLE = 6  # zhuang, chuang, shuang
 
@@ -228,7 +228,7 @@ def _fold(text: str) -> tuple[str, list[tuple[int, int]]]:
         out.append(folded)
         origin += [(index, index + 1)] * len(folded)
     folded = "".join(out)
-    return (_simplified(folded) if CJK.search(folded) else folded), origin
+    return (_simplified(folded) if HAN.search(folded) else folded), origin
 
 
 def _simplified(text: str) -> str:
@@ -386,7 +386,7 @@ def _repair_homophones(text: str) -> str:
             if len(differing) != 1:
                 continue
             k = differing[0]
-            if not CJK.match(window[k]) or not _near(window[k], word[k]):
+            if not HAN.match(window[k]) or not _near(window[k], word[k]):
                 continue
             if _frequencies().get(window):
                 continue  # a word of its own: 泄露, 没气
@@ -412,7 +412,7 @@ def read(written: str | None) -> Reading:
     written = written or ""
     text, origin = _fold(written)
     text, origin = _read_pinyin(text, origin)
-    if CJK.search(text):
+    if HAN.search(text):
         text = _repair_homophones(text)
     return Reading(text, tuple(origin))
 

@@ -18,6 +18,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.han import HAN_RANGE
+
 RULE_REFUSAL = "forbidden_refusal"
 RULE_INTERNET_SLANG = "internet_slang"
 RULE_IMPOLITE_TONE = "impolite_tone"
@@ -46,7 +48,7 @@ SUGGEST_POLITE_FORMS = "请用询问式、请求式、商量式或解释式：�
 # seed 003_3768b4f8dd5fe83d.txt 「礼貌用语」(1): 常用礼貌语 “您”.
 SUGGEST_NIN = "您"
 
-_CJK = r"\u4e00-\u9fff"
+_CJK = HAN_RANGE
 _CLAUSE_BREAK = re.compile(r"[，。！？；：,.!?;:\n]")
 
 # A phrase of ignorance/unavailability said about the resident ("如有不清楚的地方欢迎随时咨询",

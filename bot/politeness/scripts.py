@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from bot import satisfaction, settings, texts
+from bot.han import is_all_han
 from bot.politeness.checker import is_polite
 from bot.politeness.titles import ADDRESS_FORMS
 
@@ -64,16 +65,12 @@ def service_center_name() -> str:
     return texts.render("company.service_center")
 
 
-def _is_cjk(text: str) -> bool:
-    return bool(text) and all("\u4e00" <= ch <= "\u9fff" for ch in text)
-
-
 def _normalise_surname(surname: str | None) -> str | None:
     """A Chinese surname, or None; a full name (王小明, 欧阳娜娜) is reduced to its surname."""
     if not surname:
         return None
     value = surname.strip()
-    if not _is_cjk(value):
+    if not is_all_han(value):
         return None
     if len(value) >= 2 and value[:2] in _COMPOUND_SURNAMES:
         return value[:2]
