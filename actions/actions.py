@@ -22,7 +22,7 @@ from rasa_sdk.events import (
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import addressed, latest_entity, latest_text, previous_action, resident_text, say, slots
+from actions.common import addressed, latest_entity, latest_text, phone_declined_text, previous_action, resident_text, say, slots
 from bot import texts
 from bot.clock import local_text
 from bot.intake.clarify import clarify_choices, is_follow_up_question
@@ -38,7 +38,7 @@ from bot.intake.complaint import (
 from bot.intake.complaint import (
     summarise as summarise_complaint,
 )
-from bot.intake.continuity import COMPLAINT_SLOTS, HANDED_BACK, REPAIR_SLOTS
+from bot.intake.continuity import COMPLAINT_SLOTS, HANDED_BACK, PHONE_DECLINED, REPAIR_SLOTS
 from bot.intake.emergency import EmergencyOutcome, handle_emergency
 from bot.intake.human import request_human
 from bot.intake.inquiry import (
@@ -253,7 +253,7 @@ class ActionAskRepairConfirmed(Action):
             "repair.summary",
             problem=echo(summary.problem),
             address=echo(summary.address),
-            phone=echo(summary.phone),
+            phone=echo(summary.phone) or texts.render("form.no_phone"),
             visit_time=echo(summary.visit_time),
             priority=summary.priority,
         )
@@ -373,7 +373,7 @@ class ActionAskComplaintConfirmed(Action):
             detail=echo(summary.detail),
             subject=summary.subject,
             address=echo(summary.address),
-            phone=echo(summary.phone),
+            phone=echo(summary.phone) or texts.render("form.no_phone"),
             ticket=ticket,
         )
         say(dispatcher, text, [
@@ -507,5 +507,26 @@ class ActionCancelForm(Action):
         return "action_cancel_form"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        say(dispatcher, texts.render("form.cancelled"))
-        return _stop_forms() + _reset(*REPAIR_SLOTS, *COMPLAINT_SLOTS, "lookup_key") + _case_over()
+        return _cancel_form(dispatcher)
+
+
+class ActionDenyInForm(Action):
+    """A no while the repair or complaint form asks. A no to the phone question (「没有」「没有了」
+    「不方便留」) is not a no to the case: it goes on without a phone (the form asks its next question);
+    any other no (「取消」「算了」) cancels the form, as before."""
+
+    def name(self) -> str:
+        return "action_deny_in_form"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        form = (tracker.active_loop or {}).get("name")
+        declined = phone_declined_text(tracker, form)
+        if not declined:
+            return _cancel_form(dispatcher)
+        say(dispatcher, declined)
+        return [SlotSet(PHONE_DECLINED, True), FollowupAction(form)]
+
+
+def _cancel_form(dispatcher: CollectingDispatcher) -> list[EventType]:
+    say(dispatcher, texts.render("form.cancelled"))
+    return _stop_forms() + _reset(*REPAIR_SLOTS, *COMPLAINT_SLOTS, "lookup_key") + _case_over()

@@ -9,11 +9,15 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot import texts
+from bot.intake.validation import declines_phone
 from bot.politeness import address, check
 
 logger = logging.getLogger(__name__)
 
 INTAKE_TEXT_INTENTS = ("/",)
+# The forms whose case goes on when the resident has no phone or will not give it, and what they are
+# told then (actions/forms.py for a decline in words, actions.ActionDenyInForm for one read as a no).
+PHONE_DECLINED_TEXTS = {"repair_form": "repair.phone_declined", "complaint_form": "complaint.phone_declined"}
 
 
 def say(dispatcher: CollectingDispatcher, text: str, buttons: list[dict[str, str]] | None = None) -> None:
@@ -96,4 +100,13 @@ def previous_action(tracker: Tracker) -> str | None:
             seen_message = True
         elif seen_message and kind == "action" and event.get("name") != "action_listen":
             return event.get("name")
+    return None
+
+
+def phone_declined_text(tracker: Tracker, form: str | None) -> str | None:
+    """What the resident is told when their answer to the phone question declines it (「没有」
+    「不方便留电话」), or None when the answer is no such thing or the form needs a phone."""
+    key = PHONE_DECLINED_TEXTS.get(form or "")
+    if key and tracker.get_slot("requested_slot") == "phone" and declines_phone(latest_text(tracker)):
+        return texts.render(key)
     return None

@@ -12,9 +12,10 @@ from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import added_to, before_this_message, latest_entity, latest_text, say
+from actions.common import added_to, before_this_message, latest_entity, latest_text, phone_declined_text, say
 from bot import texts
 from bot.intake.complaint import LATE_REPAIR, chosen_ticket, earlier_repairs, subject_from_detail
+from bot.intake.continuity import PHONE_DECLINED
 from bot.intake.status import own_tickets
 from bot.intake.validation import (
     Checked,
@@ -53,6 +54,14 @@ class ContactValidation(FormValidationAction):
         say(dispatcher, texts.render(checked.reason, **dict(checked.values)))
         return {slot: None, "retry_counts": counts}
 
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
+        """The form's questions; not the phone once the resident has declined to give one."""
+        if tracker.get_slot(PHONE_DECLINED) and not tracker.get_slot("phone"):
+            return [slot for slot in domain_slots if slot != "phone"]
+        return list(domain_slots)
+
     def validate_address(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         earlier, loop = before_this_message(tracker, "address")
         if loop == self.form_name():  # a place named while another question is asked
@@ -74,6 +83,10 @@ class ContactValidation(FormValidationAction):
             return {"phone": None}  # 「5号楼1单元802」: another question's answer (its slot takes it); the phone is asked again
         if entity or tries_a_phone(candidate) or not candidate.strip() or candidate.startswith("/"):
             return self._settle("phone", check_phone(candidate, entity), dispatcher, tracker)
+        declined = phone_declined_text(tracker, self.form_name())
+        if declined:  # 「不想留电话」「我没手机」 (read as unclear or as more detail, not as a no)
+            say(dispatcher, declined)
+            return {"phone": None, PHONE_DECLINED: True}
         raw = latest_text(tracker)
         intent = (tracker.latest_message or {}).get("intent", {}).get("name")
         if self.ADDS_TO is None or intent not in CASE_INTENTS or len(raw.strip()) < 2:
@@ -122,10 +135,11 @@ class ValidateComplaintForm(ContactValidation):
     async def required_slots(
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[str]:
+        asked = await super().required_slots(domain_slots, dispatcher, tracker, domain)
         late = tracker.get_slot("complaint_subject") == LATE_REPAIR
         if late and (tracker.get_slot("complaint_ticket") or earlier_repairs(tracker.sender_id, tracker.get_slot("phone"))):
-            return list(domain_slots)
-        return [slot for slot in domain_slots if slot != "complaint_ticket"]
+            return asked
+        return [slot for slot in asked if slot != "complaint_ticket"]
 
     def validate_complaint_ticket(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         answer = str(value or "")

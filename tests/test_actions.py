@@ -37,6 +37,7 @@ from actions.actions import (
     ActionCreateComplaintTicket,
     ActionCreateInquiryTicket,
     ActionCreateRepairTicket,
+    ActionDenyInForm,
     ActionGoodbye,
     ActionGreet,
     ActionHandleEmergency,
@@ -55,7 +56,7 @@ from actions.forms import (
 from bot import texts
 from bot.conversations.lifecycle import conversation_status
 from bot.conversations.status import Priority
-from bot.intake.validation import TO_CONFIRM, tries_a_phone
+from bot.intake.validation import TO_CONFIRM, declines_phone, tries_a_phone
 from bot.nlu.entities import extract_entities
 from bot.politeness import check, is_polite
 from bot.safety import PROCEDURES, procedure_for
@@ -637,7 +638,7 @@ def test_complaint_ticket_has_its_class(db: str, tracker_factory: TrackerFactory
     assert (ticket.category, ticket.priority) == ("complaint", level)
     assert ticket.description == f"【{subject}】{detail}"
     assert ticket.number in outcome.text and f"等级：{level}" in outcome.text and "致歉" in outcome.text
-    case_slots = ("complaint_detail", "complaint_subject", "complaint_ticket", "complaint_confirmed", "retry_counts", "pending_text", "handed_back")
+    case_slots = ("complaint_detail", "complaint_subject", "complaint_ticket", "complaint_confirmed", "phone_declined", "retry_counts", "pending_text", "handed_back")
     assert outcome.slots == dict.fromkeys(case_slots)
 
 
@@ -782,6 +783,46 @@ def test_cancel_form_stops_it_and_forgets_the_answers(tracker_factory: TrackerFa
         assert outcome.slots[name] is None
 
 
+@pytest.mark.parametrize("form", ["repair_form", "complaint_form"])
+@pytest.mark.parametrize("text", ["没有了", "没有", "不方便留电话", "我没手机"])
+def test_a_no_to_the_phone_question_goes_on_without_a_phone(tracker_factory: TrackerFactory, form: str, text: str) -> None:
+    """「没有了」 when the phone is asked cancelled the repair (「已填写的内容不会提交」, tried as a
+    resident): a resident without a phone, or who would rather not give it, still has a repair."""
+    slots = {"repair_problem": "楼道灯不亮", "complaint_detail": "保安态度差", "address": "3-2-101"}
+    outcome = run(ActionDenyInForm(), tracker_factory(text, "deny", slots=slots, active_loop=form, requested_slot="phone"))
+    assert outcome.slots["phone_declined"] is True
+    assert outcome.has("followup", name=form) and not outcome.has("active_loop", name=None)
+    assert "不留电话也可以登记" in outcome.text and "取消" in outcome.text
+
+
+@pytest.mark.parametrize(
+    ("text", "requested"), [("取消", "phone"), ("算了", "phone"), ("没有", "address"), ("不用了", "visit_time")]
+)
+def test_any_other_no_in_the_form_cancels_it(tracker_factory: TrackerFactory, text: str, requested: str) -> None:
+    slots = {"repair_problem": "楼道灯不亮", "address": "3-2-101"}
+    outcome = run(ActionDenyInForm(), tracker_factory(text, "deny", slots=slots, active_loop="repair_form", requested_slot=requested))
+    assert "已为您取消本次登记" in outcome.text
+    assert outcome.has("active_loop", name=None) and outcome.slots["repair_problem"] is None
+    assert "phone_declined" not in outcome.slots or outcome.slots["phone_declined"] is None
+
+
+def test_the_forms_stop_asking_for_a_declined_phone(domain: DomainDict) -> None:
+    """The repair and the complaint form drop the phone question once the resident declined it
+    (「不想留电话」 read as unclear, too); a phone given later still counts."""
+    for form in (ValidateRepairForm(), ValidateComplaintForm()):
+        name = form.name().removeprefix("validate_")
+        required = list(domain["forms"][name]["required_slots"])
+        declined = make_tracker("x", "inform", slots={"phone_declined": True}, active_loop=name)
+        assert "phone" not in asyncio.run(form.required_slots(required, CollectingDispatcher(), declined, domain))
+        later = make_tracker("x", "inform", slots={"phone_declined": True, "phone": PHONE}, active_loop=name)
+        assert "phone" in asyncio.run(form.required_slots(required, CollectingDispatcher(), later, domain))
+    outcome = validate(ValidateRepairForm(), "不想留电话", "phone", intent_ranking=[])
+    assert outcome.slots["phone"] is None and outcome.slots["phone_declined"] is True
+    assert "不留电话也可以登记" in outcome.text
+    # The contact form after a hand-over has its own way: the ask itself says 「不用了」 is fine.
+    assert "phone_declined" not in validate(ValidateInquiryContactForm(), "不想留电话", "phone").slots
+
+
 def test_a_resident_who_says_goodbye_mid_complaint_has_it_registered(db: str, tracker_factory: TrackerFactory) -> None:
     """DOMAIN §3, every complaint is registered: 「谢谢 再见」 while the form asks the subject left
     「已填写的内容不会提交」 (tried as a resident). Now it is registered as it stands, answered here."""
@@ -923,6 +964,19 @@ def test_a_phone_given_before_the_form_started_is_kept(db: str) -> None:
 )
 def test_what_counts_as_trying_to_give_a_phone(text: str, tries: bool) -> None:
     assert tries_a_phone(text) is tries
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["没有了", "没有", "没有电话", "不方便留电话", "不想留", "我没手机", "家里没电话", "电话就不留了吧", "手机号不方便给", "不用了。", "没有的，不好意思"],
+)
+def test_what_declines_the_phone(text: str) -> None:
+    assert declines_phone(text)
+
+
+@pytest.mark.parametrize("text", ["算了", "取消", "取消报修", "不修了", "13812345678", "好的", "等一下", "没有热水", "不是", "没人在家", "电话多少", ""])
+def test_what_does_not_decline_the_phone(text: str) -> None:
+    assert not declines_phone(text)
 
 
 @pytest.mark.parametrize(("text", "key"), [("13-1-101", "validation.address_no_building"), ("3栋5单元102室", "validation.address_no_unit")])

@@ -195,7 +195,8 @@ def test_an_address_and_phone_written_while_waiting_go_on_the_ticket_and_name_th
         with session_scope() as session:
             [ticket] = session.execute(sa.select(Ticket).where(Ticket.conversation_id == "trapped")).scalars()
             assert (ticket.address, ticket.contact_phone) == ("5-2-301", "13812345678")
-            assert [e.note for e in ticket.events if e.note.startswith("居民补充")] == ["居民补充：地址 5-2-301，电话 138****5678"]
+            # The history names them as the resident's acknowledgement does, written by the resident.
+            assert [(e.note, e.actor) for e in ticket.events if e.note.startswith("居民补充")] == [("居民补充：地址 5-2-301、电话 138****5678", "resident")]
         queues = [f for f in agents.frames if f["type"] == "queue" and f.get("pending")]
         assert queues[-1]["pending"][0]["case"]["address"] == "5-2-301"
         await handle_resident_text(gateway, "trapped", "是3栋 不对 就是5栋")

@@ -94,6 +94,43 @@ def test_a_resident_who_asks_to_wait_for_their_phone_is_not_handed_to_an_agent(r
     assert r.tracker()["slots"]["phone"] == "13912345678"
 
 
+def test_a_resident_without_a_phone_still_has_the_repair_registered(rasa_stack: Stack, stack_database: str) -> None:
+    """「没有了」 to the phone question (``deny``) cancelled the repair; the repair goes on without a
+    phone, and 「取消」 there still cancels."""
+    r = resident(rasa_stack)
+    r.say("楼道灯不亮了")
+    r.say("3栋2单元")
+    assert r.tracker()["slots"]["requested_slot"] == "phone"
+    declined = r.say("没有了")
+    assert_polite(declined)
+    assert "不留电话也可以登记" in bot_says(declined) and "不会提交" not in bot_says(declined)
+    assert r.tracker()["slots"]["requested_slot"] == "visit_time"
+    summary = r.say("明天上午")
+    assert_polite(summary)
+    assert "联系电话：未留" in bot_says(summary)
+    created = r.say("确认")
+    assert_polite(created)
+    [ticket] = tickets_of(stack_database, r.sender)
+    assert ticket.number in bot_says(created) and ticket.contact_phone == "" and "楼道灯" in ticket.description
+
+    other = resident(rasa_stack)
+    other.say("我家卫生间马桶堵了")
+    other.say("5号楼1单元802")
+    cancelled = other.say("取消")
+    assert "已为您取消本次登记" in bot_says(cancelled)
+    assert not (other.tracker().get("active_loop") or {}).get("name") and tickets_of(stack_database, other.sender) == []
+
+    complaint = resident(rasa_stack)
+    complaint.say("我要投诉 东门保安昨天晚上态度很差")
+    assert complaint.tracker()["slots"]["requested_slot"] == "phone"
+    summary = complaint.say("没有")
+    assert_polite(summary)
+    assert "不留电话也可以登记" in bot_says(summary) and "联系电话：未留" in bot_says(summary)
+    complaint.say("确认")
+    [registered] = tickets_of(stack_database, complaint.sender)
+    assert registered.category == "complaint" and registered.contact_phone == ""
+
+
 def test_a_complaint_is_registered_when_the_resident_leaves_before_the_form_is_done(rasa_stack: Stack, stack_database: str) -> None:
     """DOMAIN §3: every complaint is registered; 「谢谢 再见」 mid-form was 「已填写的内容不会提交」."""
     r = resident(rasa_stack)

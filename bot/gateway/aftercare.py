@@ -39,9 +39,8 @@ from bot.gateway import sweeps
 from bot.gateway.offloop import in_session
 from bot.gateway.state import Gateway
 from bot.gateway.transcript import store
-from bot.intake.emergency import ContactDetails, add_contact_details
+from bot.intake.emergency import ContactDetails, add_contact_details, details_text
 from bot.safety import procedure_for
-from bot.tickets.masking import mask_phone
 
 logger = logging.getLogger(__name__)
 
@@ -82,9 +81,7 @@ def escalation_text(wait: EmergencyWait, now: datetime, duty_phone: str | None =
 
 def details_noted_text(details: ContactDetails) -> str:
     """「已记下您的地址 5-2-301、电话 138****5678…」: what the resident's message added to the case."""
-    parts = [texts.render("aftercare.noted_address", address=details.address) if details.address else "",
-             texts.render("aftercare.noted_phone", phone=mask_phone(details.phone)) if details.phone else ""]
-    return texts.render("aftercare.details_noted", details="、".join(part for part in parts if part))
+    return texts.render("aftercare.details_noted", details=details_text(details))
 
 
 async def keep_company(gateway: Gateway, conversation_id: str, text: str = "") -> bool:

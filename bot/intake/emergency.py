@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from bot import texts
 from bot.communities import community_of_conversation
 from bot.conversations.alerts import AlertSource, raise_alert
 from bot.nlu.emergency import assess
@@ -89,6 +90,16 @@ def add_contact_details(session: Session, ticket_number: str | None, text: str) 
         ticket.address = address
     if phone:
         ticket.contact_phone = phone
-    added = "，".join(part for part in (f"地址 {address}" if address else "", f"电话 {mask_phone(phone)}" if phone else "") if part)
-    add_note(session, ticket, f"居民补充：{added}")
-    return ContactDetails(address, phone)
+    details = ContactDetails(address, phone)
+    add_note(session, ticket, f"居民补充：{details_text(details)}", actor="resident")
+    return details
+
+
+def details_text(details: ContactDetails) -> str:
+    """「地址 5-2-301、电话 138****5678」: the details as the resident's acknowledgement and the
+    ticket's history both name them (the phone masked)."""
+    parts = (
+        texts.render("aftercare.noted_address", address=details.address) if details.address else "",
+        texts.render("aftercare.noted_phone", phone=mask_phone(details.phone)) if details.phone else "",
+    )
+    return "、".join(part for part in parts if part)

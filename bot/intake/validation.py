@@ -97,6 +97,24 @@ def check_phone(text: str | None, entity_value: str | None = None) -> Checked:
     return Checked(None, "validation.phone")
 
 
+_PHONE_WORD = r"(?:联系)?(?:电话|手机号?码?|号码|联系方式)"
+_NO = r"(?:没有?|没得|不方便|不想|不愿意?|不能|不用|不)"
+_GIVE = r"(?:留|给|提供|告诉你们?|说|写)?"
+_END = r"(?:了|啊|呀|呢|吧|啦|哦|的)*"
+# 「没有」「没有了」「我没手机」「不方便留电话」 or 「电话就不留了吧」 when the phone is asked: the resident
+# has none or would rather not give it. 「取消」「算了」 are not: they cancel the form.
+DECLINES_PHONE = re.compile(
+    rf"(?:我|我们|我家|家里|老人家?)?(?:{_NO}{_GIVE}{_END}{_PHONE_WORD}?|{_PHONE_WORD}(?:就|先|还是|暂时)?{_NO}{_GIVE})"
+    rf"{_END}(?:不好意思|抱歉)?"
+)
+_PUNCTUATION = re.compile(r"[\s，。,.!！?？~～、…]+")
+
+
+def declines_phone(text: str | None) -> bool:
+    """Does the answer to "your phone, please" say the resident has none or will not give it?"""
+    return bool(DECLINES_PHONE.fullmatch(_PUNCTUATION.sub("", text or "")))
+
+
 ANY_TIME_WORDS = re.compile(r"随时|都可以|都行|什么时候都|任何时间|尽快|越快越好|马上")
 
 
