@@ -22,7 +22,17 @@ from rasa_sdk.events import (
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import addressed, latest_entity, latest_text, phone_declined_text, previous_action, resident_text, say, slots
+from actions.common import (
+    addressed,
+    last_bot_text,
+    latest_entity,
+    latest_text,
+    phone_declined_text,
+    previous_action,
+    resident_text,
+    say,
+    slots,
+)
 from bot import texts
 from bot.clock import local_text
 from bot.intake.clarify import clarify_choices, is_follow_up_question
@@ -55,6 +65,7 @@ from bot.intake.rating import RATING_BUTTONS, record_rating, thanks_key
 from bot.intake.repair import RepairRequest, create_repair_ticket, summarise
 from bot.intake.results import TicketCreated
 from bot.intake.status import TicketStatus, find_tickets, own_tickets
+from bot.intake.withdrawal import note_no_longer_needed, says_no_longer_needed
 from bot.nlu.languages import is_foreign_sentence
 from bot.politeness import apology, closing, echo, greeting
 from bot.safety import procedure_for
@@ -96,7 +107,38 @@ class ActionGoodbye(Action):
         return "action_goodbye"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        say(dispatcher, closing(tracker.get_slot("surname"), tracker.get_slot("title")), RATING_BUTTONS)
+        _say_goodbye(dispatcher, tracker)
+        return []
+
+
+def _say_goodbye(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """The closing, with the satisfaction question (DOMAIN §8)."""
+    say(dispatcher, closing(tracker.get_slot("surname"), tracker.get_slot("title")), RATING_BUTTONS)
+
+
+# The question most answers end with; a no to it means there is nothing else.
+ANYTHING_ELSE = "还有什么可以帮您"
+
+
+class ActionAnswerNo(Action):
+    """A no outside any form (the forms' own: :class:`ActionDenyInForm`). 「修好了不用来了」「我不报修了」:
+    the resident's words go on their open case's ticket for staff to confirm and close
+    (bot.intake.withdrawal); 「没有了」 to 「请问还有什么可以帮您？」: goodbye, with the satisfaction
+    question; any other no: asked to say it another way (Rasa's ``utter_default``, as before)."""
+
+    def name(self) -> str:
+        return "action_answer_no"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        text = resident_text(tracker)
+        if says_no_longer_needed(text):
+            number = note_no_longer_needed(tracker.sender_id, text)
+            say(dispatcher, addressed(tracker, "withdrawal.noted", number=number) if number else texts.render("withdrawal.nothing_open"))
+            return []
+        if ANYTHING_ELSE in last_bot_text(tracker):
+            _say_goodbye(dispatcher, tracker)
+            return []
+        dispatcher.utter_message(response="utter_default")
         return []
 
 

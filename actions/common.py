@@ -89,6 +89,20 @@ def added_to(tracker: Tracker, slot: str, form: str, text: str) -> str:
     return f"{earlier}；{text}"
 
 
+def last_bot_text(tracker: Tracker) -> str:
+    """What the assistant said last before the resident's latest message ("" when nothing)."""
+    seen_message = False
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user":
+            if seen_message:
+                return ""
+            seen_message = True
+        elif seen_message and kind == "bot" and event.get("text"):
+            return str(event["text"])
+    return ""
+
+
 def previous_action(tracker: Tracker) -> str | None:
     """The assistant's last action before the resident's latest message (``action_listen`` aside)."""
     seen_message = False

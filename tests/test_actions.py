@@ -27,6 +27,7 @@ from actions import actions as actions_module
 from actions import forms as forms_module
 from actions.actions import (
     ActionAnswerInquiry,
+    ActionAnswerNo,
     ActionApologise,
     ActionAskComplaintConfirmed,
     ActionAskComplaintTicket,
@@ -218,10 +219,13 @@ def assert_all_polite(texts: Iterable[str]) -> None:
 def run(action: Action, tracker: Tracker, domain: DomainDict | None = None) -> Outcome:
     """Run an action (sync or async); every message it sends must be polite, buttons included."""
     dispatcher = CollectingDispatcher()
-    result = action.run(dispatcher, tracker, domain if domain is not None else _domain())
+    domain = domain if domain is not None else _domain()
+    result = action.run(dispatcher, tracker, domain)
     if inspect.isawaitable(result):
         result = asyncio.run(result)
     for message in dispatcher.messages:
+        if message.get("response"):  # a domain.yml response by name: its text is what the resident reads
+            message["text"] = domain["responses"][message["response"]][0]["text"]
         assert message.get("text"), f"{action.name()} sent a message without text: {message}"
     assert_all_polite(m["text"] for m in dispatcher.messages)
     assert_all_polite(b["title"] for m in dispatcher.messages for b in m.get("buttons") or [])
@@ -821,6 +825,39 @@ def test_the_forms_stop_asking_for_a_declined_phone(domain: DomainDict) -> None:
     assert "不留电话也可以登记" in outcome.text
     # The contact form after a hand-over has its own way: the ask itself says 「不用了」 is fine.
     assert "phone_declined" not in validate(ValidateInquiryContactForm(), "不想留电话", "phone").slots
+
+
+def after_bot(text: str, intent: str, bot_said: str, **kwargs: Any) -> Tracker:
+    """A tracker whose last assistant message, before ``text``, was ``bot_said``."""
+    tracker = make_tracker(text, intent, **kwargs)
+    tracker.events.insert(len(tracker.events) - 2, {"event": "bot", "text": bot_said})
+    return tracker
+
+
+def test_a_resident_who_no_longer_needs_the_repair_has_it_noted_on_the_ticket(db: str) -> None:
+    """「修好了不用来了」 after a repair was ``emergency`` (every agent paged); now a no, and its words
+    go on the open ticket for staff to confirm and close — the ticket stays open (the bot never
+    closes one: the resident may mean another fault, or be too early)."""
+    slots = {**REPAIR_SLOTS, "repair_problem": "卧室衣柜门掉了", "address": "3-2-102", "repair_confirmed": True}
+    run(ActionCreateRepairTicket(), make_tracker("确认", "affirm", slots=slots))
+    [ticket] = tickets()
+    outcome = run(ActionAnswerNo(), after_bot("修好了不用来了", "deny", "报修已登记……请问还有什么可以帮您？"))
+    assert ticket.number in outcome.text and "核实" in outcome.text
+    [after] = tickets()
+    assert after.status == ticket.status
+    assert [(e.note, e.actor) for e in after.events][-1] == ("居民表示不再需要：修好了不用来了", "resident")
+
+
+def test_a_no_outside_a_form(db: str) -> None:
+    # 「我不报修了」 with nothing open: acknowledged, nothing written.
+    assert run(ActionAnswerNo(), make_tracker("我不报修了", "deny")).text == texts.render("withdrawal.nothing_open")
+    assert tickets() == []
+    # 「没有了」 to 「请问还有什么可以帮您？」: the goodbye, with the satisfaction question.
+    goodbye = run(ActionAnswerNo(), after_bot("没有了", "deny", "不客气，这是我们应该做的。请问还有什么可以帮您？"))
+    assert [b["title"] for b in goodbye.messages[0]["buttons"]] == list(SATISFACTION_LEVELS)
+    # Any other no: asked to say it another way, as before.
+    other = run(ActionAnswerNo(), after_bot("不是", "deny", "请问您是想咨询、报修还是投诉？"))
+    assert [m.get("response") for m in other.messages] == ["utter_default"]
 
 
 def test_a_resident_who_says_goodbye_mid_complaint_has_it_registered(db: str, tracker_factory: TrackerFactory) -> None:

@@ -206,6 +206,35 @@ def test_parse_shows_the_emergency_guard(rasa_stack: Stack) -> None:
     assert parsed["emergency_guard"]["types"] == ["lift"] or "lift" in parsed["emergency_guard"]["types"]
 
 
+@pytest.mark.parametrize("text", ["已经好了不用来了", "修好了不用来了", "我不报修了", "先不修了"])
+def test_a_case_the_resident_no_longer_needs_is_a_no_not_an_emergency(rasa_stack: Stack, text: str) -> None:
+    """「已经好了不用来了」 was ``emergency`` 0.61 (a ticket and every agent paged) and 「先不修了」
+    ``complaint``: a no by its shape (bot/nlu/withdrawals.py), the guard not raising it."""
+    status, parsed = post(rasa_stack.rasa_port, "/model/parse", {"text": text})
+    assert status == 200 and parsed["intent"]["name"] == "deny", parsed["intent"]
+    assert parsed["emergency_guard"]["promoted"] is False
+
+
+def test_after_a_repair_a_resident_who_no_longer_needs_it_is_noted_and_nothing_else_is_goodbye(
+    rasa_stack: Stack, stack_database: str
+) -> None:
+    r = resident(rasa_stack)
+    for message in ("卧室衣柜门掉了", "3栋2单元101", "13912345678", "明天上午"):
+        r.say(message)
+    r.say("确认")
+    [ticket] = tickets_of(stack_database, r.sender)
+    noted = r.say("已经好了不用来了")
+    assert_polite(noted)
+    assert ticket.number in bot_says(noted) and "核实" in bot_says(noted)
+    with session_scope(stack_database) as session:
+        notes = [e.note for e in session.get(Ticket, ticket.id).events]
+        assert notes[-1] == "居民表示不再需要：已经好了不用来了"
+        assert session.execute(sa.select(HandoffRequest).where(HandoffRequest.conversation_id == r.sender)).first() is None
+    goodbye = r.say("没有了")  # to 「请问还有什么可以帮您？」
+    assert_polite(goodbye)
+    assert goodbye[-1].get("buttons"), goodbye  # the satisfaction question
+
+
 # --------------------------------------------------------------------------- complete complaints (issue 12 §2)
 
 

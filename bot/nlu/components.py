@@ -22,6 +22,7 @@ from bot.nlu.emergency import assess
 from bot.nlu.entities import extract_entities, is_bare_answer
 from bot.nlu.reading import read, warm_up
 from bot.nlu.stalls import STALL_INTENT, is_stall
+from bot.nlu.withdrawals import WITHDRAWAL_INTENT, is_withdrawal
 
 logger = logging.getLogger(__name__)
 
@@ -196,6 +197,23 @@ class StallClassifier(ShapeClassifier):
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class WithdrawalClassifier(ShapeClassifier):
+    """「修好了不用来了」「我不报修了」: the resident no longer needs their case (``bot.nlu.withdrawals``)
+    — a no: the running form is cancelled, outside a form the words go on the open ticket. The
+    classifier gave these to ``emergency`` (paging every agent), ``complaint`` or the fallback; the
+    EmergencyGuard, after it, does not raise them on the classifier's doubt, only on a named danger.
+    """
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"intent": WITHDRAWAL_INTENT, "confidence": 0.9}
+
+    @staticmethod
+    def has_shape(text: str) -> bool:
+        return is_withdrawal(text)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class EmergencyGuard(RuleComponent, IntentClassifier):
     """Makes missing an emergency practically impossible.
 
@@ -239,6 +257,7 @@ class EmergencyGuard(RuleComponent, IntentClassifier):
             and not result.hypothetical
             and not result.over
             and not result.device_fault
+            and not is_withdrawal(text)  # 「已经好了不用来了」: the classifier's doubt, no danger named
         )
         promote = intent.get("name") != EMERGENCY and (result.is_emergency or in_doubt)
         output = result.as_dict() | {"promoted": promote, "classifier_confidence": classifier_confidence}

@@ -1,0 +1,36 @@
+"""A resident who no longer needs their case: 「修好了不用来了」「我不报修了」「投诉我撤回」.
+
+The classifier has seen few such messages and gave them to ``emergency`` (「已经好了不用来了」 0.61,
+which opened an emergency ticket and paged every agent), ``complaint`` (「不修了」) or the fallback.
+Training examples for them moved other classes' answers (docs/benchmarks.md), so this rule knows the
+message by its shape instead, as ``bot.nlu.stalls`` does: the case fixed, the visit not needed, or
+the case withdrawn, with courtesies and nothing else. Anything more makes it another message:
+「上次修好了又坏了」 is a repair, 「水管爆了 自己弄好了一半」 an emergency (the guard's lexicon still
+raises a named danger). A bare 「好了」 is not one: it may mean "OK".
+"""
+
+from __future__ import annotations
+
+import re
+
+WITHDRAWAL_INTENT = "deny"  # a no, whatever form asks (actions.ActionDenyInForm / ActionAnswerNo)
+
+_LEAD = r"(?:我|我们|我家|家里)?(?:自己|已经|刚才|刚刚|现在|都|也)*"
+_FIXED = rf"{_LEAD}(?:(?:修|弄|搞|处理|解决|整)(?:好|完)了|已经好了|(?:已经|都)?没(?:事|问题)了|(?:问题)?(?:已经)?解决了)"
+_NOT_NEEDED = (
+    r"(?:师傅|你们|人)?(?:就|也)?(?:不用|不需要|不必|别)(?:再)?"
+    r"(?:来|上门|过来|派人来?|派师傅|修|维修|麻烦(?:师傅|你们)?|跑一趟)了?"
+)
+_WITHDRAW = (
+    r"(?:我|我们)?(?:先|暂时|就)?不(?:修|报|报修|投诉|弄)了"
+    r"|(?:这个|那个)?(?:报修|投诉|工单)?(?:我)?(?:撤回|撤销|取消)(?:了|吧|掉|报修|投诉|工单)?"
+)
+_COURTESY = r"(?:谢谢(?:你们|您|啦)?|麻烦了|辛苦了|不好意思|抱歉)"
+_SEP = r"[\s,，。.!！~～、…]*(?:哈|啊|呀|哦|嗯|吧|啦)*[\s,，。.!！~～、…]*"
+_CLAUSE = rf"(?:{_FIXED}|{_NOT_NEEDED}|{_WITHDRAW})"
+WITHDRAWAL = re.compile(rf"{_SEP}(?:{_COURTESY}{_SEP})*{_CLAUSE}(?:{_SEP}(?:{_CLAUSE}|{_COURTESY}))*{_SEP}")
+
+
+def is_withdrawal(text: str) -> bool:
+    """Is the message only the resident saying their case is fixed, not needed or withdrawn?"""
+    return WITHDRAWAL.fullmatch((text or "").strip()[:60]) is not None
