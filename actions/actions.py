@@ -67,6 +67,7 @@ from bot.intake.results import TicketCreated
 from bot.intake.status import TicketStatus, find_tickets, own_tickets
 from bot.intake.withdrawal import note_no_longer_needed, says_no_longer_needed
 from bot.nlu.languages import is_foreign_sentence
+from bot.nlu.openers import is_inquiry_opener
 from bot.politeness import apology, closing, echo, greeting
 from bot.safety import procedure_for
 from bot.tickets.rules import about_a_neighbour, complaint_department, complaint_rule, local_deadline_text
@@ -166,6 +167,9 @@ class ActionAnswerInquiry(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         surname, title = tracker.get_slot("surname"), tracker.get_slot("title")
         question = resident_text(tracker)
+        if is_inquiry_opener(question):  # 「我想咨询一下」: the question comes next, nothing to register yet
+            say(dispatcher, texts.render("inquiry.ask_what"))
+            return []
         after_an_answer = previous_action(tracker) in ANSWERING
         carried = carried_topic(question, tracker.get_slot(LAST_TOPIC), after_an_answer)
         reply = reply_for(tracker.sender_id, question, tracker.latest_message or {}, carried)

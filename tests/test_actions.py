@@ -303,7 +303,7 @@ def test_unusable_rating_asks_again_and_records_nothing(db: str, tracker_factory
 
 @pytest.mark.parametrize("topic", KB_TOPICS)
 def test_known_inquiry_is_answered_from_the_knowledge_base(db: str, tracker_factory: TrackerFactory, topic: str) -> None:
-    outcome = run(ActionAnswerInquiry(), tracker_factory("想咨询一下", topic=topic))
+    outcome = run(ActionAnswerInquiry(), tracker_factory("想了解一下这方面", topic=topic))  # 「想咨询一下」 alone is an opener
     assert outcome.text == kb_text(topic)
     assert outcome.slots == {"last_topic": topic}  # for a follow-up that names no thing (「多少钱」)
     assert tickets() == []
@@ -858,6 +858,14 @@ def test_a_no_outside_a_form(db: str) -> None:
     # Any other no: asked to say it another way, as before.
     other = run(ActionAnswerNo(), after_bot("不是", "deny", "请问您是想咨询、报修还是投诉？"))
     assert [m.get("response") for m in other.messages] == ["utter_default"]
+
+
+@pytest.mark.parametrize("text", ["我想咨询一下", "问个问题", "请问"])
+def test_an_inquiry_opener_is_asked_for_the_question_and_registers_nothing(db: str, text: str) -> None:
+    """「我想咨询一下」 was handed over, with a ticket for staff that said only that."""
+    outcome = run(ActionAnswerInquiry(), make_tracker(text, "inquiry", topic="office_hours", topic_confidence=0.4))
+    assert outcome.text == texts.render("inquiry.ask_what")
+    assert tickets() == [] and outcome.events == []
 
 
 def test_a_resident_who_says_goodbye_mid_complaint_has_it_registered(db: str, tracker_factory: TrackerFactory) -> None:

@@ -36,7 +36,7 @@ def test_the_preview_is_what_the_assistant_says(db: str) -> None:
     with session_scope(db) as session:
         first = communities.default_community(session)
         communities.set_answer(session, first.id, "parking", POLITE, by="经理甲")
-    said = run(ActionAnswerInquiry(), make_tracker("想咨询一下", topic="parking"))
+    said = run(ActionAnswerInquiry(), make_tracker("想了解一下这方面", topic="parking"))
     assert said.text == as_resident_reads(POLITE) == as_resident_reads(f"  {POLITE}\n")
     assert said.text.startswith(POLITE) and said.text != POLITE  # the assistant's own words follow
 

@@ -131,6 +131,25 @@ def test_a_resident_without_a_phone_still_has_the_repair_registered(rasa_stack: 
     assert registered.category == "complaint" and registered.contact_phone == ""
 
 
+def test_an_opener_starts_the_case_it_announces(rasa_stack: Stack, stack_database: str) -> None:
+    """「我要报修」 was the fallback's clarifying question; 「我想咨询一下」 a hand-over with a ticket
+    that said only that (bot/nlu/openers.py)."""
+    r = resident(rasa_stack)
+    opened = r.say("你好，我要报修")
+    assert_polite(opened)
+    assert r.tracker()["active_loop"]["name"] == "repair_form" and r.tracker()["slots"]["requested_slot"] == "repair_problem"
+    r.say("厨房水龙头一直滴水")
+    assert r.tracker()["slots"]["requested_slot"] == "address"
+
+    asking = resident(rasa_stack)
+    asked = asking.say("我想咨询一下")
+    assert_polite(asked)
+    assert "请问您想咨询什么" in bot_says(asked)
+    answered = asking.say("物业费多少钱")
+    assert "物业费" in bot_says(answered) and "工单号" not in bot_says(answered)
+    assert tickets_of(stack_database, asking.sender) == []
+
+
 def test_a_complaint_is_registered_when_the_resident_leaves_before_the_form_is_done(rasa_stack: Stack, stack_database: str) -> None:
     """DOMAIN §3: every complaint is registered; 「谢谢 再见」 mid-form was 「已填写的内容不会提交」."""
     r = resident(rasa_stack)

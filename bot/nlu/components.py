@@ -20,6 +20,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.inbound import clean_text
 from bot.nlu.emergency import assess
 from bot.nlu.entities import extract_entities, is_bare_answer
+from bot.nlu.openers import opener_intent
 from bot.nlu.reading import read, warm_up
 from bot.nlu.stalls import STALL_INTENT, is_stall
 from bot.nlu.withdrawals import WITHDRAWAL_INTENT, is_withdrawal
@@ -145,12 +146,16 @@ class ShapeClassifier(RuleComponent, IntentClassifier):
     def has_shape(text: str) -> bool:  # pragma: no cover - each subclass has its own
         raise NotImplementedError
 
+    def intent_for(self, text: str) -> str | None:
+        """The intent a message of this shape gets (the component's ``intent``), or None."""
+        return self.component_config["intent"] if self.has_shape(text) else None
+
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
             intent = message.get(INTENT) or {}
-            name = self.component_config["intent"]
-            if text.startswith("/") or intent.get("name") == name or not self.has_shape(text):
+            name = None if text.startswith("/") else self.intent_for(text)
+            if name is None or intent.get("name") == name:
                 continue
             answer = {"name": name, "confidence": max(self.component_config["confidence"], float(intent.get("confidence") or 0.0))}
             ranking = [c for c in (message.get(INTENT_RANKING_KEY) or []) if c.get("name") != name]
@@ -194,6 +199,22 @@ class StallClassifier(ShapeClassifier):
     @staticmethod
     def has_shape(text: str) -> bool:
         return is_stall(text)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class OpenerClassifier(ShapeClassifier):
+    """「我要报修」「我想咨询一下」「问个问题」: a message that only says what kind of case is coming
+    (``bot.nlu.openers``) — ``repair`` (the form asks what is broken) or ``inquiry`` (the answer
+    action asks what the question is). The classifier gave the fallback's clarifying question to
+    the commonest opener, and a hand-over with a ticket to the inquiry's.
+    """
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"confidence": 0.9}
+
+    def intent_for(self, text: str) -> str | None:
+        return opener_intent(text)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
