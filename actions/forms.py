@@ -29,6 +29,7 @@ from bot.intake.validation import (
     tries_a_phone,
 )
 from bot.nlu.entities import is_bare_answer
+from bot.nlu.openers import is_repair_opener
 from bot.politeness import echo
 
 # What a message with more about the case is classified as (not 「好的」, 「稍等我找找」 or an unclear one).
@@ -51,7 +52,8 @@ class ContactValidation(FormValidationAction):
         if value:
             say(dispatcher, texts.render("validation.accepted_for_confirmation"))
             return {slot: value, "retry_counts": counts}
-        say(dispatcher, texts.render(checked.reason, **dict(checked.values)))
+        if checked.reason:  # why not; nothing when nothing was said yet (the form's question follows)
+            say(dispatcher, texts.render(checked.reason, **dict(checked.values)))
         return {slot: None, "retry_counts": counts}
 
     async def required_slots(
@@ -111,6 +113,11 @@ class ValidateRepairForm(ContactValidation):
         checked = check_problem(text)
         if checked.value:  # a later repair message adds to the problem, not replaces it
             return {"repair_problem": added_to(tracker, "repair_problem", self.form_name(), checked.value)[:2000]}
+        earlier, loop = before_this_message(tracker, "repair_problem")
+        if loop == self.form_name() and earlier:
+            return {"repair_problem": earlier}  # 「我要报修」 mid-form says nothing new: the problem stays
+        if is_repair_opener(text):  # 「我要报修」: the form's own question asks what is broken
+            checked = Checked(None)
         return self._settle("repair_problem", checked, dispatcher, tracker)
 
     def validate_visit_time(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:

@@ -868,6 +868,25 @@ def test_an_inquiry_opener_is_asked_for_the_question_and_registers_nothing(db: s
     assert tickets() == [] and outcome.events == []
 
 
+def test_a_bare_repair_opener_is_not_the_problem_and_does_not_erase_one(db: str) -> None:
+    """「我想报修」 started the form with 「好的，请问具体是什么地方…」 and then the form's own question
+    (two asks); 「我要报修」 again mid-form (a repair, which fills the problem from any repair
+    message) erased the problem given before and asked for it anew."""
+    opened = validate(ValidateRepairForm(), "我想报修", "repair_problem")
+    assert opened.slots["repair_problem"] is None and opened.messages == []
+    third = validate(ValidateRepairForm(), "我想报修", "repair_problem", slots={"retry_counts": {"repair_problem": 2}})
+    assert third.slots["repair_problem"] == f"我想报修{TO_CONFIRM}"  # said three times: kept, to confirm
+    button = validate(ValidateRepairForm(), "/repair", "repair_problem")
+    assert button.slots["repair_problem"] is None and button.messages == []
+    tracker = make_tracker("我要报修", "repair", slots={"repair_problem": "厨房水龙头坏了"}, active_loop="repair_form",
+                           requested_slot="phone", candidates={"repair_problem": "我要报修"})
+    kept = run(ValidateRepairForm(), tracker)
+    assert kept.slots["repair_problem"] == "厨房水龙头坏了"
+    # A vague first message is still told why, once; the form's question follows with its example.
+    vague = validate(ValidateRepairForm(), "东西坏了", "repair_problem")
+    assert vague.texts == [texts.render("validation.problem_vague")] and "例如" not in vague.text
+
+
 def test_a_resident_who_says_goodbye_mid_complaint_has_it_registered(db: str, tracker_factory: TrackerFactory) -> None:
     """DOMAIN §3, every complaint is registered: 「谢谢 再见」 while the form asks the subject left
     「已填写的内容不会提交」 (tried as a resident). Now it is registered as it stands, answered here."""
@@ -921,7 +940,7 @@ def test_visit_time_is_understood(text: str, expected: str) -> None:
         (ValidateRepairForm(), "address", "就在我家那边"),
         (ValidateRepairForm(), "phone", "号码是12345"),
         (ValidateRepairForm(), "visit_time", "嗯嗯"),
-        (ValidateRepairForm(), "repair_problem", "我要报修"),
+        (ValidateRepairForm(), "repair_problem", "东西坏了"),  # (「我要报修」 alone is an opener: asked silently)
         (ValidateComplaintForm(), "address", "在小区里面"),
         (ValidateInquiryContactForm(), "phone", "电话是1391234"),
     ],

@@ -38,7 +38,7 @@ def says_more_than(text: str | None, generic: re.Pattern[str]) -> bool:
 def check_problem(text: str | None) -> Checked:
     text = (text or "").strip()
     if not text or text.startswith("/"):
-        return Checked(None, "validation.problem_missing")
+        return Checked(None)  # nothing said yet: the form's own question asks it
     if not says_more_than(text, GENERIC_REPAIR_WORDS):
         return Checked(None, "validation.problem_vague")
     return Checked(text[:500])
