@@ -112,13 +112,15 @@ class ActionGoodbye(Action):
         return []
 
 
-def _say_goodbye(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
-    """The closing, with the satisfaction question (DOMAIN §8)."""
-    say(dispatcher, closing(tracker.get_slot("surname"), tracker.get_slot("title")), RATING_BUTTONS)
-
-
 # The question most answers end with; a no to it means there is nothing else.
 ANYTHING_ELSE = "还有什么可以帮您"
+
+
+def _say_goodbye(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """The closing, with the satisfaction question (DOMAIN §8) — without asking again whether
+    anything else is needed when the assistant has just asked it."""
+    asked = ANYTHING_ELSE in last_bot_text(tracker)
+    say(dispatcher, closing(tracker.get_slot("surname"), tracker.get_slot("title"), asked_already=asked), RATING_BUTTONS)
 
 
 class ActionAnswerNo(Action):

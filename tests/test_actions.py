@@ -273,6 +273,15 @@ def test_a_foreign_sentence_taken_for_a_greeting_is_told_the_assistant_reads_chi
     assert run(ActionGreet(), tracker_factory("hi there", "greet")).text.startswith("您好，这里是锦华物业客户服务中心")
 
 
+def test_goodbye_right_after_anything_else_was_asked_does_not_ask_it_again(db: str) -> None:
+    """「没有了」 (or 「再见」) to 「请问还有什么可以帮您？」 was answered 「请问还有其他可以帮您的吗？…」."""
+    asked = "不客气，这是我们应该做的。请问还有什么可以帮您？"
+    for action, text, intent in ((ActionGoodbye(), "再见", "goodbye"), (ActionAnswerNo(), "没有了", "deny")):
+        outcome = run(action, after_bot(text, intent, asked))
+        assert outcome.text.startswith(texts.render("script.closing", levels="、".join(SATISFACTION_LEVELS)))
+    assert run(ActionGoodbye(), make_tracker("再见", "goodbye")).text.startswith(texts.render("script.anything_else"))
+
+
 def test_goodbye_thanks_and_offers_the_five_ratings(tracker_factory: TrackerFactory) -> None:
     outcome = run(ActionGoodbye(), tracker_factory("没有了，谢谢", "goodbye", slots={"surname": "李", "title": "女士"}))
     assert outcome.text.startswith("李女士，") and "再见" in outcome.text and "感谢" in outcome.text

@@ -148,13 +148,15 @@ def satisfaction_level(score: int) -> str:
     return satisfaction.by_score(score).label
 
 
-def closing(surname: str | None = None, title: str | None = None) -> str:
+def closing(surname: str | None = None, title: str | None = None, asked_already: bool = False) -> str:
     """Ask whether anything else is needed, thank, invite a rating on the five levels, say goodbye.
+    ``asked_already``: the resident has just answered that question (「没有了」), so it is not asked again.
 
     seed 000_9f7d19d4d8a4ed5d.txt 「结束通话」: 问清客户对服务的满意度, 表示感谢后礼貌地结束;
     seed 003 「礼貌用语」(4) 告别语 再见.
     """
-    return address(surname, title, texts.render("script.closing", levels="、".join(satisfaction.LABELS)))
+    ask = "" if asked_already else texts.render("script.anything_else")
+    return address(surname, title, ask + texts.render("script.closing", levels="、".join(satisfaction.LABELS)))
 
 
 def cannot_answer_now() -> str:
