@@ -14,7 +14,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import added_to, before_this_message, latest_entity, latest_text, phone_declined_text, say
 from bot import texts
-from bot.intake.complaint import LATE_REPAIR, chosen_ticket, earlier_repairs, subject_from_detail
+from bot.intake.complaint import LATE_REPAIR, chosen_ticket, earlier_repairs, is_bare_opener, says_what_happened, subject_from_detail
 from bot.intake.continuity import PHONE_DECLINED
 from bot.intake.status import own_tickets
 from bot.intake.validation import (
@@ -71,7 +71,10 @@ class ContactValidation(FormValidationAction):
             kept = later_address(earlier, str(value or ""), asked)
             if kept == earlier and kept != value:
                 return {"address": earlier}
-        checked = check_address(str(value or ""), latest_entity(tracker, "address"), community_of(tracker.sender_id))
+        entity = latest_entity(tracker, "address")
+        if not entity and str(value or "") == latest_text(tracker) and is_bare_answer(str(value)):
+            return {"address": None}  # 「13800004444」「明天」: another question's answer (its slot takes it); the address is asked again
+        checked = check_address(str(value or ""), entity, community_of(tracker.sender_id))
         return self._settle("address", checked, dispatcher, tracker)
 
     # While the phone is asked, a message with no number in it says more about the case (「东门保安骂人」):
@@ -172,9 +175,13 @@ class ValidateComplaintForm(ContactValidation):
         text = str(value or "")
         if text.startswith("/"):
             text = tracker.get_slot("pending_text") or ""
-        if len(text.strip()) < 2:
-            say(dispatcher, texts.render("complaint.detail_too_short"))
-            return {"complaint_detail": None}
+        if not says_what_happened(text):  # 「我要投诉」, the 投诉 button: nothing said yet
+            earlier, loop = before_this_message(tracker, "complaint_detail")
+            if loop == self.form_name() and earlier:
+                return {"complaint_detail": earlier}  # said again mid-form: what was said stays
+            # The opener alone: the form asks what happened; anything else too short is told why.
+            reason = "" if is_bare_opener(text) else "complaint.detail_too_short"
+            return self._settle("complaint_detail", Checked(None, reason), dispatcher, tracker)
         return {"complaint_detail": added_to(tracker, "complaint_detail", self.form_name(), text)[:2000]}
 
     def validate_complaint_subject(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:

@@ -896,6 +896,26 @@ def test_a_bare_repair_opener_is_not_the_problem_and_does_not_erase_one(db: str)
     assert vague.texts == [texts.render("validation.problem_vague")] and "例如" not in vague.text
 
 
+@pytest.mark.parametrize("text", ["13800004444", "明天上午"])
+def test_another_questions_answer_when_the_address_is_asked_is_not_a_wrong_address(db: str, text: str) -> None:
+    """「13800004444」 when the address was asked was 「没能识别出地址」 and counted; after three such
+    answers 「明天（待客服核实）」 became the address. The phone or time is taken as such (its slot's
+    mapping), the address asked again."""
+    outcome = validate(ValidateRepairForm(), text, "address", slots={"retry_counts": {"address": 2}})
+    assert outcome.slots["address"] is None and outcome.messages == []
+    assert "retry_counts" not in outcome.slots
+
+
+def test_a_bare_complaint_opener_is_not_what_happened(db: str) -> None:
+    """「我要投诉」 was kept as what happened; the subject was asked next, and the resident's account,
+    typed then, became the subject word for word (「涉及方面：物业保安态度太差了…」)."""
+    opened = validate(ValidateComplaintForm(), "我要投诉", "complaint_detail")
+    assert opened.slots["complaint_detail"] is None and opened.messages == []
+    tracker = make_tracker("我要投诉", "complaint", slots={"complaint_detail": "保安态度太差"}, active_loop="complaint_form",
+                           requested_slot="phone", candidates={"complaint_detail": "我要投诉"})
+    assert run(ValidateComplaintForm(), tracker).slots["complaint_detail"] == "保安态度太差"
+
+
 def test_a_resident_who_says_goodbye_mid_complaint_has_it_registered(db: str, tracker_factory: TrackerFactory) -> None:
     """DOMAIN §3, every complaint is registered: 「谢谢 再见」 while the form asks the subject left
     「已填写的内容不会提交」 (tried as a resident). Now it is registered as it stands, answered here."""

@@ -141,6 +141,14 @@ def test_an_opener_starts_the_case_it_announces(rasa_stack: Stack, stack_databas
     r.say("厨房水龙头一直滴水")
     assert r.tracker()["slots"]["requested_slot"] == "address"
 
+    complaining = resident(rasa_stack)
+    opened = complaining.say("我要投诉")
+    assert_polite(opened)
+    assert complaining.tracker()["slots"]["requested_slot"] == "complaint_detail"
+    complaining.say("物业保安态度太差了 昨天在东门骂人")
+    slots = complaining.tracker()["slots"]
+    assert (slots["complaint_detail"], slots["complaint_subject"]) == ("物业保安态度太差了 昨天在东门骂人", "工作人员服务")
+
     asking = resident(rasa_stack)
     asked = asking.say("我想咨询一下")
     assert_polite(asked)

@@ -75,6 +75,11 @@ def says_what_happened(detail: str | None) -> bool:
     return says_more_than(detail, OPENER_WORDS)
 
 
+def is_bare_opener(text: str | None) -> bool:
+    """Is the message only the opener (「我要投诉」), or nothing at all (the 投诉 button)?"""
+    return not OPENER_WORDS.sub("", text or "")
+
+
 def subject_from_detail(detail: str | None) -> str | None:
     """The subject when the details already make it clear, so the form need not ask."""
     for subject, pattern in SUBJECT_HINTS:
