@@ -169,7 +169,7 @@ class ActionAnswerInquiry(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         surname, title = tracker.get_slot("surname"), tracker.get_slot("title")
         question = resident_text(tracker)
-        if is_inquiry_opener(question):  # 「我想咨询一下」: the question comes next, nothing to register yet
+        if not question.strip() or is_inquiry_opener(question):  # 「我想咨询一下」: the question comes next, nothing to register yet
             say(dispatcher, texts.render("inquiry.ask_what"))
             return []
         after_an_answer = previous_action(tracker) in ANSWERING

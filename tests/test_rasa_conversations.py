@@ -8,6 +8,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
+from bot import texts as catalogue
 from bot.communities import FIRST_COMMUNITY_FILE, read_community_file
 from bot.politeness import is_polite
 from bot.processes import Stack
@@ -140,6 +141,10 @@ def test_an_opener_starts_the_case_it_announces(rasa_stack: Stack, stack_databas
     assert r.tracker()["active_loop"]["name"] == "repair_form" and r.tracker()["slots"]["requested_slot"] == "repair_problem"
     r.say("厨房水龙头一直滴水")
     assert r.tracker()["slots"]["requested_slot"] == "address"
+    for kind, slot in (("repair", "repair_problem"), ("complaint", "complaint_detail")):  # the widget's starter buttons
+        starter = resident(rasa_stack)
+        starter.say(catalogue.render(f"widget.starter.{kind}.message"))
+        assert starter.tracker()["slots"]["requested_slot"] == slot, kind
 
     complaining = resident(rasa_stack)
     opened = complaining.say("我要投诉")

@@ -186,7 +186,7 @@ RULES: tuple[Rule, ...] = (
     ),
     _rule(
         RULE_INTERNET_SLANG,
-        r"(?<!\d)(?:666+|2333+)(?!\d)|(?<![a-z])(?:yyds|orz|emm+)(?![a-z])",
+        r"(?<![\d*])(?:666+|2333+)(?!\d)|(?<![a-z])(?:yyds|orz|emm+)(?![a-z])",
         SUGGEST_STANDARD_WORDS,
     ),
     # --- 命令/质问/怀疑/顶牛/斗气/蔑视/教训/不耐烦 (seed 003 「对客服务」(5)(9), seed 000 教训、不耐烦) ---
