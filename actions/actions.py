@@ -59,6 +59,7 @@ from bot.intake.inquiry import (
     add_question,
     carried_topic,
     create_inquiry_ticket,
+    follows_the_answer,
     reply_for,
 )
 from bot.intake.rating import RATING_BUTTONS, record_rating, thanks_key
@@ -174,7 +175,8 @@ class ActionAnswerInquiry(Action):
             return []
         after_an_answer = previous_action(tracker) in ANSWERING
         carried = carried_topic(question, tracker.get_slot(LAST_TOPIC), after_an_answer)
-        reply = reply_for(tracker.sender_id, question, tracker.latest_message or {}, carried)
+        last_topic = tracker.get_slot(LAST_TOPIC) if after_an_answer else None
+        reply = reply_for(tracker.sender_id, question, tracker.latest_message or {}, carried, last_topic)
         topic = reply.topic if reply.verdict in (ANSWER, PARTIAL) else None
         answered = [SlotSet(LAST_TOPIC, topic)] if topic or tracker.get_slot(LAST_TOPIC) else []
         if reply.verdict == ANSWER:
@@ -541,7 +543,9 @@ class ActionClarifyIntent(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         after_an_answer = previous_action(tracker) in ANSWERING
-        if is_follow_up_question(latest_text(tracker), tracker.latest_message or {}, after_an_answer, tracker.get_slot(LAST_TOPIC)):
+        last_topic = tracker.get_slot(LAST_TOPIC)
+        follows = after_an_answer and follows_the_answer(tracker.sender_id, latest_text(tracker), last_topic)
+        if follows or is_follow_up_question(latest_text(tracker), tracker.latest_message or {}, after_an_answer, last_topic):
             return ActionAnswerInquiry().run(dispatcher, tracker, domain)  # 「那停车费呢」 after an answer
         ranking: list[dict[str, Any]] = (tracker.latest_message or {}).get("intent_ranking") or []
         buttons = [{"title": texts.render(f"clarify.choice.{name}"), "payload": f"/{name}"} for name in clarify_choices(ranking)]

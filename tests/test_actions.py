@@ -758,6 +758,21 @@ def test_a_follow_up_to_an_answer_is_answered_not_clarified(db: str) -> None:
     assert tickets() == []
 
 
+def test_a_follow_up_naming_a_thing_of_the_answer_just_given_is_answered_from_it(db: str) -> None:
+    """「那支付宝呢」 right after the 物业费 payment answer (微信…、支付宝…) was handed over with a ticket
+    (tried as a resident: the topic unsure); it asks about that answer. 「那月卡呢」 after it names a
+    thing the answer does not: read on its own."""
+    def after(text: str, intent: str) -> Tracker:
+        tracker = make_tracker(text, intent, topic="parking", topic_confidence=0.3, slots={"last_topic": "fee_payment"})
+        tracker.events.insert(0, {"event": "action", "name": "action_answer_inquiry"})
+        return tracker
+
+    assert run(ActionAnswerInquiry(), after("那支付宝呢", "inquiry")).text == kb_text("fee_payment")
+    assert run(ActionClarifyIntent(), after("那支付宝呢", "nlu_fallback")).text == kb_text("fee_payment")
+    assert tickets() == []
+    assert run(ActionClarifyIntent(), after("那月卡呢", "nlu_fallback")).messages[0]["text"] == texts.render("clarify.question")
+
+
 def test_a_question_that_names_no_thing_asks_about_the_answer_just_given(db: str) -> None:
     """「我想办个门禁卡」 answered, then 「要带什么」, 「多少钱」: the classifier reads each alone (move_in
     0.25, the fallback) — tried as a resident, they were handed over, and 「多少钱」 in the phone form

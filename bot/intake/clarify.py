@@ -6,10 +6,9 @@ The question and the buttons' titles are catalogue texts (``clarify.*`` in bot/t
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from bot.intake.inquiry import MIN_TOPIC_CONFIDENCE, UNKNOWN_TOPIC, carried_topic, topic_from_parse
+from bot.intake.inquiry import FOLLOW_UP, MIN_TOPIC_CONFIDENCE, UNKNOWN_TOPIC, carried_topic, topic_from_parse
 
 # The intents a resident may be offered, each with a button title clarify.choice.<intent>.
 CHOICES = ("repair", "complaint", "inquiry", "emergency", "ticket_status", "request_human")
@@ -30,9 +29,6 @@ def clarify_choices(intent_ranking: list[dict[str, Any]], limit: int = 2) -> lis
     return [*choices, HUMAN]
 
 
-# 「那停车费呢」, 「装修呢？」, 「那么游泳池呢」: a thing named after the question just answered. A
-# clause of its own (「为什么还没人来修呢」, 「我家漏水了呢」) is another message, not a follow-up.
-FOLLOW_UP = re.compile(r"(?:那|那么|还有|那要是)?\s*[^\s，。,.!！?？了吗没不怎为我]{1,8}\s*呢\s*[？?。.!！~]*")
 
 
 def is_follow_up_question(text: str, parse_data: dict[str, Any], after_an_answer: bool, last_topic: str | None = None) -> bool:

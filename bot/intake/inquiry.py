@@ -11,6 +11,7 @@ fit, if any. What the resident is told is the action's (``inquiry.*`` in bot/tex
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -95,6 +96,21 @@ def carried_topic(question: str, last_topic: str | None, after_an_answer: bool) 
     return last_topic
 
 
+# 「那停车费呢」, 「装修呢？」, 「那么游泳池呢」: a thing named after the question just answered. A
+# clause of its own (「为什么还没人来修呢」, 「我家漏水了呢」) is another message, not a follow-up.
+FOLLOW_UP = re.compile(r"(?:那|那么|还有|那要是)?\s*(?P<thing>[^\s，。,.!！?？了吗没不怎为我]{1,8})\s*呢\s*[？?。.!！~]*")
+
+
+def followed_topic(question: str, last_topic: str | None, last_answer: str | None) -> str | None:
+    """「那支付宝呢」 right after an answer that names 支付宝 (the 物业费 answer: 微信…、支付宝…): that
+    answer's topic — the classifier, reading the question alone, was unsure of it and it was handed
+    over. A thing the answer does not name is left to the classifier."""
+    found = FOLLOW_UP.fullmatch((question or "").strip())
+    if not found or not last_topic or last_topic == UNKNOWN_TOPIC or not last_answer:
+        return None
+    return last_topic if found.group("thing") in last_answer else None
+
+
 def decide_parsed(question: str, parse_data: dict[str, Any], answer_of: AnswerOf, names: tuple[str, ...] = (), carried: str | None = None) -> InquiryReply:
     """The decision for a parsed question, the action's and the bench's: :func:`decide` on the
     topic the ResponseSelector chose. ``answer_of(topic)``: the community's answer and what it
@@ -109,15 +125,31 @@ def decide_parsed(question: str, parse_data: dict[str, Any], answer_of: AnswerOf
     return decide(question, pick, text, names, covers)
 
 
-def reply_for(conversation_id: str, question: str, parse_data: dict[str, Any], carried: str | None = None) -> InquiryReply:
+def follows_the_answer(conversation_id: str, question: str, last_topic: str | None) -> bool:
+    """Does 「那X呢」 name a thing the answer just given (``last_topic``'s, in this conversation's
+    community) names (:func:`followed_topic`)?"""
+    if not last_topic or not FOLLOW_UP.fullmatch((question or "").strip()):
+        return False
+    with session_scope() as session:
+        community = community_of_conversation(session, conversation_id)
+        answer = answer_with_covers(session, community.id, last_topic)[0]
+    return followed_topic(question, last_topic, answer) is not None
+
+
+def reply_for(
+    conversation_id: str, question: str, parse_data: dict[str, Any], carried: str | None = None, last_topic: str | None = None
+) -> InquiryReply:
     """The reply to a parsed question in this conversation's community: its answers (and what
-    they cover) as they are now; ``carried``: the topic a follow-up leans on (:func:`carried_topic`)."""
+    they cover) as they are now; ``carried``: the topic a follow-up leans on (:func:`carried_topic`);
+    ``last_topic``: the answer just given, if one was (:func:`followed_topic`)."""
     with session_scope() as session:
         community = community_of_conversation(session, conversation_id)
 
         def answer_of(topic: str) -> tuple[str | None, tuple[str, ...]]:
             return answer_with_covers(session, community.id, topic)
 
+        if carried is None and last_topic:
+            carried = followed_topic(question, last_topic, answer_of(last_topic)[0])
         return decide_parsed(question, parse_data, answer_of, (community.name, community.name.removesuffix("小区")), carried)
 
 
