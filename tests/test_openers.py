@@ -8,6 +8,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.components import EmergencyGuard, OpenerClassifier
 from bot.nlu.openers import opener_intent
+from tests.nlu_support import classified
 
 REPAIR_OPENERS = [
     "我要报修",  # the fallback (repair 0.26): the clarifying question
@@ -55,16 +56,7 @@ def test_anything_more_is_not_an_opener(text: str) -> None:
 
 
 def _read(text: str, ranking: list[tuple[str, float]]) -> Message:
-    message = Message(
-        data={
-            "text": text,
-            "intent": {"name": ranking[0][0], "confidence": ranking[0][1]},
-            "intent_ranking": [{"name": name, "confidence": confidence} for name, confidence in ranking],
-        }
-    )
-    OpenerClassifier(OpenerClassifier.get_default_config()).process([message])
-    EmergencyGuard(EmergencyGuard.get_default_config()).process([message])
-    return message
+    return classified(text, ranking, OpenerClassifier, EmergencyGuard)
 
 
 def test_the_classifier_gives_an_opener_its_intent_and_keeps_the_ranking_behind_it() -> None:

@@ -9,6 +9,7 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.nlu.components import StallClassifier
 from bot.nlu.stalls import STALL_INTENT, is_stall
 from bot.trainer.labels import allowed_labels, domain_intents, label_name
+from tests.nlu_support import classified
 
 STALLS = [
     "等一下我找找号码",  # request_human (0.52) with the trained model: it paged the agents
@@ -51,15 +52,7 @@ def test_anything_more_is_not_a_stall(text: str) -> None:
 
 
 def _classified(text: str, ranking: list[tuple[str, float]]) -> Message:
-    message = Message(
-        data={
-            "text": text,
-            "intent": {"name": ranking[0][0], "confidence": ranking[0][1]},
-            "intent_ranking": [{"name": name, "confidence": confidence} for name, confidence in ranking],
-        }
-    )
-    StallClassifier(StallClassifier.get_default_config()).process([message])
-    return message
+    return classified(text, ranking, StallClassifier)
 
 
 def test_the_classifier_gives_a_stall_the_wait_intent_and_keeps_the_ranking_behind_it() -> None:

@@ -8,6 +8,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.components import EmergencyGuard, WithdrawalClassifier
 from bot.nlu.withdrawals import is_withdrawal
+from tests.nlu_support import classified
 
 WITHDRAWALS = [
     "已经好了不用来了",  # emergency 0.61 with the trained model: an emergency ticket, every agent paged
@@ -52,16 +53,7 @@ def test_anything_more_or_less_is_not(text: str) -> None:
 
 
 def _read(text: str, ranking: list[tuple[str, float]]) -> Message:
-    message = Message(
-        data={
-            "text": text,
-            "intent": {"name": ranking[0][0], "confidence": ranking[0][1]},
-            "intent_ranking": [{"name": name, "confidence": confidence} for name, confidence in ranking],
-        }
-    )
-    WithdrawalClassifier(WithdrawalClassifier.get_default_config()).process([message])
-    EmergencyGuard(EmergencyGuard.get_default_config()).process([message])
-    return message
+    return classified(text, ranking, WithdrawalClassifier, EmergencyGuard)
 
 
 def test_the_classifiers_emergency_doubt_does_not_page_the_agents_for_a_fixed_case() -> None:

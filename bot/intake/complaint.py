@@ -41,10 +41,9 @@ from bot.tickets.rules import (
 from bot.tickets.service import (
     STATUS_LABELS,
     NewTicket,
-    add_note,
     create_ticket,
     get_ticket,
-    open_case_ticket,
+    note_on_open_case,
     relate,
     tickets_of_resident,
 )
@@ -195,8 +194,4 @@ def add_to_open_case(conversation_id: str, text: str) -> str | None:
     (an event the ticket's handlers see); the ticket's number, or None when the case has no open
     ticket (then the complaint is registered anew)."""
     with session_scope() as session:
-        ticket = open_case_ticket(session, conversation_id)
-        if ticket is None:
-            return None
-        add_note(session, ticket, f"居民补充：{text}", actor="resident")
-        return ticket.number
+        return note_on_open_case(session, conversation_id, f"居民补充：{text}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bot.nlu.withdrawals import is_withdrawal
 from bot.storage import session_scope
-from bot.tickets.service import add_note, open_case_ticket
+from bot.tickets.service import note_on_open_case
 
 
 def says_no_longer_needed(text: str | None) -> bool:
@@ -22,8 +22,4 @@ def says_no_longer_needed(text: str | None) -> bool:
 def note_no_longer_needed(conversation_id: str, text: str) -> str | None:
     """Put the resident's words on their open case's ticket; its number, or None without one."""
     with session_scope() as session:
-        ticket = open_case_ticket(session, conversation_id)
-        if ticket is None:
-            return None
-        add_note(session, ticket, f"居民表示不再需要：{text}", actor="resident")
-        return ticket.number
+        return note_on_open_case(session, conversation_id, f"居民表示不再需要：{text}")

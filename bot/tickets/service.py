@@ -175,6 +175,16 @@ def add_note(session: Session, ticket: Ticket, note: str, actor: str = "bot") ->
     session.flush()
 
 
+def note_on_open_case(session: Session, conversation_id: str, note: str) -> str | None:
+    """Record what the resident said on their open case's ticket (:func:`open_case_ticket`), as an
+    event its handlers see; the ticket's number, or None when the case has no open ticket."""
+    ticket = open_case_ticket(session, conversation_id)
+    if ticket is None:
+        return None
+    add_note(session, ticket, note, actor="resident")
+    return ticket.number
+
+
 def get_ticket(session: Session, number: str) -> Ticket | None:
     return session.execute(sa.select(Ticket).where(Ticket.number == number.strip().upper())).scalar_one_or_none()
 
