@@ -194,6 +194,31 @@ def test_emergency_in_the_middle_of_a_form_wins(rasa_stack: Stack, stack_databas
 
 
 @pytest.mark.parametrize(
+    ("answers", "emergency", "found"),
+    [
+        (("楼道灯不亮了", "3栋2单元", "没有", "明天上午"), "电梯困人了 5号楼1单元", ("5号楼1单元", "")),  # at the summary
+        (("阳台窗户关不上了", "3栋2单元101"), "煤气泄漏了 我电话13800001111", ("3-2-101", "13800001111")),  # at the phone
+    ],
+    ids=["address-at-summary", "phone-at-phone"],
+)
+def test_an_emergency_naming_a_place_or_phone_mid_form_wins(
+    rasa_stack: Stack, stack_database: str, answers: tuple[str, ...], emergency: str, found: tuple[str, str]
+) -> None:
+    """Tried in Chromium: 「电梯困人了 5号楼1单元」 typed at the repair summary filled the address, which
+    kept the form going — the resident got the summary again, with no safety advice (the gateway's
+    early alert had reached the agents). The message's place or phone no longer fills a form slot."""
+    r = resident(rasa_stack)
+    for answer in answers:
+        r.say(answer)
+    replies = r.say(emergency)
+    assert_polite(replies)
+    assert "请您确认报修信息" not in bot_says(replies)
+    [ticket] = [t for t in tickets_of(stack_database, r.sender) if t.category == "emergency"]
+    assert ticket.number in bot_says(replies)
+    assert found[0] in ticket.address and ticket.contact_phone == found[1]
+
+
+@pytest.mark.parametrize(
     "message",
     [
         "😀😀😀🙏",
