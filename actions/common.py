@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -89,32 +90,29 @@ def added_to(tracker: Tracker, slot: str, form: str, text: str) -> str:
     return f"{earlier}；{text}"
 
 
+def _previous_turn(tracker: Tracker) -> Iterator[dict[str, Any]]:
+    """The assistant's events between the resident's last two messages, latest first."""
+    events = reversed(tracker.events)
+    for event in events:  # up to and including the latest message
+        if event.get("event") == "user":
+            break
+    for event in events:
+        if event.get("event") == "user":
+            return
+        yield event
+
+
 def last_bot_text(tracker: Tracker) -> str:
     """What the assistant said last before the resident's latest message ("" when nothing)."""
-    seen_message = False
-    for event in reversed(tracker.events):
-        kind = event.get("event")
-        if kind == "user":
-            if seen_message:
-                return ""
-            seen_message = True
-        elif seen_message and kind == "bot" and event.get("text"):
-            return str(event["text"])
-    return ""
+    return next((str(e["text"]) for e in _previous_turn(tracker) if e.get("event") == "bot" and e.get("text")), "")
 
 
 def previous_action(tracker: Tracker) -> str | None:
     """The assistant's last action before the resident's latest message (``action_listen`` aside)."""
-    seen_message = False
-    for event in reversed(tracker.events):
-        kind = event.get("event")
-        if kind == "user":
-            if seen_message:
-                return None
-            seen_message = True
-        elif seen_message and kind == "action" and event.get("name") != "action_listen":
-            return event.get("name")
-    return None
+    return next(
+        (e.get("name") for e in _previous_turn(tracker) if e.get("event") == "action" and e.get("name") != "action_listen"),
+        None,
+    )
 
 
 def phone_declined_text(tracker: Tracker, form: str | None) -> str | None:

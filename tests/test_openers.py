@@ -17,6 +17,8 @@ REPAIR_OPENERS = [
     "你好，我要报修",
     "您好 在吗 我想报修一下",
     "维修",
+    "嗯，我要报修",  # a particle before it (bot/nlu/pauses.py: one pause for every shape rule)
+    "你好呀～我想报修哦！",
 ]
 INQUIRY_OPENERS = [
     "我想咨询一下",  # inquiry, handed over with a ticket that said only this

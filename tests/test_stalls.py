@@ -23,6 +23,8 @@ STALLS = [
     "我找找",
     "我去拿下手机",
     "等一下我翻翻单号",
+    "等一下啦～",  # 啦 and ～ as the other shape rules read them (bot/nlu/pauses.py)
+    "稍等一下？",
 ]
 
 NOT_STALLS = [

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from bot.communities import CommunityRecord, address_problem, building_and_unit, community_of_conversation
 from bot.han import HAN
 from bot.nlu.entities import extract_entities, first_value
+from bot.nlu.pauses import PUNCTUATION
 from bot.storage import session_scope
 
 MAX_RETRIES = 2
@@ -107,7 +108,7 @@ DECLINES_PHONE = re.compile(
     rf"(?:我|我们|我家|家里|老人家?)?(?:{_NO}{_GIVE}{_END}{_PHONE_WORD}?|{_PHONE_WORD}(?:就|先|还是|暂时)?{_NO}{_GIVE})"
     rf"{_END}(?:不好意思|抱歉)?"
 )
-_PUNCTUATION = re.compile(r"[\s，。,.!！?？~～、…]+")
+_PUNCTUATION = re.compile(rf"{PUNCTUATION}+")
 
 
 def declines_phone(text: str | None) -> bool:

@@ -3,20 +3,13 @@
 Said outside a form (the forms cancel on a no: actions.ActionDenyInForm), it goes on the case's open
 ticket as the resident's words, for staff to confirm with the resident and close — the bot never
 closes a ticket itself (a resident who says 好了 about the wrong ticket, or too early, must not lose
-the visit). The wording is the actions' (``withdrawal.*`` in bot/texts/zh_CN.yml).
+the visit). The message is known by its shape (``bot.nlu.withdrawals.is_withdrawal``). The wording is the actions' (``withdrawal.*`` in bot/texts/zh_CN.yml).
 """
 
 from __future__ import annotations
 
-from bot.nlu.withdrawals import is_withdrawal
 from bot.storage import session_scope
 from bot.tickets.service import note_on_open_case
-
-
-def says_no_longer_needed(text: str | None) -> bool:
-    """Does the message say the resident's case is fixed, not needed or withdrawn (not just 「没有了」
-    or 「不是」)? The shape the classifier reads as such a no (``bot.nlu.withdrawals``)."""
-    return is_withdrawal(text or "")
 
 
 def note_no_longer_needed(conversation_id: str, text: str) -> str | None:

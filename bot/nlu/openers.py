@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import re
 
-_PAUSE = r"[\s,，。.!！?？~～、…]*"
-_GREETING = rf"(?:(?:你好|您好|在吗|在不在|喂|哈喽|物业)(?:啊|呀)?{_PAUSE})*"
+from bot.nlu.pauses import PARTICLES, PAUSE
+
+_GREETING = rf"(?:(?:你好|您好|在吗|在不在|喂|哈喽|物业){PAUSE})*"
 _WHO = r"(?:我|我们|我家|家里)?(?:想|要|需要|得|来|是)?"
-_END = rf"(?:啊|呀|哦|吧|的|哈|嗯)*{_PAUSE}"
-REPAIR_OPENER = re.compile(rf"{_PAUSE}{_GREETING}{_WHO}(?:报修|报个修|报一下修|报维修|维修|找(?:人|师傅)修(?:个|点)?东西)(?:一下|下)?{_END}")
+_END = rf"(?:的|{PARTICLES})*{PAUSE}"
+REPAIR_OPENER = re.compile(rf"{PAUSE}{_GREETING}{_WHO}(?:报修|报个修|报一下修|报维修|维修|找(?:人|师傅)修(?:个|点)?东西)(?:一下|下)?{_END}")
 INQUIRY_OPENER = re.compile(
-    rf"{_PAUSE}{_GREETING}(?:{_WHO}(?:咨询|问|打听|请教)(?:一下|下|问)?(?:个|点|件)?(?:问题|事情?|事儿)?"
+    rf"{PAUSE}{_GREETING}(?:{_WHO}(?:咨询|问|打听|请教)(?:一下|下|问)?(?:个|点|件)?(?:问题|事情?|事儿)?"
     rf"|请问|有(?:个|点|件)(?:问题|事情?|事儿)(?:想)?(?:问问|问一下|咨询一下|请教一下)?){_END}"
 )
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import re
 
+from bot.nlu.pauses import PAUSE as _PAUSE
+
 # The intent a stall gets (domain.yml): set by this rule alone, with no training examples — so never a
 # label trainers give (bot.trainer.labels), which would make it a trained class again.
 STALL_INTENT = "wait"
@@ -24,7 +26,6 @@ _VERB = r"(?:找|查|看|翻|问|拿)"
 _LOOK = rf"(?:我)?(?:先)?(?:去)?{_VERB}(?:{_VERB}|一下|下)?"  # after a request to wait: 我找找, 我去查一下, 看下
 _OWN_LOOK = rf"我(?:先)?(?:去{_VERB}(?:{_VERB}|一下|下)?|找找|查查|看看|翻翻|问问)"  # alone: the resident's own look
 _THING = r"(?:我的|我家的?|我(?:老公|老婆|爱人|儿子|女儿|家人)的?)?(?:手机号码?|电话号码?|号码|电话|手机|联系方式|工单号|单号|编号|地址|门牌号?|房号)?"
-_PAUSE = r"[\s,，。.!！~～、…]*(?:哈|啊|呀|哦|嗯|吧)*[\s,，。.!！~～、…]*"
 STALL = re.compile(rf"{_PAUSE}(?:{_WAIT}{_PAUSE}(?:{_LOOK}{_THING})?|{_OWN_LOOK}{_THING}){_PAUSE}")
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from bot.nlu.pauses import PAUSE as _SEP
+
 WITHDRAWAL_INTENT = "deny"  # a no, whatever form asks (actions.ActionDenyInForm / ActionAnswerNo)
 
 _LEAD = r"(?:我|我们|我家|家里)?(?:自己|已经|刚才|刚刚|现在|都|也)*"
@@ -26,7 +28,6 @@ _WITHDRAW = (
     r"|(?:这个|那个)?(?:报修|投诉|工单)?(?:我)?(?:撤回|撤销|取消)(?:了|吧|掉|报修|投诉|工单)?"
 )
 _COURTESY = r"(?:谢谢(?:你们|您|啦)?|麻烦了|辛苦了|不好意思|抱歉)"
-_SEP = r"[\s,，。.!！~～、…]*(?:哈|啊|呀|哦|嗯|吧|啦)*[\s,，。.!！~～、…]*"
 _CLAUSE = rf"(?:{_FIXED}|{_NOT_NEEDED}|{_WITHDRAW})"
 WITHDRAWAL = re.compile(rf"{_SEP}(?:{_COURTESY}{_SEP})*{_CLAUSE}(?:{_SEP}(?:{_CLAUSE}|{_COURTESY}))*{_SEP}")
 
