@@ -59,16 +59,17 @@ from bot.intake.inquiry import (
     add_question,
     carried_topic,
     create_inquiry_ticket,
-    follows_the_answer,
     reply_for,
+    topic_followed,
 )
 from bot.intake.rating import RATING_BUTTONS, record_rating, thanks_key
 from bot.intake.repair import RepairRequest, create_repair_ticket, summarise
 from bot.intake.results import TicketCreated
 from bot.intake.status import TicketStatus, find_tickets, own_tickets
-from bot.intake.withdrawal import note_no_longer_needed, says_no_longer_needed
+from bot.intake.withdrawal import note_no_longer_needed
 from bot.nlu.languages import is_foreign_sentence
 from bot.nlu.openers import is_inquiry_opener
+from bot.nlu.withdrawals import is_withdrawal
 from bot.politeness import apology, closing, echo, greeting
 from bot.safety import procedure_for
 from bot.tickets.rules import about_a_neighbour, complaint_department, complaint_rule, local_deadline_text
@@ -135,7 +136,7 @@ class ActionAnswerNo(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         text = resident_text(tracker)
-        if says_no_longer_needed(text):
+        if is_withdrawal(text):
             number = note_no_longer_needed(tracker.sender_id, text)
             say(dispatcher, addressed(tracker, "withdrawal.noted", number=number) if number else texts.render("withdrawal.nothing_open"))
             return []
@@ -168,15 +169,18 @@ class ActionAnswerInquiry(Action):
         return "action_answer_inquiry"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        return self.answer(dispatcher, tracker, _followed(tracker))
+
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, followed: str | None) -> list[EventType]:
+        """``followed``: the answer just given's topic when the question is 「那X呢」 about a thing it names."""
         surname, title = tracker.get_slot("surname"), tracker.get_slot("title")
         question = resident_text(tracker)
         if not question.strip() or is_inquiry_opener(question):  # 「我想咨询一下」: the question comes next, nothing to register yet
             say(dispatcher, texts.render("inquiry.ask_what"))
             return []
         after_an_answer = previous_action(tracker) in ANSWERING
-        carried = carried_topic(question, tracker.get_slot(LAST_TOPIC), after_an_answer)
-        last_topic = tracker.get_slot(LAST_TOPIC) if after_an_answer else None
-        reply = reply_for(tracker.sender_id, question, tracker.latest_message or {}, carried, last_topic)
+        carried = carried_topic(question, tracker.get_slot(LAST_TOPIC), after_an_answer) or followed
+        reply = reply_for(tracker.sender_id, question, tracker.latest_message or {}, carried)
         topic = reply.topic if reply.verdict in (ANSWER, PARTIAL) else None
         answered = [SlotSet(LAST_TOPIC, topic)] if topic or tracker.get_slot(LAST_TOPIC) else []
         if reply.verdict == ANSWER:
@@ -199,6 +203,13 @@ class ActionAnswerInquiry(Action):
         created = create_inquiry_ticket(question, "", tracker.sender_id, surname, title)
         say(dispatcher, lead + texts.render("inquiry.registered", number=created.number, deadline=_deadline(created)))
         return [*answered, SlotSet("inquiry_ticket", created.number), FollowupAction("inquiry_contact_form")]
+
+
+def _followed(tracker: Tracker) -> str | None:
+    """「那支付宝呢」 right after an answer that names 支付宝: that answer's topic (bot.intake.inquiry)."""
+    if previous_action(tracker) not in ANSWERING:
+        return None
+    return topic_followed(tracker.sender_id, resident_text(tracker), tracker.get_slot(LAST_TOPIC))
 
 
 def _handover_lead(tracker: Tracker, reply: InquiryReply) -> str:
@@ -543,10 +554,9 @@ class ActionClarifyIntent(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         after_an_answer = previous_action(tracker) in ANSWERING
-        last_topic = tracker.get_slot(LAST_TOPIC)
-        follows = after_an_answer and follows_the_answer(tracker.sender_id, latest_text(tracker), last_topic)
-        if follows or is_follow_up_question(latest_text(tracker), tracker.latest_message or {}, after_an_answer, last_topic):
-            return ActionAnswerInquiry().run(dispatcher, tracker, domain)  # 「那停车费呢」 after an answer
+        followed = _followed(tracker)
+        if followed or is_follow_up_question(latest_text(tracker), tracker.latest_message or {}, after_an_answer, tracker.get_slot(LAST_TOPIC)):
+            return ActionAnswerInquiry().answer(dispatcher, tracker, followed)  # 「那停车费呢」 after an answer
         ranking: list[dict[str, Any]] = (tracker.latest_message or {}).get("intent_ranking") or []
         buttons = [{"title": texts.render(f"clarify.choice.{name}"), "payload": f"/{name}"} for name in clarify_choices(ranking)]
         say(dispatcher, texts.render("clarify.question"), buttons)

@@ -773,6 +773,23 @@ def test_a_follow_up_naming_a_thing_of_the_answer_just_given_is_answered_from_it
     assert run(ActionClarifyIntent(), after("那月卡呢", "nlu_fallback")).messages[0]["text"] == texts.render("clarify.question")
 
 
+def test_a_follow_up_in_the_residents_words_for_the_answers_thing(db: str) -> None:
+    """Tried as a resident: 「那月卡呢」 right after the parking answer (which says 月租, not 月卡) got
+    the clarifying question; 「押金多少」 after the 装修 answer (which names the deposits, not their
+    amount) was carried to that answer and handed over, though the model read it as the deposit's
+    topic, whose answer has the amounts. 月卡 is 月租 (the coverage's synonyms); 押金 is a thing of
+    its own, so the question is read on its own."""
+    def after(text: str, intent: str, last_topic: str, topic: str, confidence: float) -> Tracker:
+        tracker = make_tracker(text, intent, topic=topic, topic_confidence=confidence, slots={"last_topic": last_topic})
+        tracker.events.insert(0, {"event": "action", "name": "action_answer_inquiry"})
+        return tracker
+
+    assert run(ActionClarifyIntent(), after("那月卡呢", "nlu_fallback", "parking", "parking", 0.29)).text == kb_text("parking")
+    assert run(ActionAnswerInquiry(), after("押金多少", "inquiry", "renovation", "renovation_deposit", 0.64)).text == kb_text("renovation_deposit")
+    assert run(ActionAnswerInquiry(), after("那押金多少钱", "inquiry", "renovation", "renovation_deposit", 0.85)).text == kb_text("renovation_deposit")
+    assert tickets() == []
+
+
 def test_a_question_that_names_no_thing_asks_about_the_answer_just_given(db: str) -> None:
     """「我想办个门禁卡」 answered, then 「要带什么」, 「多少钱」: the classifier reads each alone (move_in
     0.25, the fallback) — tried as a resident, they were handed over, and 「多少钱」 in the phone form

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot import texts
 from bot.communities import answer_with_covers, community_of_conversation
-from bot.intake.coverage import ANSWER, HANDOVER, PARTIAL, asked_facets, coverage, things
+from bot.intake.coverage import ANSWER, HANDOVER, PARTIAL, answer_says, asked_facets, coverage, things
 from bot.intake.results import TicketCreated
 from bot.politeness.scripts import company_name, honorific
 from bot.storage import session_scope
@@ -108,7 +108,7 @@ def followed_topic(question: str, last_topic: str | None, last_answer: str | Non
     found = FOLLOW_UP.fullmatch((question or "").strip())
     if not found or not last_topic or last_topic == UNKNOWN_TOPIC or not last_answer:
         return None
-    return last_topic if found.group("thing") in last_answer else None
+    return last_topic if answer_says(found.group("thing"), last_answer) else None
 
 
 def decide_parsed(question: str, parse_data: dict[str, Any], answer_of: AnswerOf, names: tuple[str, ...] = (), carried: str | None = None) -> InquiryReply:
@@ -125,31 +125,28 @@ def decide_parsed(question: str, parse_data: dict[str, Any], answer_of: AnswerOf
     return decide(question, pick, text, names, covers)
 
 
-def follows_the_answer(conversation_id: str, question: str, last_topic: str | None) -> bool:
-    """Does 「那X呢」 name a thing the answer just given (``last_topic``'s, in this conversation's
-    community) names (:func:`followed_topic`)?"""
+def topic_followed(conversation_id: str, question: str, last_topic: str | None) -> str | None:
+    """The topic of the answer just given (``last_topic``'s, in this conversation's community) when
+    「那X呢」 names a thing that answer names (:func:`followed_topic`); else None. The answer is read
+    only for a question of that shape."""
     if not last_topic or not FOLLOW_UP.fullmatch((question or "").strip()):
-        return False
+        return None
     with session_scope() as session:
         community = community_of_conversation(session, conversation_id)
         answer = answer_with_covers(session, community.id, last_topic)[0]
-    return followed_topic(question, last_topic, answer) is not None
+    return followed_topic(question, last_topic, answer)
 
 
-def reply_for(
-    conversation_id: str, question: str, parse_data: dict[str, Any], carried: str | None = None, last_topic: str | None = None
-) -> InquiryReply:
+def reply_for(conversation_id: str, question: str, parse_data: dict[str, Any], carried: str | None = None) -> InquiryReply:
     """The reply to a parsed question in this conversation's community: its answers (and what
-    they cover) as they are now; ``carried``: the topic a follow-up leans on (:func:`carried_topic`);
-    ``last_topic``: the answer just given, if one was (:func:`followed_topic`)."""
+    they cover) as they are now; ``carried``: the topic a follow-up leans on (:func:`carried_topic`,
+    :func:`topic_followed`)."""
     with session_scope() as session:
         community = community_of_conversation(session, conversation_id)
 
         def answer_of(topic: str) -> tuple[str | None, tuple[str, ...]]:
             return answer_with_covers(session, community.id, topic)
 
-        if carried is None and last_topic:
-            carried = followed_topic(question, last_topic, answer_of(last_topic)[0])
         return decide_parsed(question, parse_data, answer_of, (community.name, community.name.removesuffix("小区")), carried)
 
 
