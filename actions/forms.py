@@ -75,11 +75,31 @@ class ContactValidation(FormValidationAction):
         if not entity and str(value or "") == latest_text(tracker) and is_bare_answer(str(value)):
             return {"address": None}  # 「13800004444」「明天」: another question's answer (its slot takes it); the address is asked again
         checked = check_address(str(value or ""), entity, community_of(tracker.sender_id))
+        if not checked.value and not entity and self._says_more(tracker):
+            # 「已经好几次了 上去敲门也不开」 asked where: more about the case, not a failed address
+            return {"address": None, **self._added(dispatcher, tracker)}
         return self._settle("address", checked, dispatcher, tracker)
 
     # While the phone is asked, a message with no number in it says more about the case (「东门保安骂人」):
     # it is added to this slot, never taken for a wrong number (nor kept as one after the retries).
     ADDS_TO: str | None = None
+    # While the address is asked, only a message of the form's own case says more about it (an
+    # ``inform`` there is an address the resident tried: 「就在我家那边」 is asked again and counted).
+    CASE_INTENT: str | None = None
+
+    def _says_more(self, tracker: Tracker) -> bool:
+        intent = (tracker.latest_message or {}).get("intent", {}).get("name")
+        return self.CASE_INTENT is not None and intent == self.CASE_INTENT and self.tells_the_case(latest_text(tracker).strip())
+
+    def tells_the_case(self, text: str) -> bool:
+        """Does ``text`` say something of the case itself (not 「我要报修」 again)?"""
+        return False
+
+    def _added(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+        """The message added to what the resident said of the case, and told so; the question follows."""
+        raw = latest_text(tracker).strip()
+        say(dispatcher, texts.render("validation.added_to_case", added=echo(raw)))
+        return {self.ADDS_TO: added_to(tracker, self.ADDS_TO, self.form_name(), raw)[:2000]} if self.ADDS_TO else {}
 
     def validate_phone(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         # The candidate: this message's text or number, or, when the form starts, a phone given before.
@@ -96,8 +116,7 @@ class ContactValidation(FormValidationAction):
         intent = (tracker.latest_message or {}).get("intent", {}).get("name")
         if self.ADDS_TO is None or intent not in CASE_INTENTS or len(raw.strip()) < 2:
             return {"phone": None}  # 「好的」「稍等」: the form asks again, with its example
-        say(dispatcher, texts.render("validation.added_to_case", added=echo(raw.strip())))
-        return {"phone": None, self.ADDS_TO: added_to(tracker, self.ADDS_TO, self.form_name(), raw.strip())[:2000]}
+        return {"phone": None, **self._added(dispatcher, tracker)}
 
     def form_name(self) -> str:
         return self.name().removeprefix("validate_")
@@ -105,9 +124,13 @@ class ContactValidation(FormValidationAction):
 
 class ValidateRepairForm(ContactValidation):
     ADDS_TO = "repair_problem"
+    CASE_INTENT = "repair"
 
     def name(self) -> str:
         return "validate_repair_form"
+
+    def tells_the_case(self, text: str) -> bool:
+        return check_problem(text).value is not None
 
     def validate_repair_problem(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         text = str(value or "")
@@ -138,6 +161,7 @@ class ValidateComplaintForm(ContactValidation):
     (``complaint_ticket``, asked only when they have some); then the summary to confirm."""
 
     ADDS_TO = "complaint_detail"
+    CASE_INTENT = "complaint"
 
     def name(self) -> str:
         return "validate_complaint_form"
@@ -150,6 +174,9 @@ class ValidateComplaintForm(ContactValidation):
         if late and (tracker.get_slot("complaint_ticket") or earlier_repairs(tracker.sender_id, tracker.get_slot("phone"))):
             return asked
         return [slot for slot in asked if slot != "complaint_ticket"]
+
+    def tells_the_case(self, text: str) -> bool:
+        return says_what_happened(text)
 
     def validate_complaint_ticket(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         answer = str(value or "")
