@@ -1418,3 +1418,31 @@ def test_after_a_hand_back_without_an_open_case_the_complaint_is_registered_with
     outcome = run(ActionContinueCase(), tracker_factory("楼上还在装修 吵得睡不着", "complaint", slots={"handed_back": True}))
     assert outcome.text == texts.render("complaint.continue_registration")
     assert outcome.has("followup", name="complaint_form")
+
+
+@pytest.mark.parametrize(
+    ("form", "intent", "slot", "so_far", "more"),
+    [
+        (ValidateComplaintForm(), "complaint", "complaint_detail", "楼上天天晚上十二点还在蹦迪 吵死了", "已经好几次了 上去敲门也不开"),
+        (ValidateRepairForm(), "repair", "repair_problem", "我家卫生间马桶堵了", "而且地漏也在往上冒水"),
+    ],
+    ids=["complaint", "repair"],
+)
+def test_asked_for_the_address_more_about_the_case_is_added_not_counted(db: str, form: Action, intent: str, slot: str, so_far: str, more: str) -> None:
+    """Tried as a resident: 「已经好几次了 上去敲门也不开」 typed when the complaint's place was asked
+    was added to the complaint, yet answered 「抱歉，没能识别出地址」 and counted as a failed address —
+    after three such messages one would have become the address. Like the phone question's: told it
+    is noted, the address asked again, nothing counted. An ``inform`` there is an address tried (the
+    retries stand), and 「我要报修」 again says nothing new."""
+    form_name = form.name().removeprefix("validate_")
+    for _ in range(4):
+        tracker = make_tracker(more, intent, slots={slot: so_far, "retry_counts": {"address": 2}}, active_loop=form_name, requested_slot="address", candidates={"address": more})
+        outcome = run(form, tracker)
+        assert (outcome.slots["address"], outcome.slots[slot]) == (None, f"{so_far}；{more}")
+        assert "retry_counts" not in outcome.slots
+        assert outcome.text == texts.render("validation.added_to_case", added=more)
+    tried = make_tracker("就在我家那边", "inform", slots={slot: so_far}, active_loop=form_name, requested_slot="address", candidates={"address": "就在我家那边"})
+    assert run(form, tried).slots["retry_counts"] == {"address": 1}
+    opener = "我要报修" if intent == "repair" else "我要投诉"
+    again = make_tracker(opener, intent, slots={slot: so_far}, active_loop=form_name, requested_slot="address", candidates={"address": opener})
+    assert run(form, again).slots.get("retry_counts") == {"address": 1}
