@@ -111,9 +111,14 @@ def test_the_community_file_is_read_with_its_covers(tmp_path: Path) -> None:
 
 
 def test_an_unsure_topic_is_never_answered(first: CommunityFacts) -> None:
-    parsed = {"intent": {"name": "inquiry"}, "response_selector": {"inquiry": {"response": {"intent_response_key": "inquiry/fee_payment", "confidence": 0.35}}}}
+    """Below 0.3 never; between 0.3 and 0.4 only when the answer names every thing asked (the next
+    test) — 「物业费能用支付宝交吗」 names 物业费 and 支付宝, which the payment answer says, so it is
+    asked here at 0.25 (it was 0.35 before that rule)."""
+    parsed = {"intent": {"name": "inquiry"}, "response_selector": {"inquiry": {"response": {"intent_response_key": "inquiry/fee_payment", "confidence": 0.25}}}}
     answer_of = lambda topic: (first.answers.get(topic), first.covers.get(topic, ()))  # noqa: E731
     assert decide_parsed("物业费能用支付宝交吗", parsed, answer_of, (first.name,)).verdict == HANDOVER
+    parsed["response_selector"]["inquiry"]["response"]["confidence"] = 0.35  # type: ignore[index]
+    assert decide_parsed("物业费能用信用卡交吗", parsed, answer_of, (first.name,)).verdict == HANDOVER  # 信用卡: not said
     parsed["response_selector"]["inquiry"]["response"]["confidence"] = 0.45  # type: ignore[index]
     assert decide_parsed("物业费能用支付宝交吗", parsed, answer_of, (first.name,)).verdict == ANSWER
 
@@ -161,3 +166,20 @@ def test_a_fee_is_covered_by_an_answer_that_names_what_it_is_for_and_a_price() -
     assert coverage("停车费呢", parking).verdict == ANSWER
     assert coverage("快递费呢", parking).verdict == HANDOVER  # what the fee is for is not in the answer
     assert coverage("停车费呢", "访客车辆请在东门登记。").verdict == HANDOVER  # no price given
+
+
+def test_a_less_sure_topic_is_answered_only_when_its_answer_names_every_thing_asked(first: CommunityFacts) -> None:
+    """「门禁卡怎么办理」: access_card at 0.38 with one training of the model (0.5 with another) — it
+    was handed over, the commonest question there is about cards. Between 0.3 and 0.4 a topic is
+    answered when the question names things and its answer says each; below 0.3, or with nothing
+    named (「怎么办理」), or a thing the answer does not say, it stays a guess: the hand-over."""
+    card = first.answers["access_card"]
+
+    def at(question: str, confidence: float) -> str:
+        return decide(question, TopicPick("access_card", confidence), card, (first.name,)).verdict
+
+    assert at("门禁卡怎么办理", 0.38) == ANSWER
+    assert at("门禁卡怎么办理", 0.29) == HANDOVER
+    assert at("怎么办理", 0.38) == HANDOVER
+    assert at("车库门禁卡怎么办理", 0.38) == HANDOVER  # the answer does not say 车库
+    assert at("怎么办理", 0.45) == ANSWER  # sure enough: the coverage check alone
