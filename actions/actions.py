@@ -523,7 +523,7 @@ class ActionTicketStatus(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         key = tracker.get_slot("lookup_key")
-        found = find_tickets(key) if key else own_tickets(tracker.sender_id, tracker.get_slot("phone"))
+        found = find_tickets(key, tracker.sender_id) if key else own_tickets(tracker.sender_id, tracker.get_slot("phone"))
         if key or found:
             say(dispatcher, status_text(found))
         return [SlotSet("lookup_key", None), SlotSet("retry_counts", None)]

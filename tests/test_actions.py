@@ -688,6 +688,32 @@ def test_ticket_status_by_phone_lists_that_phones_tickets(db: str, tracker_facto
     assert other not in outcome.text
 
 
+def test_ticket_status_never_shows_another_communitys_tickets(db: str, tracker_factory: TrackerFactory) -> None:
+    """Issue 13 §6, tried as a resident: any ticket number (they are sequential: WY + date + a
+    count) or any phone typed at the status question showed that ticket's status — another
+    community's too. A lookup is now of the resident's community only: another community's ticket
+    is "not found", as a number nobody has; a phone finds only that community's tickets, and a phone
+    given in a form does not bring another community's into the resident's own."""
+    from bot import communities
+
+    ours = _repair_ticket("earlier", "厨房水龙头关不紧")
+    with session_scope() as session:
+        other = communities.save_community(session, communities.CommunityFacts(slug="lanting", name="兰亭苑"), by="admin")
+        communities.bind_conversation(session, "resident-lanting", other.id)
+        communities.bind_conversation(session, "lanting-earlier", other.id)
+    theirs = _repair_ticket("lanting-earlier", "楼道灯坏了")
+
+    def lookup(key: str, sender: str) -> str:
+        return run(ActionTicketStatus(), tracker_factory(key, "ticket_status", slots={"lookup_key": key}, sender_id=sender)).text
+
+    assert ours in lookup(ours, "someone-here") and "没有查到" in lookup(ours, "resident-lanting")
+    assert theirs in lookup(theirs, "resident-lanting") and "没有查到" in lookup(theirs, "someone-here")
+    by_phone = lookup(PHONE, "resident-lanting")
+    assert theirs in by_phone and ours not in by_phone
+    own = run(ActionTicketStatus(), tracker_factory("我的报修怎么样了", "ticket_status", slots={"phone": PHONE}, sender_id="resident-lanting")).text
+    assert theirs in own and ours not in own
+
+
 def test_ticket_status_not_found_is_polite(db: str, tracker_factory: TrackerFactory) -> None:
     outcome = run(ActionTicketStatus(), tracker_factory("WY209901010001", "ticket_status", slots={"lookup_key": "WY209901010001"}))
     assert "没有查到" in outcome.text and "转人工" in outcome.text

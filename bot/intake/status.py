@@ -16,8 +16,8 @@ from bot.storage.models import Ticket
 from bot.tickets.service import (
     CATEGORY_LABELS,
     STATUS_LABELS,
-    get_ticket,
     is_overdue,
+    ticket_in_community,
     tickets_for_phone,
     tickets_of_resident,
 )
@@ -49,15 +49,16 @@ def _status(ticket: Ticket) -> TicketStatus:
     )
 
 
-def find_tickets(lookup_key: str) -> list[TicketStatus]:
-    """The ticket with this number, or every ticket left with this phone number."""
+def find_tickets(lookup_key: str, conversation_id: str) -> list[TicketStatus]:
+    """The ticket with this number, or every ticket left with this phone number — of the
+    conversation's community only (another community's is "not found", as a number nobody has)."""
     key = lookup_key.strip().upper()
     with session_scope() as session:
         if TICKET_NUMBER.match(key):
-            ticket = get_ticket(session, key)
+            ticket = ticket_in_community(session, key, conversation_id)
             tickets = [ticket] if ticket else []
         else:
-            tickets = tickets_for_phone(session, re.sub(r"\D", "", key) if key[:1] == "1" else key)
+            tickets = tickets_for_phone(session, re.sub(r"\D", "", key) if key[:1] == "1" else key, conversation_id=conversation_id)
         return [_status(t) for t in tickets]
 
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bot.clock import LOCAL_TZ, as_utc, utcnow
-from bot.storage.models import Attachment, Conversation, Ticket, TicketEvent, community_id_of
+from bot.storage.models import Attachment, Conversation, Ticket, TicketEvent, community_id_of, community_or_default
 from bot.tickets.masking import mask_phone
 from bot.tickets.rules import Deadlines, deadline_times
 
@@ -151,8 +151,8 @@ def tickets_of_resident(session: Session, conversation_id: str, phone: str | Non
     when the resident's phone is known, those left with that phone. Never another resident's
     (DOMAIN §4: no other resident's details)."""
     mine = Ticket.conversation_id == conversation_id
-    if phone:
-        mine = sa.or_(mine, Ticket.contact_phone == phone)
+    if phone:  # a phone the resident typed: theirs, in their community — or anybody's they know
+        mine = sa.or_(mine, sa.and_(Ticket.contact_phone == phone, in_community_of(conversation_id)))
     query = sa.select(Ticket).where(mine)
     if category:
         query = query.where(Ticket.category == category)
@@ -189,14 +189,25 @@ def get_ticket(session: Session, number: str) -> Ticket | None:
     return session.execute(sa.select(Ticket).where(Ticket.number == number.strip().upper())).scalar_one_or_none()
 
 
-def tickets_for_phone(session: Session, phone: str, limit: int = 5) -> list[Ticket]:
-    query = (
-        sa.select(Ticket)
-        .where(Ticket.contact_phone == phone)
-        .order_by(Ticket.created_at.desc(), Ticket.id.desc())
-        .limit(limit)
-    )
-    return list(session.execute(query).scalars())
+def in_community_of(conversation_id: str) -> sa.sql.ColumnElement:
+    """A ticket of the conversation's community (issue 13 §6: a resident never sees another
+    community's tickets, whatever number or phone they type)."""
+    return community_or_default(Ticket.community_id) == community_id_of(conversation_id)
+
+
+def ticket_in_community(session: Session, number: str, conversation_id: str) -> Ticket | None:
+    """The ticket with this number, when it is of the conversation's community."""
+    query = sa.select(Ticket).where(Ticket.number == number.strip().upper(), in_community_of(conversation_id))
+    return session.execute(query).scalar_one_or_none()
+
+
+def tickets_for_phone(session: Session, phone: str, limit: int = 5, conversation_id: str | None = None) -> list[Ticket]:
+    """The tickets left with this phone, newest first; of the conversation's community only when
+    ``conversation_id`` is given (a resident's lookup)."""
+    query = sa.select(Ticket).where(Ticket.contact_phone == phone)
+    if conversation_id is not None:
+        query = query.where(in_community_of(conversation_id))
+    return list(session.execute(query.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit)).scalars())
 
 
 def list_tickets(
