@@ -57,6 +57,7 @@ from bot.intake.inquiry import (
     InquiryReply,
     add_contact_phone,
     add_question,
+    asks_something,
     carried_topic,
     create_inquiry_ticket,
     reply_for,
@@ -77,7 +78,8 @@ from bot.tickets.rules import about_a_neighbour, complaint_department, complaint
 LAST_TOPIC = "last_topic"  # the topic of the answer just given, for a follow-up without one (「多少钱」)
 # The actions that may have just answered a question: the clarifying one answers a follow-up, and
 # a part answered (「游泳池…9:00–21:00。关于温度…」) is followed by the form that asks for a phone.
-ANSWERING = ("action_answer_inquiry", "action_clarify_intent", "inquiry_contact_form")
+# 「好的」 after an answer (action_answer_yes) keeps it the answer just given: 「可以送上门吗」 next asks on from it.
+ANSWERING = ("action_answer_inquiry", "action_clarify_intent", "inquiry_contact_form", "action_answer_yes")
 
 
 def _reset(*names: str) -> list[EventType]:
@@ -116,6 +118,8 @@ class ActionGoodbye(Action):
 
 # The question most answers end with; a no to it means there is nothing else.
 ANYTHING_ELSE = "还有什么可以帮您"
+# Any "what can I do for you" (the greeting's 「请问有什么可以帮您？」 too): a yes to it asks nothing yet.
+ASKED_WHAT_ELSE = "可以帮您"
 
 
 def _say_goodbye(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
@@ -145,6 +149,31 @@ class ActionAnswerNo(Action):
             return []
         dispatcher.utter_message(response="utter_default")
         return []
+
+
+class ActionAnswerYes(Action):
+    """A yes outside any form. After an agent's hand-back: 「好的。请问还有什么可以帮您？」 (as before).
+    A question the classifier read as a yes (「可以送上门吗」: 可以) is a question: the clarifying
+    action answers it when it asks on from the answer just given, else asks what was meant.
+    「好的」「嗯嗯」 to 「请问还有什么可以帮您？」 (after an answer, a ticket, a greeting) is acknowledged —
+    it was 「我没能完全理解您的意思」; anything else: asked to say it another way, as before."""
+
+    def name(self) -> str:
+        return "action_answer_yes"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if tracker.get_slot(HANDED_BACK):
+            dispatcher.utter_message(response="utter_anything_else")
+            return []
+        if asks_something(resident_text(tracker)):
+            return ActionClarifyIntent().run(dispatcher, tracker, domain)
+        # Only an answer stays the one just given (ANSWERING): after anything else 「多少钱」 is not about it.
+        no_answer = [] if previous_action(tracker) in ANSWERING or not tracker.get_slot(LAST_TOPIC) else [SlotSet(LAST_TOPIC, None)]
+        if ASKED_WHAT_ELSE in last_bot_text(tracker):
+            say(dispatcher, texts.render("script.yes_noted"))
+        else:
+            dispatcher.utter_message(response="utter_default")
+        return no_answer
 
 
 class ActionRecordRating(Action):

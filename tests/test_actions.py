@@ -28,6 +28,7 @@ from actions import forms as forms_module
 from actions.actions import (
     ActionAnswerInquiry,
     ActionAnswerNo,
+    ActionAnswerYes,
     ActionApologise,
     ActionAskComplaintConfirmed,
     ActionAskComplaintTicket,
@@ -924,6 +925,29 @@ def test_a_no_outside_a_form(db: str) -> None:
     assert [b["title"] for b in goodbye.messages[0]["buttons"]] == list(SATISFACTION_LEVELS)
     # Any other no: asked to say it another way, as before.
     other = run(ActionAnswerNo(), after_bot("不是", "deny", "请问您是想咨询、报修还是投诉？"))
+    assert [m.get("response") for m in other.messages] == ["utter_default"]
+
+
+def test_a_yes_outside_a_form(db: str) -> None:
+    """Tried as a resident: 「好的」 after an answer (「…请问还有什么可以帮您？」) was 「非常抱歉，我没能
+    完全理解您的意思」 — a yes outside a form had no rule but Rasa's fallback; and 「可以送上门吗」 after
+    the express answer (which says 送货上门) was read as a yes (可以) and got the same. Now 「好的」 to
+    a "what else" is acknowledged without asking a third time; a question read as a yes asks on from
+    the answer just given; after an agent's hand-back, as before; anything else, as before."""
+    noted = run(ActionAnswerYes(), after_bot("好的", "affirm", "不客气，这是我们应该做的。请问还有什么可以帮您？"))
+    assert noted.text == texts.render("script.yes_noted")
+    greeted = run(ActionAnswerYes(), after_bot("嗯嗯", "affirm", texts.render("script.greeting", service_center="锦华物业客户服务中心")))
+    assert greeted.text == texts.render("script.yes_noted")
+    asked = after_bot("可以送上门吗", "affirm", kb_text("express_delivery"), topic="parking", topic_confidence=0.12, slots={"last_topic": "express_delivery"})
+    asked.events.insert(0, {"event": "action", "name": "action_answer_inquiry"})
+    assert run(ActionAnswerYes(), asked).text == kb_text("express_delivery")
+    elsewhere = after_bot("可以刷卡吗", "affirm", kb_text("express_delivery"), topic="parking", topic_confidence=0.12, slots={"last_topic": "express_delivery"})
+    elsewhere.events.insert(0, {"event": "action", "name": "action_answer_inquiry"})
+    assert run(ActionAnswerYes(), elsewhere).messages[0]["text"] == texts.render("clarify.question")  # the answer says nothing of 刷卡
+    assert tickets() == []
+    back = run(ActionAnswerYes(), make_tracker("好的", "affirm", slots={"handed_back": True}))
+    assert [m.get("response") for m in back.messages] == ["utter_anything_else"]
+    other = run(ActionAnswerYes(), after_bot("好的", "affirm", "抱歉，我想确认一下您的意思，请问您是想："))
     assert [m.get("response") for m in other.messages] == ["utter_default"]
 
 

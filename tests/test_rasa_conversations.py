@@ -351,6 +351,21 @@ def test_a_follow_up_question_after_an_answer_is_answered(rasa_stack: Stack, sta
     assert "9:00–21:00" in bot_says(replies) and "非常抱歉" not in bot_says(replies), bot_says(replies)
 
 
+def test_a_yes_after_an_answer_is_acknowledged_and_a_question_read_as_a_yes_is_answered(rasa_stack: Stack, stack_database: str) -> None:
+    """Tried as a resident: 「好的」 after an answer got 「我没能完全理解您的意思」, and so did
+    「可以送上门吗」 after the express answer (read as a yes: 可以)."""
+    answers = read_community_file(FIRST_COMMUNITY_FILE).answers
+    r = resident(rasa_stack)
+    r.say("快递放哪了")
+    replies = r.say("好的")
+    assert_polite(replies)
+    assert bot_says(replies) == catalogue.render("script.yes_noted"), bot_says(replies)
+    replies = r.say("可以送上门吗")
+    assert_polite(replies)
+    assert answers["express_delivery"].strip().split("。")[0] in bot_says(replies), bot_says(replies)
+    assert tickets_of(stack_database, r.sender) == []
+
+
 def test_a_neighbours_night_renovation_is_answered_with_the_rule_and_filed_after_confirmation(rasa_stack: Stack, stack_database: str) -> None:
     r = resident(rasa_stack)
     first = r.say("楼上邻居晚上十一点还在装修 电钻声吵得睡不着 你们管不管")

@@ -137,16 +137,39 @@ def decide_parsed(question: str, parse_data: dict[str, Any], answer_of: AnswerOf
     return decide(question, pick, text, names, covers)
 
 
+# A question by its shape: 「可以送上门吗」「周末开门么」「能刷卡？」 (the classifier read 「可以送上门吗」
+# as a yes: 可以).
+QUESTION = re.compile(r"(?:吗|么|嘛)[\s。.!！~～]*[？?]*[\s]*$|[？?][\s]*$")
+
+
+def asks_something(text: str | None) -> bool:
+    """Does the message end as a question (吗, 么, 嘛 or a question mark)?"""
+    return bool(QUESTION.search((text or "").strip()))
+
+
+def asks_within(question: str, last_answer: str | None) -> bool:
+    """A question that names things, all of which the answer just given covers (「可以送上门吗」 after
+    the express answer, which says 送货上门): it asks on from that answer."""
+    if not last_answer or not asks_something(question) or not things(question):
+        return False
+    return coverage(question, last_answer).verdict == ANSWER
+
+
 def topic_followed(conversation_id: str, question: str, last_topic: str | None) -> str | None:
     """The topic of the answer just given (``last_topic``'s, in this conversation's community) when
-    「那X呢」 names a thing that answer names (:func:`followed_topic`); else None. The answer is read
-    only for a question of that shape."""
-    if not last_topic or not FOLLOW_UP.fullmatch((question or "").strip()):
+    「那X呢」 names a thing that answer names (:func:`followed_topic`), or a question asks only about
+    things it says (:func:`asks_within`); else None. The answer is read only for a question of
+    either shape."""
+    text = (question or "").strip()
+    follow_up = FOLLOW_UP.fullmatch(text) is not None
+    if not last_topic or last_topic == UNKNOWN_TOPIC or not (follow_up or asks_something(text)):
         return None
     with session_scope() as session:
         community = community_of_conversation(session, conversation_id)
         answer = answer_with_covers(session, community.id, last_topic)[0]
-    return followed_topic(question, last_topic, answer)
+    if follow_up:
+        return followed_topic(question, last_topic, answer)
+    return last_topic if asks_within(question, answer) else None
 
 
 def reply_for(conversation_id: str, question: str, parse_data: dict[str, Any], carried: str | None = None) -> InquiryReply:
