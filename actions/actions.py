@@ -67,6 +67,7 @@ from bot.intake.rating import RATING_BUTTONS, record_rating, thanks_key
 from bot.intake.repair import RepairRequest, create_repair_ticket, summarise
 from bot.intake.results import TicketCreated
 from bot.intake.status import TicketStatus, find_tickets, own_tickets
+from bot.intake.validation import asks_to_change
 from bot.intake.withdrawal import note_no_longer_needed
 from bot.nlu.languages import is_foreign_sentence
 from bot.nlu.openers import is_inquiry_opener
@@ -207,6 +208,10 @@ class ActionAnswerInquiry(Action):
         if not question.strip() or is_inquiry_opener(question):  # 「我想咨询一下」: the question comes next, nothing to register yet
             say(dispatcher, texts.render("inquiry.ask_what"))
             return []
+        change = CHANGE_WHICH.get(tracker.active_loop_name or "")
+        if change and asks_to_change(question):  # 「可以改时间吗」 in a form: the form's 修改, not a topic's answer
+            say(dispatcher, texts.render(change))
+            return []
         after_an_answer = previous_action(tracker) in ANSWERING
         carried = carried_topic(question, tracker.get_slot(LAST_TOPIC), after_an_answer) or followed
         reply = reply_for(tracker.sender_id, question, tracker.latest_message or {}, carried)
@@ -232,6 +237,10 @@ class ActionAnswerInquiry(Action):
         created = create_inquiry_ticket(question, "", tracker.sender_id, surname, title)
         say(dispatcher, lead + texts.render("inquiry.registered", number=created.number, deadline=_deadline(created)))
         return [*answered, SlotSet("inquiry_ticket", created.number), FollowupAction("inquiry_contact_form")]
+
+
+# What may be changed, said by the form that holds it (the summary's 修改 says the same: actions.forms).
+CHANGE_WHICH = {"repair_form": "repair.change_which", "complaint_form": "complaint.change_which"}
 
 
 def _followed(tracker: Tracker) -> str | None:

@@ -1496,3 +1496,17 @@ def test_asked_for_the_address_more_about_the_case_is_added_not_counted(db: str,
     opener = "我要报修" if intent == "repair" else "我要投诉"
     again = make_tracker(opener, intent, slots={slot: so_far}, active_loop=form_name, requested_slot="address", candidates={"address": opener})
     assert run(form, again).slots.get("retry_counts") == {"address": 1}
+
+
+@pytest.mark.parametrize(("form", "key"), [("repair_form", "repair.change_which"), ("complaint_form", "complaint.change_which")])
+def test_asking_to_change_a_detail_in_a_form_is_the_forms_change_not_an_answer(db: str, form: str, key: str) -> None:
+    """Tried as a resident: 「可以改时间吗」 at the repair summary is an inquiry (renovation 0.47, 改 for
+    改动), and the renovation rules were the answer. In a form, a question asking to change what
+    the form holds gets the form's 修改 (what may be changed and how); a question about something
+    else is answered as before."""
+    for question in ("可以改时间吗", "电话能改吗", "我想改一下上门时间"):
+        tracker = make_tracker(question, "inquiry", topic="renovation", topic_confidence=0.47, active_loop=form, requested_slot=form.replace("_form", "_confirmed"))
+        assert run(ActionAnswerInquiry(), tracker).text == texts.render(key), question
+    asked = make_tracker("物业费怎么交", "inquiry", topic="fee_payment", active_loop=form, requested_slot=form.replace("_form", "_confirmed"))
+    assert run(ActionAnswerInquiry(), asked).text == kb_text("fee_payment")
+    assert tickets() == []

@@ -116,6 +116,23 @@ def declines_phone(text: str | None) -> bool:
     return bool(DECLINES_PHONE.fullmatch(_PUNCTUATION.sub("", text or "")))
 
 
+_CHANGE = r"(?:改|换|修改|更改|变更|调整|更正)"
+_FIELD = r"(?:上门|联系|预约)?的?(?:时间|地址|电话|号码|手机号?|地点|联系方式)"
+# 「可以改时间吗」「电话能改吗」「我想改一下上门时间」 while a form holds a time, an address or a phone:
+# the resident wants to change what they gave (the summary's 修改), not an answer about a topic
+# (「可以改时间吗」 was answered with the renovation rules: 改 for 改动).
+CHANGE_REQUEST = re.compile(
+    rf"{_CHANGE}(?:一下|下)?(?:成|为)?(?:我的|一下)?{_FIELD}"
+    rf"|{_FIELD}(?:能|可以|能不能|可不可以|要|想|得|需要)?(?:再)?{_CHANGE}"
+    r"|(?:写|填|记|登记|输|打)错了"
+)
+
+
+def asks_to_change(text: str | None) -> bool:
+    """Does the message ask to change a detail the form holds (its time, address or phone)?"""
+    return CHANGE_REQUEST.search(text or "") is not None
+
+
 ANY_TIME_WORDS = re.compile(r"随时|都可以|都行|什么时候都|任何时间|尽快|越快越好|马上")
 
 
