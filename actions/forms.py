@@ -20,6 +20,7 @@ from bot.intake.status import own_tickets
 from bot.intake.validation import (
     Checked,
     accept_after_retries,
+    answers_another_question,
     check_address,
     check_phone,
     check_problem,
@@ -106,6 +107,8 @@ class ContactValidation(FormValidationAction):
         candidate, entity = str(value or ""), latest_entity(tracker, "phone")
         if not entity and candidate == latest_text(tracker) and is_bare_answer(candidate):
             return {"phone": None}  # 「5号楼1单元802」: another question's answer (its slot takes it); the phone is asked again
+        if not entity and tries_a_phone(candidate) and answers_another_question(candidate):
+            return {"phone": None}  # 「就是5号楼2单元的楼道」: its digits are the address's, not a short phone
         if entity or tries_a_phone(candidate) or not candidate.strip() or candidate.startswith("/"):
             return self._settle("phone", check_phone(candidate, entity), dispatcher, tracker)
         declined = phone_declined_text(tracker, self.form_name())

@@ -1119,10 +1119,11 @@ def test_a_place_named_in_a_later_detail_keeps_the_home_address(db: str) -> None
     assert run(ValidateComplaintForm(), fresh).slots["address"] == "东门"
 
 
-@pytest.mark.parametrize("answer", ["5号楼1单元802", "我家住3栋2单元1602", "明天下午三点"])
+@pytest.mark.parametrize("answer", ["5号楼1单元802", "我家住3栋2单元1602", "明天下午三点", "就是5号楼2单元的楼道", "在3栋门口 明天下午都在"])
 def test_asked_for_a_phone_another_questions_answer_is_not_a_wrong_number(db: str, answer: str) -> None:
     """An address (or a visit time) typed when the phone is asked is taken by its own slot; the phone
-    is asked again, without 「号码不完整」 and without counting a failed try."""
+    is asked again, without 「号码不完整」 and without counting a failed try. Tried as a resident:
+    「就是5号楼2单元的楼道」 (no bare answer: it says more) was 「这个号码好像不完整」."""
     outcome = validate(ValidateRepairForm(), answer, "phone", slots={"repair_problem": "厨房水管漏水", "retry_counts": {"phone": 2}})
     assert outcome.slots == {"phone": None} and outcome.messages == []
 

@@ -89,6 +89,16 @@ def tries_a_phone(text: str | None) -> bool:
     return bool(ARABIC_DIGIT.search(text)) or len(CHINESE_DIGIT.findall(text)) >= 5
 
 
+def answers_another_question(text: str | None) -> bool:
+    """Does the message give an address or a visit time, with no number of its own besides
+    (「就是5号楼2单元的楼道」 when the phone is asked: its digits are the building's, not a short phone)?"""
+    text = text or ""
+    found = [e for e in extract_entities(text) if e.entity in ("address", "visit_time")]
+    for e in found:
+        text = text[: e.start] + " " * (e.end - e.start) + text[e.end :]
+    return bool(found) and not tries_a_phone(text)
+
+
 def check_phone(text: str | None, entity_value: str | None = None) -> Checked:
     if entity_value:
         return Checked(entity_value)
