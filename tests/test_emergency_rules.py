@@ -353,6 +353,17 @@ def test_guard_does_not_raise_a_device_fault_on_the_classifiers_doubt() -> None:
     assert message.get("emergency_guard")["device_fault"] is True and message.get("emergency_guard")["promoted"] is False
 
 
+@pytest.mark.parametrize("text", ["我家暖气不热", "家里暖气不太热", "地暖是凉的", "暖气片温度太低", "空调不制热"])
+def test_heating_that_does_not_heat_is_a_fault_not_raised_on_doubt(text: str) -> None:
+    """Tried as a resident: 「我家暖气不热」 (the fallback 0.5, emergency 0.33) was raised to an
+    emergency on the classifier's doubt — an emergency ticket and every agent paged for a cold
+    radiator. Heating that does not heat (and air conditioning that does not cool or heat) is a
+    device fault: not raised on doubt; a burst radiator is still the classifier's to call."""
+    assert assess(text).device_fault, text
+    message = _guard(_message(text, "nlu_fallback", 0.5, emergency_confidence=0.33))
+    assert message.get("intent")["name"] == "nlu_fallback"
+
+
 def test_guard_raises_pinyin_that_the_classifier_does_not_understand() -> None:
     message = _guard(_message("kuai lai ren wo ba bei kun zai dianti li", "out_of_scope", 0.6))
     assert message.get("intent") == {"name": "emergency", "confidence": 0.95}

@@ -130,15 +130,16 @@ FALSE_FRIENDS = re.compile(
 )
 
 
-# A device that will not light, cool, close or switch on is a repair (DOMAIN.md §2: 电梯故障 and
-# 燃气灶/热水器 faults are 急修 or 一般), not a fire or a trapped person: 「热水器打不着火」 holds the
+# A device that will not light, heat, cool, close or switch on is a repair (DOMAIN.md §2: 电梯故障 and
+# 燃气灶/热水器 faults are 急修 or 一般; 「我家暖气不热」 was raised on the classifier's doubt, 0.33), not a fire or a trapped person: 「热水器打不着火」 holds the
 # letters of 着火, 「电梯门卡住了关不上」 those of 电梯卡住. These phrases are masked before the danger
 # patterns run, so a danger named beside them still counts (「燃气灶打不着火 还有煤气味」 is gas;
 # the lift itself stays visible: 「电梯门关不上 里面有人」 is a lift with a person inside).
 DEVICE_FAULTS = re.compile(
     r"(打|点)(火)?[^，。,.!！?？\s]{0,2}不(着|著|起)(火|伙)?|(着|著)不了火|不(着|著)火|(打|点)不(着|著)|"
     r"火(苗|焰)?.{0,2}(很小|太小|变小|发黄|偏黄|是黄色|忽大忽小)|"
-    r"(?<=电梯)门.{0,4}(关不上|关不严|合不上|一直开着|开开关关|反复开关)|(按钮|按键)[^，。,.!！?？\s]{0,6}(卡住|卡着|卡死)"
+    r"(?<=电梯)门.{0,4}(关不上|关不严|合不上|一直开着|开开关关|反复开关)|(按钮|按键)[^，。,.!！?？\s]{0,6}(卡住|卡着|卡死)|"
+    r"(暖气|地暖|暖气片)[^，。,.!！?？\s]{0,4}(不(太|怎么|够)?(热|暖和?)|(是|有点|很)?(凉|冰凉|温的)|温度(很|太)?低)|空调[^，。,.!！?？\s]{0,4}不(制冷|制热|凉|冷|热)"
 )
 
 
