@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.intake.inquiry import FOLLOW_UP, MIN_TOPIC_CONFIDENCE, UNKNOWN_TOPIC, carried_topic, topic_from_parse
+from bot.intake.inquiry import MIN_TOPIC_CONFIDENCE, UNKNOWN_TOPIC, carried_topic, topic_from_parse
+from bot.nlu.followups import FOLLOW_UP
 
 # The intents a resident may be offered, each with a button title clarify.choice.<intent>.
 CHOICES = ("repair", "complaint", "inquiry", "emergency", "ticket_status", "request_human")

@@ -22,6 +22,7 @@ from bot import texts
 from bot.communities import answer_with_covers, community_of_conversation
 from bot.intake.coverage import ANSWER, HANDOVER, PARTIAL, answer_says, asked_facets, coverage, things
 from bot.intake.results import TicketCreated
+from bot.nlu.followups import FOLLOW_UP
 from bot.politeness.scripts import company_name, honorific
 from bot.storage import session_scope
 from bot.storage.models import Ticket
@@ -108,9 +109,6 @@ def carried_topic(question: str, last_topic: str | None, after_an_answer: bool) 
     return last_topic
 
 
-# 「那停车费呢」, 「装修呢？」, 「那么游泳池呢」: a thing named after the question just answered. A
-# clause of its own (「为什么还没人来修呢」, 「我家漏水了呢」) is another message, not a follow-up.
-FOLLOW_UP = re.compile(r"(?:那|那么|还有|那要是)?\s*(?P<thing>[^\s，。,.!！?？了吗没不怎为我]{1,8})\s*呢\s*[？?。.!！~]*")
 
 
 def followed_topic(question: str, last_topic: str | None, last_answer: str | None) -> str | None:

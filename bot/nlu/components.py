@@ -20,6 +20,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.inbound import clean_text
 from bot.nlu.emergency import assess
 from bot.nlu.entities import extract_entities, is_bare_answer
+from bot.nlu.followups import FOLLOW_UP_INTENT, asks_on
 from bot.nlu.openers import opener_intent
 from bot.nlu.reading import read, warm_up
 from bot.nlu.stalls import STALL_INTENT, is_stall
@@ -199,6 +200,23 @@ class StallClassifier(ShapeClassifier):
     @staticmethod
     def has_shape(text: str) -> bool:
         return is_stall(text)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class FollowUpClassifier(ShapeClassifier):
+    """「那停车费呢」: the same question about another thing (``bot.nlu.followups``) — ``inquiry``,
+    whose action reads it with the answer just given. The classifier gave it to the fallback in one
+    training and to ``complaint`` in another (an apology and the complaint form). Runs after the
+    FallbackClassifier and before the EmergencyGuard (「那电梯困人呢」 names a danger: still raised).
+    """
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"intent": FOLLOW_UP_INTENT, "confidence": 0.9}
+
+    @staticmethod
+    def has_shape(text: str) -> bool:
+        return asks_on(text)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
