@@ -66,7 +66,7 @@ from bot.intake.inquiry import (
 from bot.intake.rating import RATING_BUTTONS, record_rating, thanks_key
 from bot.intake.repair import RepairRequest, create_repair_ticket, summarise
 from bot.intake.results import TicketCreated
-from bot.intake.status import TicketStatus, find_tickets, own_tickets
+from bot.intake.status import TicketStatus, asks_when_done, find_tickets, own_tickets
 from bot.intake.validation import asks_to_change
 from bot.intake.withdrawal import note_no_longer_needed
 from bot.nlu.languages import is_foreign_sentence
@@ -208,6 +208,11 @@ class ActionAnswerInquiry(Action):
         if not question.strip() or is_inquiry_opener(question):  # 「我想咨询一下」: the question comes next, nothing to register yet
             say(dispatcher, texts.render("inquiry.ask_what"))
             return []
+        if previous_action(tracker) in REGISTERED and asks_when_done(question):
+            found = own_tickets(tracker.sender_id, tracker.get_slot("phone"))[:1]  # 「多久能处理」 right after the ticket
+            if found:
+                say(dispatcher, status_text(found))
+                return []
         change = CHANGE_WHICH.get(tracker.active_loop_name or "")
         if change and asks_to_change(question):  # 「可以改时间吗」 in a form: the form's 修改, not a topic's answer
             say(dispatcher, texts.render(change))
@@ -239,6 +244,8 @@ class ActionAnswerInquiry(Action):
         return [*answered, SlotSet("inquiry_ticket", created.number), FollowupAction("inquiry_contact_form")]
 
 
+# The actions that have just registered the resident's case: 「多久能处理」 next asks about it.
+REGISTERED = ("action_create_repair_ticket", "action_create_complaint_ticket")
 # What may be changed, said by the form that holds it (the summary's 修改 says the same: actions.forms).
 CHANGE_WHICH = {"repair_form": "repair.change_which", "complaint_form": "complaint.change_which"}
 

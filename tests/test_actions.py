@@ -1511,3 +1511,27 @@ def test_asking_to_change_a_detail_in_a_form_is_the_forms_change_not_an_answer(d
     asked = make_tracker("物业费怎么交", "inquiry", topic="fee_payment", active_loop=form, requested_slot=form.replace("_form", "_confirmed"))
     assert run(ActionAnswerInquiry(), asked).text == kb_text("fee_payment")
     assert tickets() == []
+
+
+def test_when_asked_right_after_the_ticket_the_answer_is_the_tickets_promise(db: str) -> None:
+    """Tried as a resident: 「多久能处理」 right after the complaint was registered (its promise just
+    said) was an inquiry with no topic — handed over, with a second, inquiry ticket for staff. Right
+    after a repair or complaint is registered, a question asking when it will be seen to, naming
+    nothing but the case, is answered with that ticket's status and deadline; anything else, or the
+    same question later, is read as before."""
+    number = _repair_ticket(SENDER, "卫生间地漏堵了")
+
+    def after(question: str, previous: str = "action_create_repair_ticket") -> Tracker:
+        tracker = make_tracker(question, "inquiry", topic="office_hours", topic_confidence=0.2)
+        tracker.events.insert(0, {"event": "action", "name": previous})
+        return tracker
+
+    for question in ("多久能处理", "师傅什么时候来", "大概要多久"):
+        outcome = run(ActionAnswerInquiry(), after(question))
+        assert number in outcome.text and "已受理" in outcome.text, question
+    assert [t.category for t in tickets()] == ["repair"]  # no inquiry ticket
+    office = make_tracker("物业几点下班", "inquiry", topic="office_hours")
+    office.events.insert(0, {"event": "action", "name": "action_create_repair_ticket"})
+    assert run(ActionAnswerInquiry(), office).text == kb_text("office_hours")
+    later = run(ActionAnswerInquiry(), after("多久能处理", previous="action_answer_inquiry"))
+    assert number not in later.text  # not right after the ticket: the hand-over, as before

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.intake.coverage import things
 from bot.storage import session_scope
 from bot.storage.models import Ticket
 from bot.tickets.service import (
@@ -66,3 +67,17 @@ def own_tickets(conversation_id: str, phone: str | None = None) -> list[TicketSt
     """The resident's own tickets, newest first: this conversation's, and their phone's when known."""
     with session_scope() as session:
         return [_status(t) for t in tickets_of_resident(session, conversation_id, phone)]
+
+
+# What a resident calls the case just registered when asking when it will be done: 「师傅几点到」
+# 「多久有结果」「什么时候能修好」 (「多久能处理」「大概要多久」 name nothing at all).
+CASE_WORDS = frozenset({"师傅", "结果", "修好", "修", "处理", "答复", "回复", "回音", "来人", "人", "工单", "投诉", "报修", "维修"})
+
+
+WHEN = re.compile(r"多久|多长时间|多少天|几天|什么时候|啥时候?|何时|几点|哪天")
+OPENING_HOURS = re.compile(r"上班|下班|开门|关门|营业|开放")  # 「物业几点下班」 asks about the office, not the case
+
+
+def asks_when_done(question: str) -> bool:
+    """Does the question ask when the case will be seen to, naming nothing but the case?"""
+    return bool(WHEN.search(question)) and not OPENING_HOURS.search(question) and set(things(question)) <= CASE_WORDS
