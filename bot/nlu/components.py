@@ -13,6 +13,7 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
 from rasa.nlu.tokenizers.tokenizer import Token
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -151,12 +152,16 @@ class ShapeClassifier(RuleComponent, IntentClassifier):
         """The intent a message of this shape gets (the component's ``intent``), or None."""
         return self.component_config["intent"] if self.has_shape(text) else None
 
+    def replaces(self, intent: str | None) -> bool:
+        """Whether the shape overrides the intent the message has (any, unless a rule says less)."""
+        return True
+
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
             intent = message.get(INTENT) or {}
             name = None if text.startswith("/") else self.intent_for(text)
-            if name is None or intent.get("name") == name:
+            if name is None or intent.get("name") == name or not self.replaces(intent.get("name")):
                 continue
             answer = {"name": name, "confidence": max(self.component_config["confidence"], float(intent.get("confidence") or 0.0))}
             ranking = [c for c in (message.get(INTENT_RANKING_KEY) or []) if c.get("name") != name]
@@ -217,6 +222,28 @@ class FollowUpClassifier(ShapeClassifier):
     @staticmethod
     def has_shape(text: str) -> bool:
         return asks_on(text)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class DeviceFaultClassifier(ShapeClassifier):
+    """「我家暖气不热」「燃气灶打不着火了」: a device that will not heat, cool, light or close
+    (``bot.nlu.emergency.DEVICE_FAULTS``) is a repair (DOMAIN.md §2). When the classifier is unsure
+    (the fallback) such a message is ``repair`` — it was the clarifying question, whose buttons
+    offered 紧急求助 and 工单进度 but not 报修. Only the fallback is replaced: the classifier's own
+    reading stands, and the EmergencyGuard, after it, still raises a danger named beside the fault.
+    """
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"intent": "repair", "confidence": 0.6}
+
+    @staticmethod
+    def has_shape(text: str) -> bool:
+        found = assess(clean_text(text))
+        return found.device_fault and not found.danger_types
+
+    def replaces(self, intent: str | None) -> bool:
+        return intent == DEFAULT_NLU_FALLBACK_INTENT_NAME
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
