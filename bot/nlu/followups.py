@@ -14,10 +14,12 @@ import re
 
 FOLLOW_UP_INTENT = "inquiry"
 
-FOLLOW_UP = re.compile(r"(?:那|那么|还有|那要是)?\s*(?P<thing>[^\s，。,.!！?？了吗没不怎为我]{1,8})\s*呢\s*[？?。.!！~]*")
+# The thing and its 呢; no 了, 吗, 没, 不, 为, 我 …: those make a clause of its own.
+_THING = r"\s*(?P<thing>[^\s，。,.!！?？了吗没不怎为我]{1,8})\s*呢\s*[？?。.!！~]*"
+FOLLOW_UP = re.compile(rf"(?:那|那么|还有|那要是)?{_THING}")
 # 「那停车费呢」 with its 那: asking on, whatever came before. 「师傅呢」「人呢」 alone may be impatience
 # about a case (「人呢 都三天了」), so the bare form is left to the classifier.
-ASKING_ON = re.compile(r"(?:那|那么|还有)\s*(?P<thing>[^\s，。,.!！?？了吗没不怎为我]{1,8})\s*呢\s*[？?。.!！~]*")
+ASKING_ON = re.compile(rf"(?:那|那么|还有){_THING}")
 
 
 def is_follow_up(text: str | None) -> bool:
