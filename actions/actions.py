@@ -37,18 +37,16 @@ from bot import texts
 from bot.clock import local_text
 from bot.intake.clarify import clarify_choices, is_follow_up_question
 from bot.intake.complaint import (
-    NO_TICKET,
     ComplaintRequest,
-    EarlierTicket,
     add_to_open_case,
     create_complaint_ticket,
-    earlier_repairs,
     says_what_happened,
 )
 from bot.intake.complaint import (
     summarise as summarise_complaint,
 )
 from bot.intake.continuity import COMPLAINT_SLOTS, HANDED_BACK, PHONE_DECLINED, REPAIR_SLOTS
+from bot.intake.earlier import NO_TICKET, EarlierTicket, earlier_repairs
 from bot.intake.emergency import EmergencyOutcome, handle_emergency
 from bot.intake.human import request_human
 from bot.intake.inquiry import (
@@ -64,8 +62,8 @@ from bot.intake.inquiry import (
     topic_followed,
 )
 from bot.intake.rating import RATING_BUTTONS, record_rating, thanks_key
-from bot.intake.repair import RepairRequest, create_repair_ticket, summarise
-from bot.intake.results import TicketCreated
+from bot.intake.repair import RepairRequest, create_repair_ticket, rework, summarise
+from bot.intake.results import Reworked, TicketCreated
 from bot.intake.status import TicketStatus, asks_when_done, find_tickets, own_tickets
 from bot.intake.validation import asks_to_change
 from bot.intake.withdrawal import note_no_longer_needed
@@ -388,6 +386,12 @@ class ActionCreateRepairTicket(Action):
         return "action_create_repair_ticket"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        original = tracker.get_slot("repair_ticket")
+        if original and original != NO_TICKET:
+            done = rework(_repair_request(tracker), original)
+            key, values = _rework_text(done) if done is not None else ("repair.rework_not_found", {})
+            say(dispatcher, addressed(tracker, key, **values))
+            return _reset(*REPAIR_SLOTS) + _case_over()
         if tracker.get_slot("repair_confirmed") is not True:
             return _reset(*REPAIR_SLOTS)
         request = _repair_request(tracker)
@@ -402,6 +406,29 @@ class ActionCreateRepairTicket(Action):
             visit_time=echo(request.visit_time),
         ))
         return _reset(*REPAIR_SLOTS) + _case_over()
+
+
+def _rework_text(done: Reworked) -> tuple[str, dict[str, Any]]:
+    """The catalogue key and values telling the resident their 返修 (or the note on the open ticket)."""
+    deadline = local_deadline_text(done.resolve_by) if done.resolve_by else ""
+    if done.new:
+        values = {"number": done.number, "related": done.original, "priority": done.priority, "promise": texts.render(done.promise), "deadline": deadline, "department": done.department}
+        return "repair.rework_created", values
+    by = texts.render("repair.rework_noted_deadline", deadline=deadline) if deadline else ""
+    return "repair.rework_noted", {"number": done.number, "department": done.department, "deadline": by}
+
+
+class ActionAskRepairTicket(Action):
+    """Which of the resident's repairs did not hold (「修完还是漏」): their repairs as buttons, as the
+    complaint form offers them for a late repair; the chosen one gets its 返修."""
+
+    def name(self) -> str:
+        return "action_ask_repair_ticket"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        candidates = earlier_repairs(tracker.sender_id, tracker.get_slot("phone"))
+        say(dispatcher, texts.render("repair.ask_ticket"), ticket_buttons(candidates))
+        return []
 
 
 class ActionApologise(Action):

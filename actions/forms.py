@@ -14,8 +14,9 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import added_to, before_this_message, latest_entity, latest_text, phone_declined_text, say
 from bot import texts
-from bot.intake.complaint import LATE_REPAIR, chosen_ticket, earlier_repairs, is_bare_opener, says_what_happened, subject_from_detail
+from bot.intake.complaint import LATE_REPAIR, is_bare_opener, says_what_happened, subject_from_detail
 from bot.intake.continuity import PHONE_DECLINED
+from bot.intake.earlier import NO_TICKET, chosen_ticket, earlier_repairs
 from bot.intake.status import own_tickets
 from bot.intake.validation import (
     Checked,
@@ -31,6 +32,7 @@ from bot.intake.validation import (
 )
 from bot.nlu.entities import is_bare_answer
 from bot.nlu.openers import is_repair_opener
+from bot.nlu.rework import says_repair_failed
 from bot.politeness import echo
 
 # What a message with more about the case is classified as (not 「好的」, 「稍等我找找」 or an unclear one).
@@ -131,6 +133,26 @@ class ValidateRepairForm(ContactValidation):
 
     def name(self) -> str:
         return "validate_repair_form"
+
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
+        """A repair that did not hold (「修完还是漏」) asks which of the resident's repairs, when they
+        have some; the chosen one's 返修 needs nothing more (its place and contact are the ticket's)."""
+        asked = await super().required_slots(domain_slots, dispatcher, tracker, domain)
+        chosen = tracker.get_slot("repair_ticket")
+        if chosen and chosen != NO_TICKET:
+            return [slot for slot in asked if slot in ("repair_problem", "repair_ticket")]
+        if chosen or (says_repair_failed(tracker.get_slot("repair_problem") or "") and earlier_repairs(tracker.sender_id, tracker.get_slot("phone"))):
+            return asked
+        return [slot for slot in asked if slot != "repair_ticket"]
+
+    def validate_repair_ticket(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        agreed = (tracker.latest_message or {}).get("intent", {}).get("name") == "affirm"
+        chosen = chosen_ticket(str(value or ""), earlier_repairs(tracker.sender_id, tracker.get_slot("phone")), agreed)
+        if chosen is None:  # a number that is not one of theirs
+            say(dispatcher, texts.render("complaint.ticket_not_found"))
+        return {"repair_ticket": chosen}
 
     def tells_the_case(self, text: str) -> bool:
         return check_problem(text).value is not None

@@ -1125,7 +1125,8 @@ def test_asked_for_a_phone_another_questions_answer_is_not_a_wrong_number(db: st
     is asked again, without 「号码不完整」 and without counting a failed try. Tried as a resident:
     「就是5号楼2单元的楼道」 (no bare answer: it says more) was 「这个号码好像不完整」."""
     outcome = validate(ValidateRepairForm(), answer, "phone", slots={"repair_problem": "厨房水管漏水", "retry_counts": {"phone": 2}})
-    assert outcome.slots == {"phone": None} and outcome.messages == []
+    answered = {slot: value for slot, value in outcome.slots.items() if slot != "requested_slot"}  # the form's next question: its own
+    assert answered == {"phone": None} and outcome.messages == []
 
 
 def test_a_phone_given_before_the_form_started_is_kept(db: str) -> None:

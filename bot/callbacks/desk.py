@@ -26,8 +26,7 @@ from bot.satisfaction import Level, by_label
 from bot.storage.models import Callback, SatisfactionRating, Ticket
 from bot.surveys.form import CASE_ITEMS
 from bot.tickets.masking import mask_phone
-from bot.tickets.rules import COMPLAINT_DEADLINES, REPAIR_DEADLINES
-from bot.tickets.service import NewTicket, create_ticket, update_status
+from bot.tickets.service import follow_up_ticket, update_status
 from bot.tickets.transitions import allowed
 
 MAX_REMARK = 500
@@ -275,32 +274,13 @@ def follow_up(session: Session, callback: Callback, ticket: Ticket, actor: str, 
         update_status(session, ticket, "in_progress", actor, note=note)
         target, reopened = ticket, True
     else:
-        target, reopened = _follow_up_ticket(session, ticket, note, actor), False
+        description = f"【回访跟进 {ticket.number}】{ticket.description}"
+        target, reopened = follow_up_ticket(session, ticket, description, actor if actor != RESIDENT else "bot"), False
         session.execute(sa.update(Callback).where(Callback.id == callback.id).values(follow_up_ticket_id=target.id).execution_options(synchronize_session=False))
     # The case's next callback (a second, third …), also on a follow-up ticket.
     plan = rules.follow_up_plan(callback.kind, callback.attempt + 1, now)
     scheduled = insert(session, target, plan, now, previous_id=callback.id)
     return FollowUp(target.number, target.department, reopened, None if scheduled is None else scheduled.id)
-
-
-def _follow_up_ticket(session: Session, ticket: Ticket, note: str, actor: str) -> Ticket:
-    deadlines = (REPAIR_DEADLINES if ticket.category == "repair" else COMPLAINT_DEADLINES).get(ticket.priority)
-    if deadlines is None:
-        deadlines = REPAIR_DEADLINES["一般"] if ticket.category == "repair" else COMPLAINT_DEADLINES["一般"]
-    new = NewTicket(
-        category=ticket.category,
-        subcategory=ticket.subcategory,
-        priority=ticket.priority,
-        description=f"【回访跟进 {ticket.number}】{ticket.description}",
-        department=ticket.department,
-        deadlines=deadlines,
-        address=ticket.address,
-        contact_phone=ticket.contact_phone,
-        contact_name=ticket.contact_name,
-        visit_time=ticket.visit_time,
-        conversation_id=ticket.conversation_id,
-    )
-    return create_ticket(session, new, actor=actor if actor != RESIDENT else "bot")
 
 
 # --------------------------------------------------------------------------- the agents' list

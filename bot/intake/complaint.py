@@ -20,6 +20,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from bot.clock import utcnow
+from bot.intake.earlier import NO_TICKET, EarlierTicket, earlier_repairs
 from bot.intake.results import TicketCreated
 from bot.intake.validation import says_more_than
 from bot.politeness.scripts import honorific
@@ -39,18 +40,12 @@ from bot.tickets.rules import (
     same_day_window,
 )
 from bot.tickets.service import (
-    STATUS_LABELS,
     NewTicket,
     create_ticket,
-    get_ticket,
     note_on_open_case,
     relate,
-    tickets_of_resident,
+    resident_ticket,
 )
-
-NO_TICKET = "none"  # the resident's answer "none of these" to which repair is late
-MAX_CHOICES = 5  # earlier repairs offered as buttons
-WHAT_CHARS = 16  # of a ticket's description on its button
 
 LATE_REPAIR = "维修进度"  # the subject whose complaint names the late repair's ticket
 # The form's subjects (domain.yml's buttons), first match wins: fees before parking (停车费), a
@@ -85,35 +80,6 @@ def subject_from_detail(detail: str | None) -> str | None:
         if detail and re.search(pattern, detail):
             return subject
     return None
-
-
-@dataclass(frozen=True)
-class EarlierTicket:
-    """One of the resident's earlier repairs, as offered when they complain that a repair is late."""
-
-    number: str
-    what: str  # the start of its description
-    status: str  # 已受理 … 已完成 (bot.tickets.service.STATUS_LABELS)
-
-
-def earlier_repairs(conversation_id: str, phone: str | None) -> list[EarlierTicket]:
-    """The resident's own repair tickets, newest first (this conversation's, and their phone's)."""
-    with session_scope() as session:
-        found = tickets_of_resident(session, conversation_id, phone, category="repair", limit=MAX_CHOICES)
-        return [EarlierTicket(t.number, t.description.strip().splitlines()[0][:WHAT_CHARS] if t.description.strip() else "", STATUS_LABELS.get(t.status, t.status)) for t in found]
-
-
-def chosen_ticket(answer: str, candidates: list[EarlierTicket], agreed: bool = False) -> str | None:
-    """Which of ``candidates`` the resident named: a ticket number in the answer (a button's or
-    typed), the only candidate when the resident just agreed (「对，就是这个」), :data:`NO_TICKET`
-    when the answer names none; None when it names a number that is not one of theirs."""
-    numbers = re.findall(r"WY\d{8,}", answer.upper())
-    if numbers:
-        mine = {c.number for c in candidates}
-        return numbers[0] if numbers[0] in mine else None
-    if agreed and len(candidates) == 1:
-        return candidates[0].number
-    return NO_TICKET
 
 
 @dataclass(frozen=True)
@@ -182,11 +148,7 @@ def _resident_ticket(session: Session, request: ComplaintRequest) -> Ticket | No
     """The related ticket, if it is one of this resident's (never another resident's, DOMAIN §4)."""
     if not request.related_ticket or request.related_ticket == NO_TICKET:
         return None
-    ticket = get_ticket(session, request.related_ticket)
-    if ticket is None:
-        return None
-    mine = ticket.conversation_id == request.conversation_id or bool(request.phone and ticket.contact_phone == request.phone)
-    return ticket if mine else None
+    return resident_ticket(session, request.related_ticket, request.conversation_id, request.phone)
 
 
 def add_to_open_case(conversation_id: str, text: str) -> str | None:

@@ -27,7 +27,7 @@ from __future__ import annotations
 from typing import Any
 
 PHONE_DECLINED = "phone_declined"  # the resident has no phone or would rather not give it, for this case
-REPAIR_SLOTS = ("repair_problem", "visit_time", "repair_confirmed", PHONE_DECLINED)
+REPAIR_SLOTS = ("repair_problem", "repair_ticket", "visit_time", "repair_confirmed", PHONE_DECLINED)
 COMPLAINT_SLOTS = ("complaint_detail", "complaint_subject", "complaint_ticket", "complaint_confirmed", PHONE_DECLINED)
 # A case in progress: its own answers, and the bookkeeping of the form asking for them.
 CASE_SLOTS = tuple(dict.fromkeys((*REPAIR_SLOTS, *COMPLAINT_SLOTS, "lookup_key", "pending_text", "retry_counts", "requested_slot")))

@@ -18,3 +18,17 @@ class TicketCreated:
     promise: str  # the catalogue key of what is promised (promise.* in bot/texts/zh_CN.yml)
     resolve_by: datetime | None  # the promised deadline (UTC)
     related: str | None = None  # the ticket this one is about (a complaint's late repair), when linked
+
+
+@dataclass(frozen=True)
+class Reworked:
+    """A repair that did not hold, registered on the resident's earlier ticket (``original``): a new
+    返修 ticket when that one was finished, or a note on it while it is still being handled."""
+
+    number: str  # the ticket that follows it now: the 返修 ticket, or the original still open
+    original: str
+    new: bool  # a 返修 ticket was opened (the original was finished)
+    priority: str
+    department: str
+    promise: str  # the catalogue key of what is promised (promise.* in bot/texts/zh_CN.yml)
+    resolve_by: datetime | None  # the deadline of ``number`` (UTC)

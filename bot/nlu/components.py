@@ -24,6 +24,7 @@ from bot.nlu.entities import extract_entities, is_bare_answer
 from bot.nlu.followups import FOLLOW_UP_INTENT, asks_on
 from bot.nlu.openers import opener_intent
 from bot.nlu.reading import read, warm_up
+from bot.nlu.rework import says_repair_failed
 from bot.nlu.stalls import STALL_INTENT, is_stall
 from bot.nlu.withdrawals import WITHDRAWAL_INTENT, is_withdrawal
 
@@ -244,6 +245,28 @@ class DeviceFaultClassifier(ShapeClassifier):
 
     def replaces(self, intent: str | None) -> bool:
         return intent == DEFAULT_NLU_FALLBACK_INTENT_NAME
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class ReworkClassifier(ShapeClassifier):
+    """「师傅上次来修完 还是漏」: a repair that did not hold (``bot.nlu.rework``) is a ``repair``, whose
+    form offers the resident's earlier repairs for a 返修. The classifier gave these to
+    ``ticket_status`` (asking for a number), ``complaint`` or ``inquiry``. An ``emergency`` stays one
+    (「修完还是漏 水漫到客厅了」), and the EmergencyGuard, after it, still raises a danger named.
+    """
+
+    REPLACES = frozenset({"complaint", "ticket_status", "inquiry", "inform", "out_of_scope", DEFAULT_NLU_FALLBACK_INTENT_NAME})
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"intent": "repair", "confidence": 0.9}
+
+    @staticmethod
+    def has_shape(text: str) -> bool:
+        return says_repair_failed(text)
+
+    def replaces(self, intent: str | None) -> bool:
+        return intent in self.REPLACES
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from bot.clock import LOCAL_TZ, as_utc, utcnow
 from bot.storage.models import Attachment, Conversation, Ticket, TicketEvent, community_id_of, community_or_default
 from bot.tickets.masking import mask_phone
-from bot.tickets.rules import Deadlines, deadline_times
+from bot.tickets.rules import COMPLAINT_DEADLINES, REPAIR_DEADLINES, Deadlines, deadline_times
 
 CATEGORIES = ("repair", "complaint", "inquiry", "emergency")
 STATUSES = ("new", "dispatched", "in_progress", "resolved", "closed")
@@ -80,6 +80,29 @@ def create_ticket(session: Session, new: NewTicket, actor: str = "bot") -> Ticke
     session.flush()
     link_attachments(session, ticket)
     return ticket
+
+
+def follow_up_ticket(session: Session, ticket: Ticket, description: str, actor: str = "bot", conversation_id: str | None = None) -> Ticket:
+    """A new ticket carrying on a finished one — a callback's follow-up (bot.callbacks.desk), a
+    返修 (bot.intake.repair.rework): its category, priority, department, place and contact, fresh
+    deadlines for its priority, ``description`` its text; of ``conversation_id`` when given (the
+    resident's conversation now), else of the ticket's."""
+    table = REPAIR_DEADLINES if ticket.category == "repair" else COMPLAINT_DEADLINES
+    deadlines = table.get(ticket.priority) or table["一般"]
+    new = NewTicket(
+        category=ticket.category,
+        subcategory=ticket.subcategory,
+        priority=ticket.priority,
+        description=description,
+        department=ticket.department,
+        deadlines=deadlines,
+        address=ticket.address,
+        contact_phone=ticket.contact_phone,
+        contact_name=ticket.contact_name,
+        visit_time=ticket.visit_time,
+        conversation_id=conversation_id or ticket.conversation_id,
+    )
+    return create_ticket(session, new, actor=actor)
 
 
 def case_start(conversation_id: str) -> sa.sql.expression.ScalarSelect:
@@ -150,13 +173,25 @@ def tickets_of_resident(session: Session, conversation_id: str, phone: str | Non
     """The resident's own earlier tickets, newest first: those opened in this conversation and,
     when the resident's phone is known, those left with that phone. Never another resident's
     (DOMAIN §4: no other resident's details)."""
-    mine = Ticket.conversation_id == conversation_id
-    if phone:  # a phone the resident typed: theirs, in their community — or anybody's they know
-        mine = sa.or_(mine, sa.and_(Ticket.contact_phone == phone, in_community_of(conversation_id)))
-    query = sa.select(Ticket).where(mine)
+    query = sa.select(Ticket).where(_of_resident(conversation_id, phone))
     if category:
         query = query.where(Ticket.category == category)
     return list(session.execute(query.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit)).scalars())
+
+
+def _of_resident(conversation_id: str, phone: str | None) -> sa.sql.ColumnElement:
+    """A ticket of the resident's own: opened in their conversation or, when they gave a phone, left
+    with that phone in their community (a phone they typed: theirs — or anybody's they know)."""
+    mine = Ticket.conversation_id == conversation_id
+    if phone:
+        mine = sa.or_(mine, sa.and_(Ticket.contact_phone == phone, in_community_of(conversation_id)))
+    return mine
+
+
+def resident_ticket(session: Session, number: str, conversation_id: str, phone: str | None = None) -> Ticket | None:
+    """The ticket with this number when it is one of the resident's own (as :func:`tickets_of_resident`)."""
+    query = sa.select(Ticket).where(Ticket.number == number.strip().upper(), _of_resident(conversation_id, phone))
+    return session.execute(query).scalar_one_or_none()
 
 
 def relate(session: Session, ticket: Ticket, related: Ticket, actor: str = "bot") -> None:
