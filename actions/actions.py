@@ -69,6 +69,7 @@ from bot.intake.validation import asks_to_change
 from bot.intake.withdrawal import note_no_longer_needed
 from bot.nlu.languages import is_foreign_sentence
 from bot.nlu.openers import is_inquiry_opener
+from bot.nlu.rework import says_repair_failed
 from bot.nlu.withdrawals import is_withdrawal
 from bot.politeness import apology, closing, echo, greeting
 from bot.safety import procedure_for
@@ -543,14 +544,22 @@ class ActionRegisterComplaintOnGoodbye(Action):
 
 
 def _register_complaint(dispatcher: CollectingDispatcher, tracker: Tracker, key: str) -> None:
-    """The complaint of the tracker's slots registered, and the resident told its number and promise."""
-    created = create_complaint_ticket(_complaint_request(tracker))
+    """The complaint of the tracker's slots registered, and the resident told its number and promise;
+    a complaint that the chosen repair did not hold (「修好没两天又坏了」) also gets that repair's
+    返修 (bot.intake.repair.rework), told with the link."""
+    request = _complaint_request(tracker)
+    created = create_complaint_ticket(request)
+    linked = texts.render("complaint.linked", related=created.related) if created.related else ""
+    if created.related and says_repair_failed(request.detail):
+        redo = rework(RepairRequest(request.detail, request.address, request.phone, "", tracker.sender_id), created.related)
+        if redo is not None and redo.new:
+            linked += texts.render("complaint.rework", number=redo.number)
     say(dispatcher, addressed(
         tracker,
         key,
         number=created.number,
         level=created.priority,
-        linked=texts.render("complaint.linked", related=created.related) if created.related else "",
+        linked=linked,
         department=created.department,
         promise=texts.render(created.promise),
         deadline=_deadline(created),

@@ -1,6 +1,7 @@
 """「师傅上次来修完 还是漏」: a repair that did not hold (bot/nlu/rework.py, the ReworkClassifier that
-makes it a repair, the repair form's ``repair_ticket`` and the 返修 of bot.intake.repair.rework;
-seed 000_9f7d19d4d8a4ed5d.txt 「因修理质量引起的返修不得再收费用」)."""
+makes a status or question reading of it a complaint, the repair form's ``repair_ticket``, the
+complaint form's chosen repair, and the 返修 of bot.intake.repair.rework; seed
+000_9f7d19d4d8a4ed5d.txt 「因修理质量引起的返修不得再收费用」)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.actions import ActionAskRepairTicket, ActionCreateRepairTicket, ticket_buttons
+from actions.actions import ActionAskRepairTicket, ActionCreateComplaintTicket, ActionCreateRepairTicket, ticket_buttons
 from actions.forms import ValidateRepairForm
 from bot import texts
 from bot.intake.earlier import earlier_repairs
@@ -42,6 +43,8 @@ NOT_REWORKS = [
     "上次报修了还是没人来",
     "报修了三天还没修好",
     "我要投诉 修了三次还是漏",  # says it complains
+    "我家下水管疏通过三次了 每次隔几天又堵 根本没找到原因",  # again and again: a complaint (held-out data)
+    "修了好几次还是漏",
     "修好了不用来了",  # a withdrawal
     "修好了 谢谢",
     "我家马桶又堵了",  # a fault, no repair named: a repair like any other
@@ -70,12 +73,15 @@ def _read(text: str, ranking: list[tuple[str, float]]) -> Any:
     return classified(text, ranking, ReworkClassifier, WithdrawalClassifier, EmergencyGuard)
 
 
-def test_the_classifier_reading_is_replaced_by_repair() -> None:
+def test_a_status_or_question_reading_becomes_a_complaint_and_the_classes_stand() -> None:
     """As the pipeline runs them (config.yml): the classifier's ticket_status for the commonest
-    phrasing asked the resident for a ticket number."""
+    phrasing asked the resident for a ticket number. A failed repair is a lapse of the company's
+    own work (DOMAIN §3, and the training data's label); the classifier's repair or complaint stands."""
     message = _read("师傅上次来修完 还是漏", [("ticket_status", 0.66), ("complaint", 0.13)])
-    assert message.get("intent") == {"name": "repair", "confidence": 0.9}
-    assert _read("修好没两天又坏了", [("complaint", 1.0)]).get("intent")["name"] == "repair"
+    assert message.get("intent") == {"name": "complaint", "confidence": 0.9}
+    assert _read("维修完还是不行", [("inquiry", 0.54)]).get("intent")["name"] == "complaint"
+    assert _read("修好没两天又坏了", [("complaint", 1.0)]).get("intent") == {"name": "complaint", "confidence": 1.0}
+    assert _read("你们修过的灯还是不亮", [("repair", 1.0)]).get("intent")["name"] == "repair"
 
 
 def test_an_emergency_stays_one() -> None:
@@ -167,3 +173,24 @@ def test_another_residents_repair_is_never_reworked(db: str) -> None:
     outcome = _rework(theirs)
     assert tickets() == [] and len(tickets("someone-else")) == 1
     assert outcome.text == texts.render("repair.rework_not_found")
+
+
+def test_a_complaint_that_the_chosen_repair_did_not_hold_also_gets_its_rework(db: str) -> None:
+    [number] = _repairs(SENDER, "厨房水龙头漏水")
+    _finish(number)
+    detail = "修好没两天又坏了"
+    slots = {"complaint_detail": detail, "complaint_subject": "维修进度", "address": "3-2-102", "phone": PHONE, "complaint_ticket": number, "complaint_confirmed": True}
+    outcome = run(ActionCreateComplaintTicket(), make_tracker("确认", "affirm", slots=slots, sender_id=SENDER))
+    repair, complaint, redo = tickets()
+    assert (complaint.category, redo.category) == ("complaint", "repair")
+    assert redo.description.startswith(f"【返修 {number}，不收费】{detail}")
+    assert texts.render("complaint.linked", related=number) + texts.render("complaint.rework", number=redo.number) in outcome.text
+
+
+def test_a_complaint_that_a_repair_is_late_gets_no_rework(db: str) -> None:
+    [number] = _repairs(SENDER, "厨房水龙头漏水")
+    _finish(number)
+    slots = {"complaint_detail": "报修三天了还没人来修", "complaint_subject": "维修进度", "address": "3-2-102", "phone": PHONE, "complaint_ticket": number, "complaint_confirmed": True}
+    outcome = run(ActionCreateComplaintTicket(), make_tracker("确认", "affirm", slots=slots, sender_id=SENDER))
+    assert [t.category for t in tickets()] == ["repair", "complaint"]
+    assert "返修" not in outcome.text

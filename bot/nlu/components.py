@@ -249,17 +249,19 @@ class DeviceFaultClassifier(ShapeClassifier):
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class ReworkClassifier(ShapeClassifier):
-    """「师傅上次来修完 还是漏」: a repair that did not hold (``bot.nlu.rework``) is a ``repair``, whose
-    form offers the resident's earlier repairs for a 返修. The classifier gave these to
-    ``ticket_status`` (asking for a number), ``complaint`` or ``inquiry``. An ``emergency`` stays one
-    (「修完还是漏 水漫到客厅了」), and the EmergencyGuard, after it, still raises a danger named.
+    """「师傅上次来修完 还是漏」: a repair that did not hold (``bot.nlu.rework``) is a lapse of the
+    company's own work — a ``complaint`` (DOMAIN.md §1, §3; the training data labels 「修了还是坏」
+    so) whose form asks which repair and opens its 返修. The classifier gave it to ``ticket_status``
+    (asking for a number) or ``inquiry``; only such readings are replaced: its own ``repair``
+    (「你们修过的灯还是不亮」, the repair form's 返修) or ``complaint`` stands, an ``emergency`` stays
+    one, and the EmergencyGuard, after it, still raises a danger named.
     """
 
-    REPLACES = frozenset({"complaint", "ticket_status", "inquiry", "inform", "out_of_scope", DEFAULT_NLU_FALLBACK_INTENT_NAME})
+    REPLACES = frozenset({"ticket_status", "inquiry", "inform", "out_of_scope", DEFAULT_NLU_FALLBACK_INTENT_NAME})
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"intent": "repair", "confidence": 0.9}
+        return {"intent": "complaint", "confidence": 0.9}
 
     @staticmethod
     def has_shape(text: str) -> bool:
