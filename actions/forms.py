@@ -28,6 +28,7 @@ from bot.intake.validation import (
     check_visit_time,
     community_of,
     later_address,
+    names_the_fault,
     tries_a_phone,
 )
 from bot.nlu.entities import is_bare_answer
@@ -156,6 +157,15 @@ class ValidateRepairForm(ContactValidation):
 
     def tells_the_case(self, text: str) -> bool:
         return check_problem(text).value is not None
+
+    def _says_more(self, tracker: Tracker) -> bool:
+        """More of the repair: a ``repair`` message, or one read as an answer (``inform``) that names
+        the same kind of fault as the problem (「就是洗菜池下面那个管子」 after 「厨房水管漏水」), not a place."""
+        if super()._says_more(tracker):
+            return True
+        intent = (tracker.latest_message or {}).get("intent", {}).get("name")
+        problem, _ = before_this_message(tracker, "repair_problem")
+        return intent == "inform" and names_the_fault(latest_text(tracker).strip(), problem or tracker.get_slot("repair_problem"))
 
     def validate_repair_problem(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         text = str(value or "")

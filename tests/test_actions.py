@@ -1500,6 +1500,20 @@ def test_asked_for_the_address_more_about_the_case_is_added_not_counted(db: str,
     assert run(form, again).slots.get("retry_counts") == {"address": 1}
 
 
+def test_asked_for_the_address_an_answer_naming_the_fault_is_added_not_counted(db: str) -> None:
+    """Tried as a resident: 「就是洗菜池下面那个管子」 (``inform``) after 「厨房水管漏水」, when the address
+    was asked, was 「没能识别出地址」 and counted. It names the same fault (water): noted, the address
+    asked again; a place that names no fault (「就在厨房那边」) is still an address tried."""
+    so_far = "厨房水管漏水"
+    more = "就是洗菜池下面那个管子"
+    tracker = make_tracker(more, "inform", slots={"repair_problem": so_far}, active_loop="repair_form", requested_slot="address", candidates={"address": more})
+    outcome = run(ValidateRepairForm(), tracker)
+    assert (outcome.slots["address"], outcome.slots["repair_problem"]) == (None, f"{so_far}；{more}")
+    assert "retry_counts" not in outcome.slots and outcome.text == texts.render("validation.added_to_case", added=more)
+    place = make_tracker("就在厨房那边", "inform", slots={"repair_problem": so_far}, active_loop="repair_form", requested_slot="address", candidates={"address": "就在厨房那边"})
+    assert run(ValidateRepairForm(), place).slots["retry_counts"] == {"address": 1}
+
+
 @pytest.mark.parametrize(("form", "key"), [("repair_form", "repair.change_which"), ("complaint_form", "complaint.change_which")])
 def test_asking_to_change_a_detail_in_a_form_is_the_forms_change_not_an_answer(db: str, form: str, key: str) -> None:
     """Tried as a resident: 「可以改时间吗」 at the repair summary is an inquiry (renovation 0.47, 改 for

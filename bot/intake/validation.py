@@ -15,6 +15,7 @@ from bot.han import HAN
 from bot.nlu.entities import extract_entities, first_value
 from bot.nlu.pauses import PUNCTUATION
 from bot.storage import session_scope
+from bot.tickets.rules import OTHER_REPAIR, repair_subcategory
 
 MAX_RETRIES = 2
 TO_CONFIRM = "（待客服核实）"  # marks a kept answer in the stored value (agents see it on the ticket)
@@ -43,6 +44,13 @@ def check_problem(text: str | None) -> Checked:
     if not says_more_than(text, GENERIC_REPAIR_WORDS):
         return Checked(None, "validation.problem_vague")
     return Checked(text[:500])
+
+
+def names_the_fault(text: str, problem: str | None) -> bool:
+    """Does ``text`` name the same kind of fault as the repair ``problem`` (「就是洗菜池下面那个管子」
+    after 「厨房水管漏水」: both water), i.e. say more about it rather than where the home is?"""
+    kind = repair_subcategory(text)
+    return bool(problem) and kind != OTHER_REPAIR and kind == repair_subcategory(problem or "")
 
 
 def check_address(text: str | None, entity_value: str | None = None, community: CommunityRecord | None = None) -> Checked:

@@ -59,11 +59,14 @@ REPAIR_SUBCATEGORIES = [
 ]
 
 
+OTHER_REPAIR = "other"  # a repair of none of the kinds above
+
+
 def repair_subcategory(description: str) -> str:
     for name, pattern in REPAIR_SUBCATEGORIES:
         if re.search(pattern, description):
             return name
-    return "other"
+    return OTHER_REPAIR
 
 
 # --- complaints (DOMAIN §3) -------------------------------------------------------------
