@@ -27,6 +27,7 @@ from actions.common import (
     last_bot_text,
     latest_entity,
     latest_text,
+    parse_of,
     phone_declined_text,
     previous_action,
     resident_text,
@@ -218,7 +219,7 @@ class ActionAnswerInquiry(Action):
             return []
         after_an_answer = previous_action(tracker) in ANSWERING
         carried = carried_topic(question, tracker.get_slot(LAST_TOPIC), after_an_answer) or followed
-        reply = reply_for(tracker.sender_id, question, tracker.latest_message or {}, carried)
+        reply = reply_for(tracker.sender_id, question, parse_of(tracker, question), carried)  # a button's: the question's own
         topic = reply.topic if reply.verdict in (ANSWER, PARTIAL) else None
         answered = [SlotSet(LAST_TOPIC, topic)] if topic or tracker.get_slot(LAST_TOPIC) else []
         if reply.verdict == ANSWER:

@@ -10,7 +10,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot import texts
+from bot.intake.complaint import is_bare_opener
 from bot.intake.validation import declines_phone
+from bot.nlu.openers import is_inquiry_opener, is_repair_opener
 from bot.politeness import address, check
 
 logger = logging.getLogger(__name__)
@@ -43,12 +45,36 @@ def latest_text(tracker: Tracker) -> str:
     return (tracker.latest_message or {}).get("text") or ""
 
 
+CLARIFY = "action_clarify_intent"  # the question 「请问您是想：」 with a button for each kind of case
+
+
+def names_a_kind(text: str) -> bool:
+    """「报修」「我要投诉」「咨询」: the message only names a kind of case (bot.nlu.openers, the
+    complaint's bare opener) — after the clarifying question, one of its buttons typed."""
+    return bool(text.strip()) and (is_repair_opener(text) or is_inquiry_opener(text) or is_bare_opener(text))
+
+
 def resident_text(tracker: Tracker) -> str:
-    """What the resident wrote; a button payload (``/repair``) stands for the text before it."""
+    """What the resident wrote; a button payload (``/repair``) stands for the text before it, and so
+    does a choice of the clarifying question typed instead of tapped (「报修」 after 「请问您是想：」:
+    the case is what the resident wrote before, 「我家暖气不热」, not asked for again)."""
     text = latest_text(tracker)
     if text.startswith("/"):
         return tracker.get_slot("pending_text") or ""
+    if names_a_kind(text) and previous_action(tracker) == CLARIFY:
+        return tracker.get_slot("pending_text") or text
     return text
+
+
+def parse_of(tracker: Tracker, text: str) -> dict[str, Any]:
+    """How the model read ``text`` when the resident sent it: the latest message's parse, or an
+    earlier message's (the one a button or a typed choice stands for, :func:`resident_text`)."""
+    if text == latest_text(tracker):
+        return tracker.latest_message or {}
+    for event in reversed(tracker.events):
+        if event.get("event") == "user" and event.get("text") == text:
+            return event.get("parse_data") or {}
+    return {}
 
 
 def latest_entity(tracker: Tracker, entity: str) -> str | None:

@@ -12,7 +12,7 @@ from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import added_to, before_this_message, latest_entity, latest_text, phone_declined_text, say
+from actions.common import added_to, before_this_message, latest_entity, latest_text, phone_declined_text, resident_text, say
 from bot import texts
 from bot.intake.complaint import LATE_REPAIR, is_bare_opener, says_what_happened, subject_from_detail
 from bot.intake.continuity import PHONE_DECLINED
@@ -169,8 +169,8 @@ class ValidateRepairForm(ContactValidation):
 
     def validate_repair_problem(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         text = str(value or "")
-        if text.startswith("/"):
-            text = tracker.get_slot("pending_text") or ""
+        if text.startswith("/") or text == latest_text(tracker):
+            text = resident_text(tracker)  # a button, or its choice typed: the case said before it
         checked = check_problem(text)
         if checked.value:  # a later repair message adds to the problem, not replaces it
             return {"repair_problem": added_to(tracker, "repair_problem", self.form_name(), checked.value)[:2000]}
@@ -235,8 +235,8 @@ class ValidateComplaintForm(ContactValidation):
 
     def validate_complaint_detail(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         text = str(value or "")
-        if text.startswith("/"):
-            text = tracker.get_slot("pending_text") or ""
+        if text.startswith("/") or text == latest_text(tracker):
+            text = resident_text(tracker)  # a button, or its choice typed: the case said before it
         if not says_what_happened(text):  # 「我要投诉」, the 投诉 button: nothing said yet
             earlier, loop = before_this_message(tracker, "complaint_detail")
             if loop == self.form_name() and earlier:

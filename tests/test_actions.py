@@ -1514,6 +1514,34 @@ def test_asked_for_the_address_an_answer_naming_the_fault_is_added_not_counted(d
     assert run(ValidateRepairForm(), place).slots["retry_counts"] == {"address": 1}
 
 
+def after_clarifying(said: str, typed: str, intent: str, **kwargs: Any) -> Tracker:
+    """``typed`` right after the clarifying question asked about ``said`` (read as ``kwargs`` say)."""
+    earlier = make_tracker(said, "nlu_fallback", **kwargs).latest_message
+    tracker = make_tracker(typed, intent, slots={"pending_text": said}, **{k: v for k, v in kwargs.items() if k == "active_loop"})
+    tracker.events[:0] = [{"event": "user", "text": said, "parse_data": earlier}, {"event": "action", "name": "action_clarify_intent"}]
+    return tracker
+
+
+def test_a_choice_of_the_clarifying_question_typed_stands_for_what_was_said_before(db: str) -> None:
+    """Tried as a resident: 「我家暖气不热」 got the clarifying question; typing 「报修」 (instead of tapping
+    it) started the repair form, which asked what is broken — the resident had just said. A typed
+    choice stands for the message before it, as the button does; typed anywhere else it is an opener."""
+    tracker = after_clarifying("我家暖气不热", "报修", "repair", active_loop="repair_form")
+    tracker.slots["requested_slot"] = "repair_problem"
+    tracker.add_slots([SlotSet("repair_problem", "报修")])
+    assert run(ValidateRepairForm(), tracker).slots["repair_problem"] == "我家暖气不热"
+    complaint = after_clarifying("保安天天在岗亭里睡觉", "投诉", "complaint", active_loop="complaint_form")
+    complaint.slots["requested_slot"] = "complaint_detail"
+    complaint.add_slots([SlotSet("complaint_detail", "投诉")])
+    assert run(ValidateComplaintForm(), complaint).slots["complaint_detail"] == "保安天天在岗亭里睡觉"
+    # 「咨询」: the question said before, read as the model read it then.
+    asked = after_clarifying("物业费怎么交", "咨询", "inquiry", topic="fee_payment")
+    assert run(ActionAnswerInquiry(), asked).text == kb_text("fee_payment")
+    # Not after the clarifying question: 「我要报修」 is the opener, the form asks what is broken.
+    opener = validate(ValidateRepairForm(), "报修", "repair_problem", slots={"pending_text": "我家暖气不热"})
+    assert opener.slots["repair_problem"] is None
+
+
 @pytest.mark.parametrize(("form", "key"), [("repair_form", "repair.change_which"), ("complaint_form", "complaint.change_which")])
 def test_asking_to_change_a_detail_in_a_form_is_the_forms_change_not_an_answer(db: str, form: str, key: str) -> None:
     """Tried as a resident: 「可以改时间吗」 at the repair summary is an inquiry (renovation 0.47, 改 for
