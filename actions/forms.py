@@ -171,7 +171,10 @@ class ValidateRepairForm(ContactValidation):
         text = str(value or "")
         if text.startswith("/") or text == latest_text(tracker):
             text = resident_text(tracker)  # a button, or its choice typed: the case said before it
-        checked = check_problem(text)
+        # 「5号楼1单元802」 said before the 报修 button: another question's answer, not what is broken (asked
+        # 「哪里或什么设施需要维修」, 「2号楼电梯」 is the answer)
+        before = text != latest_text(tracker)
+        checked = Checked(None) if before and is_bare_answer(text) else check_problem(text)
         if checked.value:  # a later repair message adds to the problem, not replaces it
             return {"repair_problem": added_to(tracker, "repair_problem", self.form_name(), checked.value)[:2000]}
         earlier, loop = before_this_message(tracker, "repair_problem")

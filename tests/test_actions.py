@@ -1542,6 +1542,17 @@ def test_a_choice_of_the_clarifying_question_typed_stands_for_what_was_said_befo
     assert opener.slots["repair_problem"] is None
 
 
+def test_an_address_said_before_the_repair_button_is_not_what_is_broken(db: str) -> None:
+    """「5号楼1单元802」 with nothing asked gets the clarifying question (rules.yml); tapping 我要报修
+    then must not make the address the repair's problem: the form asks what is broken. Asked what
+    is broken, 「2号楼电梯」 is the answer."""
+    tracker = after_clarifying("5号楼1单元802", "/repair", "repair", active_loop="repair_form")
+    tracker.slots["requested_slot"] = "repair_problem"
+    tracker.add_slots([SlotSet("repair_problem", "/repair")])
+    assert run(ValidateRepairForm(), tracker).slots["repair_problem"] is None
+    assert validate(ValidateRepairForm(), "2号楼电梯", "repair_problem").slots["repair_problem"] == "2号楼电梯"
+
+
 @pytest.mark.parametrize(("form", "key"), [("repair_form", "repair.change_which"), ("complaint_form", "complaint.change_which")])
 def test_asking_to_change_a_detail_in_a_form_is_the_forms_change_not_an_answer(db: str, form: str, key: str) -> None:
     """Tried as a resident: 「可以改时间吗」 at the repair summary is an inquiry (renovation 0.47, 改 for
