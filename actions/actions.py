@@ -420,17 +420,20 @@ def _rework_text(done: Reworked) -> tuple[str, dict[str, Any]]:
     return "repair.rework_noted", {"number": done.number, "department": done.department, "deadline": by}
 
 
+def ask_which_repair(dispatcher: CollectingDispatcher, tracker: Tracker, question: str) -> list[EventType]:
+    """The resident's own repairs as buttons (:func:`ticket_buttons`), under the form's ``question``."""
+    say(dispatcher, texts.render(question), ticket_buttons(earlier_repairs(tracker.sender_id, tracker.get_slot("phone"))))
+    return []
+
+
 class ActionAskRepairTicket(Action):
-    """Which of the resident's repairs did not hold (「修完还是漏」): their repairs as buttons, as the
-    complaint form offers them for a late repair; the chosen one gets its 返修."""
+    """Which of the resident's repairs did not hold (「修完还是漏」); the chosen one gets its 返修."""
 
     def name(self) -> str:
         return "action_ask_repair_ticket"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        candidates = earlier_repairs(tracker.sender_id, tracker.get_slot("phone"))
-        say(dispatcher, texts.render("repair.ask_ticket"), ticket_buttons(candidates))
-        return []
+        return ask_which_repair(dispatcher, tracker, "repair.ask_ticket")
 
 
 class ActionApologise(Action):
@@ -477,16 +480,14 @@ def ticket_buttons(candidates: list[EarlierTicket]) -> list[dict[str, str]]:
 
 
 class ActionAskComplaintTicket(Action):
-    """Which repair is late: the resident's own repairs as buttons (DOMAIN §3 records what the
-    complaint is about; the complaint is then linked to that ticket)."""
+    """Which repair is late (DOMAIN §3 records what the complaint is about; the complaint is then
+    linked to that ticket)."""
 
     def name(self) -> str:
         return "action_ask_complaint_ticket"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        candidates = earlier_repairs(tracker.sender_id, tracker.get_slot("phone"))
-        say(dispatcher, texts.render("complaint.ask_ticket"), ticket_buttons(candidates))
-        return []
+        return ask_which_repair(dispatcher, tracker, "complaint.ask_ticket")
 
 
 class ActionAskComplaintConfirmed(Action):

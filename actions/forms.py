@@ -124,6 +124,15 @@ class ContactValidation(FormValidationAction):
             return {"phone": None}  # 「好的」「稍等」: the form asks again, with its example
         return {"phone": None, **self._added(dispatcher, tracker)}
 
+    def _choose_repair(self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+        """Which of the resident's repairs the answer names (a button's number or a typed one, 「对」 to
+        the only one, else 都不是); a number that is not one of theirs is told so and asked again."""
+        agreed = (tracker.latest_message or {}).get("intent", {}).get("name") == "affirm"
+        chosen = chosen_ticket(str(value or ""), earlier_repairs(tracker.sender_id, tracker.get_slot("phone")), agreed)
+        if chosen is None:
+            say(dispatcher, texts.render("complaint.ticket_not_found"))
+        return {slot: chosen}
+
     def form_name(self) -> str:
         return self.name().removeprefix("validate_")
 
@@ -149,11 +158,7 @@ class ValidateRepairForm(ContactValidation):
         return [slot for slot in asked if slot != "repair_ticket"]
 
     def validate_repair_ticket(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        agreed = (tracker.latest_message or {}).get("intent", {}).get("name") == "affirm"
-        chosen = chosen_ticket(str(value or ""), earlier_repairs(tracker.sender_id, tracker.get_slot("phone")), agreed)
-        if chosen is None:  # a number that is not one of theirs
-            say(dispatcher, texts.render("complaint.ticket_not_found"))
-        return {"repair_ticket": chosen}
+        return self._choose_repair("repair_ticket", value, dispatcher, tracker)
 
     def tells_the_case(self, text: str) -> bool:
         return check_problem(text).value is not None
@@ -217,12 +222,7 @@ class ValidateComplaintForm(ContactValidation):
         return says_what_happened(text)
 
     def validate_complaint_ticket(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        answer = str(value or "")
-        agreed = (tracker.latest_message or {}).get("intent", {}).get("name") == "affirm"
-        chosen = chosen_ticket(answer, earlier_repairs(tracker.sender_id, tracker.get_slot("phone")), agreed)
-        if chosen is None:  # a number that is not one of theirs
-            say(dispatcher, texts.render("complaint.ticket_not_found"))
-        return {"complaint_ticket": chosen}
+        return self._choose_repair("complaint_ticket", value, dispatcher, tracker)
 
     def validate_complaint_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         if value is True:
