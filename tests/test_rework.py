@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.actions import ActionAskRepairTicket, ActionCreateComplaintTicket, ActionCreateRepairTicket, ticket_buttons
 from actions.forms import ValidateRepairForm
 from bot import texts
-from bot.intake.earlier import earlier_repairs
+from bot.intake.earlier import EarlierTicket, chosen_ticket, earlier_repairs
 from bot.nlu.components import EmergencyGuard, ReworkClassifier, WithdrawalClassifier
 from bot.nlu.rework import says_repair_failed
 from bot.storage import session_scope
@@ -194,3 +194,28 @@ def test_a_complaint_that_a_repair_is_late_gets_no_rework(db: str) -> None:
     outcome = run(ActionCreateComplaintTicket(), make_tracker("确认", "affirm", slots=slots, sender_id=SENDER))
     assert [t.category for t in tickets()] == ["repair", "complaint"]
     assert "返修" not in outcome.text
+
+
+CANDIDATES = [EarlierTicket("WY202612070002", "阳台门关不上", "已受理"), EarlierTicket("WY202612070001", "厨房水龙头漏水", "已完成")]
+
+
+@pytest.mark.parametrize(
+    ("answer", "chosen"),
+    [
+        ("WY202612070001", "WY202612070001"),  # a button's payload, or typed
+        ("WY209912070001", None),  # not one of theirs: told so, asked again
+        ("厨房那个", "WY202612070001"),  # typed instead of tapped, by what it was
+        ("就是那个水龙头", "WY202612070001"),
+        ("阳台门那个", "WY202612070002"),
+        ("第一个", "WY202612070002"),  # by its place among the buttons
+        ("第2个", "WY202612070001"),
+        ("上次那个", "WY202612070002"),  # the newest
+        ("上次厨房那个", "WY202612070001"),
+        ("卫生间的灯", "none"),  # names none of them: a new problem
+        ("都不是", "none"),
+    ],
+)
+def test_the_repair_is_chosen_by_button_number_place_or_what_it_was(answer: str, chosen: str | None) -> None:
+    """Residents who type rather than tap (some elderly): 「厨房那个」 or 「第一个」 was 都不是 — the
+    complaint was left unlinked and a repair that did not hold got no 返修 (both forms choose so)."""
+    assert chosen_ticket(answer, CANDIDATES) == chosen

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.intake.coverage import things
 from bot.storage import session_scope
 from bot.tickets.service import STATUS_LABELS, tickets_of_resident
 
@@ -32,14 +33,31 @@ def earlier_repairs(conversation_id: str, phone: str | None) -> list[EarlierTick
         return [EarlierTicket(t.number, t.description.strip().splitlines()[0][:WHAT_CHARS] if t.description.strip() else "", STATUS_LABELS.get(t.status, t.status)) for t in found]
 
 
+# 「第一个」「第2张」: the buttons in the order shown; 「上次那个」「最近那次」: the newest (the first).
+ORDINAL = re.compile(r"第\s*([一二两三四五1-5])\s*(?:个|张|次|条|单)?")
+ORDINALS = {"一": 0, "1": 0, "二": 1, "两": 1, "2": 1, "三": 2, "3": 2, "四": 3, "4": 3, "五": 4, "5": 4}
+LATEST = re.compile(r"上次|上一次|最近|刚才|刚刚|最新|最后")
+
+
 def chosen_ticket(answer: str, candidates: list[EarlierTicket], agreed: bool = False) -> str | None:
     """Which of ``candidates`` the resident named: a ticket number in the answer (a button's or
-    typed), the only candidate when the resident just agreed (「对，就是这个」), :data:`NO_TICKET`
-    when the answer names none; None when it names a number that is not one of theirs."""
+    typed), the only candidate when the resident just agreed (「对，就是这个」), one by its place in
+    the list (「第一个」, 「上次那个」: the newest) or by what it was (「厨房那个」: the only one whose
+    description names each thing the answer names), else :data:`NO_TICKET`; None when the answer
+    names a number that is not one of theirs."""
     numbers = re.findall(r"WY\d{8,}", answer.upper())
     if numbers:
         mine = {c.number for c in candidates}
         return numbers[0] if numbers[0] in mine else None
     if agreed and len(candidates) == 1:
+        return candidates[0].number
+    place = ORDINAL.search(answer)
+    if place and ORDINALS[place.group(1)] < len(candidates):
+        return candidates[ORDINALS[place.group(1)]].number
+    named = [thing for thing in things(answer) if not LATEST.fullmatch(thing)]
+    described = [c for c in candidates if named and all(thing in c.what for thing in named)]
+    if len(described) == 1:
+        return described[0].number
+    if candidates and LATEST.search(answer) and not named:
         return candidates[0].number
     return NO_TICKET
