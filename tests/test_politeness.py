@@ -405,6 +405,15 @@ def test_echo_leaves_out_what_the_bot_must_not_say() -> None:
     assert echo("你看着办吧") == texts.render("script.echo_withheld")
 
 
+def test_echo_names_the_company_the_resident_addressed() -> None:
+    """Tried in the browser: the complaint summary of 「你们修过的水管还是漏」 read 「投诉内容：已按您的
+    原话记录，稍后由客服与您核实」 — the whole detail withheld for its 你. The company the resident
+    speaks of is 物业 when the words are repeated; a 你 meant for the reader is still left out."""
+    assert echo("你们修过的水管还是漏") == "物业修过的水管还是漏"
+    assert echo("你们物业的保安态度太差") == "物业的保安态度太差"
+    assert echo("你们快点来修，厨房下水道堵了") == "厨房下水道堵了"  # 快点: still left out
+
+
 # --------------------------------------------------------------------------- every resident text
 
 # A value for every placeholder the catalogue uses (test_every_placeholder_has_a_sample keeps the

@@ -170,14 +170,21 @@ def cannot_answer_now() -> str:
 _CLAUSES = re.compile(r"[，。,.!！?？；;、\n]+")
 
 
+# 「你们修过的水管还是漏」: the resident speaking of the company, whose own words name it 物业 when
+# they are repeated to the resident (a lone 你 stays the checker's: 「你看着办吧」 is not repeated).
+_THE_COMPANY = re.compile(r"你们(?:物业)?")
+
+
 def echo(value: str) -> str:
     """The resident's own words, as repeated in a bot message.
 
     Residents write "你们快点来修，马桶堵了"; the bot must not say 你/快点 itself (DOMAIN §7), so the
-    clauses the politeness checker would flag are left out of the echo (the ticket keeps the
-    original). When nothing is left, a neutral note stands in for it.
+    company addressed as 你们 is called 物业, and the clauses the politeness checker would still
+    flag are left out of the echo (the ticket keeps the original). When nothing is left, a neutral
+    note stands in for it.
     """
-    clauses = [c.strip() for c in _CLAUSES.split(value or "") if c.strip()]
+    value = _THE_COMPANY.sub("物业", value or "")
+    clauses = [c.strip() for c in _CLAUSES.split(value) if c.strip()]
     kept = [c for c in clauses if is_polite(c)]
     if len(kept) == len(clauses):
         return value
