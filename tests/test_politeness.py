@@ -412,6 +412,9 @@ def test_echo_names_the_company_the_resident_addressed() -> None:
     assert echo("你们修过的水管还是漏") == "物业修过的水管还是漏"
     assert echo("你们物业的保安态度太差") == "物业的保安态度太差"
     assert echo("你们快点来修，厨房下水道堵了") == "厨房下水道堵了"  # 快点: still left out
+    # A space ends a clause as a comma does: what is left of the fault is repeated.
+    assert echo("水龙头关不紧 怎么弄都不行") == "水龙头关不紧"
+    assert echo("师傅上次来修完 还是漏") == "师傅上次来修完 还是漏"
 
 
 # --------------------------------------------------------------------------- every resident text

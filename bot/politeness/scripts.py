@@ -167,7 +167,8 @@ def cannot_answer_now() -> str:
     return texts.render("script.cannot_answer_now")
 
 
-_CLAUSES = re.compile(r"[，。,.!！?？；;、\n]+")
+# Residents end a clause with a mark or a space: 「水龙头关不紧 怎么弄都不行」 is two.
+_CLAUSES = re.compile(r"[，。,.!！?？；;、\s]+")
 
 
 # 「你们修过的水管还是漏」: the resident speaking of the company, whose own words name it 物业 when
