@@ -641,7 +641,8 @@ class ActionClarifyIntent(Action):
         if followed or is_follow_up_question(latest_text(tracker), tracker.latest_message or {}, after_an_answer, tracker.get_slot(LAST_TOPIC)):
             return ActionAnswerInquiry().answer(dispatcher, tracker, followed)  # 「那停车费呢」 after an answer
         ranking: list[dict[str, Any]] = (tracker.latest_message or {}).get("intent_ranking") or []
-        buttons = [{"title": texts.render(f"clarify.choice.{name}"), "payload": f"/{name}"} for name in clarify_choices(ranking)]
+        entities = (tracker.latest_message or {}).get("entities") or []
+        buttons = [{"title": texts.render(f"clarify.choice.{name}"), "payload": f"/{name}"} for name in clarify_choices(ranking, entities=entities)]
         say(dispatcher, texts.render("clarify.question"), buttons)
         no_answer = [SlotSet(LAST_TOPIC, None)] if tracker.get_slot(LAST_TOPIC) else []  # nothing answered now
         return [SlotSet("pending_text", latest_text(tracker)), *no_answer]

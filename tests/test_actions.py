@@ -1553,6 +1553,18 @@ def test_an_address_said_before_the_repair_button_is_not_what_is_broken(db: str)
     assert validate(ValidateRepairForm(), "2号楼电梯", "repair_problem").slots["repair_problem"] == "2号楼电梯"
 
 
+def test_an_answer_to_no_question_is_offered_the_kinds_it_begins(db: str) -> None:
+    """Tried as a resident: 「就是东门那个」 and 「13800138000」 with nothing asked got the clarifying
+    question with 我想咨询 / 查询工单进度 (the classifier's runners-up for an ``inform``) and no 报修. A
+    place is most often a repair or a complaint; a phone or ticket number a look-up."""
+    def offered(text: str) -> list[str]:
+        tracker = make_tracker(text, "inform", intent_ranking=[{"name": "inform", "confidence": 0.9}, {"name": "inquiry", "confidence": 0.05}])
+        return [b["payload"] for b in run(ActionClarifyIntent(), tracker).messages[0]["buttons"]]
+
+    assert offered("就是东门那个") == ["/repair", "/complaint", "/request_human"]
+    assert offered("13800138000") == ["/ticket_status", "/repair", "/request_human"]
+
+
 @pytest.mark.parametrize(("form", "key"), [("repair_form", "repair.change_which"), ("complaint_form", "complaint.change_which")])
 def test_asking_to_change_a_detail_in_a_form_is_the_forms_change_not_an_answer(db: str, form: str, key: str) -> None:
     """Tried as a resident: 「可以改时间吗」 at the repair summary is an inquiry (renovation 0.47, 改 for

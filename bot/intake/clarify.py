@@ -17,8 +17,20 @@ HUMAN = "request_human"
 FILLERS = ("repair", "inquiry", "complaint")
 
 
-def clarify_choices(intent_ranking: list[dict[str, Any]], limit: int = 2) -> list[str]:
-    """The top guesses (nlu_fallback and chit-chat left out), filled up to ``limit``, then a human."""
+# An answer to no question (``inform`` outside a form: rules.yml) says what the case is about, not
+# which kind it is: a place is most often a repair or a complaint, a phone or a ticket number a
+# look-up of the resident's tickets.
+ANSWER_CHOICES = ("repair", "complaint")
+NUMBER_CHOICES = ("ticket_status", "repair")
+NUMBERS = ("phone", "ticket_id")
+
+
+def clarify_choices(intent_ranking: list[dict[str, Any]], limit: int = 2, entities: list[dict[str, Any]] | None = None) -> list[str]:
+    """The top guesses (nlu_fallback and chit-chat left out), filled up to ``limit``, then a human;
+    for a bare answer (``inform`` first) the kinds it most often begins (:data:`ANSWER_CHOICES`)."""
+    if intent_ranking and intent_ranking[0].get("name") == "inform":
+        numbered = any(e.get("entity") in NUMBERS for e in entities or [])
+        return [*(NUMBER_CHOICES if numbered else ANSWER_CHOICES)[:limit], HUMAN]
     choices: list[str] = []
     for candidate in intent_ranking:
         name = candidate.get("name")

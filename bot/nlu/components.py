@@ -21,6 +21,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.inbound import clean_text
 from bot.nlu.emergency import assess
 from bot.nlu.entities import extract_entities, is_bare_answer
+from bot.nlu.faults import states_a_fault
 from bot.nlu.followups import FOLLOW_UP_INTENT, asks_on
 from bot.nlu.openers import opener_intent
 from bot.nlu.reading import read, warm_up
@@ -245,6 +246,28 @@ class DeviceFaultClassifier(ShapeClassifier):
 
     def replaces(self, intent: str | None) -> bool:
         return intent == DEFAULT_NLU_FALLBACK_INTENT_NAME
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class FaultStatementClassifier(ShapeClassifier):
+    """「快递柜打不开了」: a fault stated with nothing asked (``bot.nlu.faults``) reports a repair. The
+    classifier read it as ``inquiry`` (the parcel station's opening hours were the answer) or was
+    unsure (the clarifying question); only those readings are replaced. A question about a fault
+    stays an inquiry, and the EmergencyGuard, after it, still raises a danger named.
+    """
+
+    REPLACES = frozenset({"inquiry", DEFAULT_NLU_FALLBACK_INTENT_NAME})
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"intent": "repair", "confidence": 0.6}
+
+    @staticmethod
+    def has_shape(text: str) -> bool:
+        return states_a_fault(text)
+
+    def replaces(self, intent: str | None) -> bool:
+        return intent in self.REPLACES
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
