@@ -154,9 +154,12 @@ class ShapeClassifier(RuleComponent, IntentClassifier):
         """The intent a message of this shape gets (the component's ``intent``), or None."""
         return self.component_config["intent"] if self.has_shape(text) else None
 
+    # The readings the shape overrides: any (None), or only these (the classifier's own class stands).
+    REPLACES: frozenset[str] | None = None
+
     def replaces(self, intent: str | None) -> bool:
-        """Whether the shape overrides the intent the message has (any, unless a rule says less)."""
-        return True
+        """Whether the shape overrides the intent the message has (any, unless ``REPLACES`` says less)."""
+        return self.REPLACES is None or intent in self.REPLACES
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
@@ -235,6 +238,8 @@ class DeviceFaultClassifier(ShapeClassifier):
     reading stands, and the EmergencyGuard, after it, still raises a danger named beside the fault.
     """
 
+    REPLACES = frozenset({DEFAULT_NLU_FALLBACK_INTENT_NAME})
+
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {"intent": "repair", "confidence": 0.6}
@@ -243,9 +248,6 @@ class DeviceFaultClassifier(ShapeClassifier):
     def has_shape(text: str) -> bool:
         found = assess(clean_text(text))
         return found.device_fault and not found.danger_types
-
-    def replaces(self, intent: str | None) -> bool:
-        return intent == DEFAULT_NLU_FALLBACK_INTENT_NAME
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -266,8 +268,6 @@ class FaultStatementClassifier(ShapeClassifier):
     def has_shape(text: str) -> bool:
         return states_a_fault(text)
 
-    def replaces(self, intent: str | None) -> bool:
-        return intent in self.REPLACES
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -290,8 +290,6 @@ class ReworkClassifier(ShapeClassifier):
     def has_shape(text: str) -> bool:
         return says_repair_failed(text)
 
-    def replaces(self, intent: str | None) -> bool:
-        return intent in self.REPLACES
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
