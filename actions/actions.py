@@ -9,6 +9,7 @@ see bot/texts/__init__.py for which text lives where.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -240,7 +241,7 @@ class ActionAnswerInquiry(Action):
             say(dispatcher, lead + texts.render("inquiry.question_added", number=waiting))
             return [*answered, FollowupAction("inquiry_contact_form")]
         created = create_inquiry_ticket(question, "", tracker.sender_id, surname, title)
-        say(dispatcher, lead + texts.render("inquiry.registered", number=created.number, deadline=_deadline(created)))
+        say(dispatcher, lead + texts.render("inquiry.registered", number=created.number, deadline=_deadline(created.resolve_by)))
         return [*answered, SlotSet("inquiry_ticket", created.number), FollowupAction("inquiry_contact_form")]
 
 
@@ -300,12 +301,13 @@ class ActionSkipPhone(Action):
 
 def inquiry_ticket_text(tracker: Tracker, created: TicketCreated, addressed_already: bool = False) -> str:
     if addressed_already:
-        return texts.render("inquiry.ticket_created", number=created.number, deadline=_deadline(created))
-    return addressed(tracker, "inquiry.ticket_created", number=created.number, deadline=_deadline(created))
+        return texts.render("inquiry.ticket_created", number=created.number, deadline=_deadline(created.resolve_by))
+    return addressed(tracker, "inquiry.ticket_created", number=created.number, deadline=_deadline(created.resolve_by))
 
 
-def _deadline(created: TicketCreated) -> str:
-    return local_deadline_text(created.resolve_by) if created.resolve_by else ""
+def _deadline(resolve_by: datetime | None) -> str:
+    """A ticket's resolve-by as the resident reads it (「12月3日18:00」); empty when it has none."""
+    return local_deadline_text(resolve_by) if resolve_by else ""
 
 
 class ActionHandleEmergency(Action):
@@ -404,7 +406,7 @@ class ActionCreateRepairTicket(Action):
             number=created.number,
             priority=created.priority,
             promise=texts.render(created.promise),
-            deadline=_deadline(created),
+            deadline=_deadline(created.resolve_by),
             visit_time=echo(request.visit_time),
         ))
         return _reset(*REPAIR_SLOTS) + _case_over()
@@ -412,7 +414,7 @@ class ActionCreateRepairTicket(Action):
 
 def _rework_text(done: Reworked) -> tuple[str, dict[str, Any]]:
     """The catalogue key and values telling the resident their 返修 (or the note on the open ticket)."""
-    deadline = local_deadline_text(done.resolve_by) if done.resolve_by else ""
+    deadline = _deadline(done.resolve_by)
     if done.new:
         values = {"number": done.number, "related": done.original, "priority": done.priority, "promise": texts.render(done.promise), "deadline": deadline, "department": done.department}
         return "repair.rework_created", values
@@ -564,7 +566,7 @@ def _register_complaint(dispatcher: CollectingDispatcher, tracker: Tracker, key:
         linked=linked,
         department=created.department,
         promise=texts.render(created.promise),
-        deadline=_deadline(created),
+        deadline=_deadline(created.resolve_by),
     ))
 
 

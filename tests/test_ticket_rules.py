@@ -23,6 +23,7 @@ from bot.tickets.rules import (
     complaint_department,
     complaint_rule,
     deadline_times,
+    deadlines_for,
     repair_priority,
     same_day_answer,
     same_day_window,
@@ -70,6 +71,15 @@ def test_complaint_class(detail: str, level: str) -> None:
 def test_every_complaint_is_answered_within_ten_minutes_and_a_minor_one_resolved_within_three_days() -> None:
     assert {d.respond_within for d in COMPLAINT_DEADLINES.values()} == {timedelta(minutes=10)}
     assert COMPLAINT_DEADLINES["一般"].resolve_within == timedelta(days=3)
+
+
+def test_a_follow_up_or_rework_gets_the_deadlines_of_its_originals_class_and_priority() -> None:
+    # bot.tickets.service.follow_up_ticket and the 返修's promise (bot.intake.repair.rework) read this one rule
+    assert deadlines_for("repair", "急修") == REPAIR_DEADLINES["急修"]
+    assert deadlines_for("repair", "一般") == REPAIR_DEADLINES["一般"]
+    assert deadlines_for("complaint", "重大") == COMPLAINT_DEADLINES["重大"]
+    assert deadlines_for("complaint", "急修") == COMPLAINT_DEADLINES["一般"]  # not a complaint's priority: the mildest
+    assert deadlines_for("repair", "") == REPAIR_DEADLINES["一般"]
 
 
 def test_service_quality_and_major_complaints_are_answered_the_same_day() -> None:

@@ -13,7 +13,7 @@ from bot.intake.results import Reworked, TicketCreated
 from bot.politeness.scripts import honorific
 from bot.storage import session_scope
 from bot.tickets.masking import mask_phone
-from bot.tickets.rules import REPAIR_DEADLINES, repair_priority, repair_subcategory
+from bot.tickets.rules import REPAIR_DEADLINES, deadlines_for, repair_priority, repair_subcategory
 from bot.tickets.service import FINISHED, NewTicket, add_note, create_ticket, follow_up_ticket, resident_ticket
 
 DEPARTMENT = "工程部"
@@ -99,6 +99,6 @@ def rework(request: RepairRequest, original: str) -> Reworked | None:
             new=target is not ticket,
             priority=target.priority,
             department=target.department or DEPARTMENT,
-            promise=REPAIR_DEADLINES.get(target.priority, REPAIR_DEADLINES["一般"]).promise,
+            promise=deadlines_for(target.category, target.priority).promise,
             resolve_by=target.resolve_by,
         )

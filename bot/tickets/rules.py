@@ -50,6 +50,14 @@ REPAIR_DEADLINES = {
     "一般": Deadlines(None, timedelta(hours=72), "promise.repair_general"),
 }
 
+def deadlines_for(category: str, priority: str) -> Deadlines:
+    """The deadlines of a repair or complaint ticket of ``priority`` (a 返修 or a callback's
+    follow-up gets those of its original's class and priority); a priority the table does not know
+    gets the mildest."""
+    table = REPAIR_DEADLINES if category == "repair" else COMPLAINT_DEADLINES
+    return table.get(priority) or table["一般"]
+
+
 REPAIR_SUBCATEGORIES = [
     ("water", r"水|漏|渗|堵|马桶|下水|地漏|龙头|管"),
     ("electric", r"电|灯|插座|开关|跳闸"),

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from bot.clock import LOCAL_TZ, as_utc, utcnow
 from bot.storage.models import Attachment, Conversation, Ticket, TicketEvent, community_id_of, community_or_default
 from bot.tickets.masking import mask_phone
-from bot.tickets.rules import COMPLAINT_DEADLINES, REPAIR_DEADLINES, Deadlines, deadline_times
+from bot.tickets.rules import Deadlines, deadline_times, deadlines_for
 
 CATEGORIES = ("repair", "complaint", "inquiry", "emergency")
 STATUSES = ("new", "dispatched", "in_progress", "resolved", "closed")
@@ -87,8 +87,7 @@ def follow_up_ticket(session: Session, ticket: Ticket, description: str, actor: 
     返修 (bot.intake.repair.rework): its category, priority, department, place and contact, fresh
     deadlines for its priority, ``description`` its text; of ``conversation_id`` when given (the
     resident's conversation now), else of the ticket's."""
-    table = REPAIR_DEADLINES if ticket.category == "repair" else COMPLAINT_DEADLINES
-    deadlines = table.get(ticket.priority) or table["一般"]
+    deadlines = deadlines_for(ticket.category, ticket.priority)
     new = NewTicket(
         category=ticket.category,
         subcategory=ticket.subcategory,
