@@ -28,6 +28,7 @@ from bot.nlu.reading import read, warm_up
 from bot.nlu.rework import says_repair_failed
 from bot.nlu.stalls import STALL_INTENT, is_stall
 from bot.nlu.withdrawals import WITHDRAWAL_INTENT, is_withdrawal
+from bot.nlu.yes_no import YES_NO_INTENT, asks_whether
 
 logger = logging.getLogger(__name__)
 
@@ -248,6 +249,26 @@ class DeviceFaultClassifier(ShapeClassifier):
     def has_shape(text: str) -> bool:
         found = assess(clean_text(text))
         return found.device_fault and not found.danger_types
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class YesNoQuestionClassifier(ShapeClassifier):
+    """「礼拜天能不能在家打电钻啊」「在小区遛狗必须拴绳吗」: a yes-or-no question about what is allowed or
+    done, with no grievance in it (``bot.nlu.yes_no``), is an ``inquiry``. The classifier read such
+    questions as complaints (an apology and the complaint form) or was unsure; only those readings
+    are replaced. Runs after the DeviceFaultClassifier (a device fault it was unsure of is a repair
+    first) and before the EmergencyGuard, which still raises a danger named.
+    """
+
+    REPLACES = frozenset({"complaint", DEFAULT_NLU_FALLBACK_INTENT_NAME})
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"intent": YES_NO_INTENT, "confidence": 0.6}
+
+    @staticmethod
+    def has_shape(text: str) -> bool:
+        return asks_whether(text)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
