@@ -25,6 +25,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import (
     addressed,
+    before_this_message,
     last_bot_text,
     latest_entity,
     latest_text,
@@ -436,6 +437,37 @@ class ActionAskRepairTicket(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         return ask_which_repair(dispatcher, tracker, "repair.ask_ticket")
+
+
+def ask_phone(dispatcher: CollectingDispatcher, tracker: Tracker, response: str) -> list[EventType]:
+    """The form's phone question (``response``); to a yes to it (「好的」「嗯」: the resident is about to
+    give one) the short prompt alone — the whole question again read as if they had not been heard."""
+    asked, _ = before_this_message(tracker, "requested_slot")
+    if asked == "phone" and (tracker.latest_message or {}).get("intent", {}).get("name") == "affirm":
+        say(dispatcher, texts.render("validation.phone_go_ahead"))
+    else:
+        dispatcher.utter_message(response=response)
+    return []
+
+
+class ActionAskPhone(Action):
+    """The repair and complaint forms' phone question (``utter_ask_phone``)."""
+
+    def name(self) -> str:
+        return "action_ask_phone"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        return ask_phone(dispatcher, tracker, "utter_ask_phone")
+
+
+class ActionAskInquiryContactFormPhone(Action):
+    """The optional phone after a hand-over (``utter_ask_inquiry_contact_form_phone``)."""
+
+    def name(self) -> str:
+        return "action_ask_inquiry_contact_form_phone"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        return ask_phone(dispatcher, tracker, "utter_ask_inquiry_contact_form_phone")
 
 
 class ActionApologise(Action):

@@ -32,6 +32,8 @@ from actions.actions import (
     ActionApologise,
     ActionAskComplaintConfirmed,
     ActionAskComplaintTicket,
+    ActionAskInquiryContactFormPhone,
+    ActionAskPhone,
     ActionAskRepairConfirmed,
     ActionCancelForm,
     ActionClarifyIntent,
@@ -865,6 +867,19 @@ def test_a_no_to_the_phone_question_goes_on_without_a_phone(tracker_factory: Tra
     assert outcome.slots["phone_declined"] is True
     assert outcome.has("followup", name=form) and not outcome.has("active_loop", name=None)
     assert "不留电话也可以登记" in outcome.text and "取消" in outcome.text
+
+
+@pytest.mark.parametrize(("action", "question"), [(ActionAskPhone(), "请留下您的联系电话"), (ActionAskInquiryContactFormPhone(), "如方便，请留下联系电话")])
+def test_a_yes_to_the_phone_question_gets_the_short_prompt_not_the_question_again(tracker_factory: TrackerFactory, action: Action, question: str) -> None:
+    """「好的」 to 「请留下您的联系电话…」 got the same long question again (tried as a resident)."""
+    asked = {"repair_problem": "楼道灯不亮", "address": "3-2-101", "requested_slot": "phone"}
+    again = run(action, tracker_factory("好的", "affirm", slots=asked, active_loop="repair_form", requested_slot="phone"))
+    assert again.texts == ["好的，请直接发送您的手机号码，例如 13812345678。"]
+    # The first time it is asked (the address just given), and after anything else, the whole question.
+    first = run(action, tracker_factory("3号楼1单元502", "inform", slots={**asked, "requested_slot": "address"}, active_loop="repair_form", requested_slot="phone"))
+    assert first.texts[0].startswith(question)
+    unclear = run(action, tracker_factory("稍等", "nlu_fallback", slots=asked, active_loop="repair_form", requested_slot="phone"))
+    assert unclear.texts[0].startswith(question)
 
 
 @pytest.mark.parametrize(
