@@ -160,6 +160,17 @@ def test_an_age_is_a_facet_the_answer_must_give(first: CommunityFacts) -> None:
     assert verdict(first, "儿童乐园几岁以下的小孩能玩", "facilities", covers=("几岁",)) != ANSWER  # a facet, not a word
 
 
+def test_how_long_is_not_answered_by_opening_hours(first: CommunityFacts) -> None:
+    """「快递柜能放几天」 was answered with the parcel station's hours and 「24小时均可取件」 (tried as a
+    resident): a clock time says when, not how long — the duration is a facet of its own."""
+    assert "24小时" in first.answers["express_delivery"]
+    assert verdict(first, "快递柜能放几天", "express_delivery") != ANSWER
+    assert verdict(first, "驿站几点关门", "express_delivery") == ANSWER  # when: the hours answer it
+    assert coverage("押金多久退", "装修押金在验收合格后15个工作日内无息退还。").verdict == ANSWER
+    assert coverage("物业费多久交一次", "物业费按季度或按年缴纳。").verdict == ANSWER  # a frequency
+    assert coverage("游泳池哪几个月开放", "游泳池每年6月至9月开放，开放时间为9:00–21:00。").verdict == ANSWER  # which months: when
+
+
 def test_a_fee_is_covered_by_an_answer_that_names_what_it_is_for_and_a_price() -> None:
     """「停车费呢」: the parking answer says 停车 and 5元/小时, not the word 停车费 (it was handed over)."""
     parking = "临时停车首1小时免费，之后5元/小时，每天封顶30元；访客车辆请在东门登记。"

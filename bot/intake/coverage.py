@@ -7,6 +7,7 @@ with the hours would answer another question. So before an answer is given, this
 that it *covers* the question:
 
 - **Facets**: what kind of fact the question wants — a price (多少钱, 收费), a time (几点, 什么时候),
+  how long (几天, 多久: a span or a frequency, which opening hours do not give),
   a place (在哪), a procedure (怎么办, 手续), who does it (谁, 哪个部门), a phone number, a name
   (叫什么), a temperature (多少度), a size or height (多高, 限高), a count (几张, 几条) … Each facet has the marks an
   answer giving it carries (元, 9:00, 门/中心, 携带/办理, 由…公司, a phone number …). A facet the
@@ -57,6 +58,7 @@ class Facet:
 
 
 _TIME = r"\d{1,2}[:：]\d{2}|\d+\s*(?:年|个月|周)|[一两二三四五六七八九十]+(?:年|个月|周)|\d{1,2}点|小时|全天|每天|工作日|周末|节假日|\d+月|\d+日|\d+天|个工作日|按月|按季|按年|季度|年缴|提前|随时|24小时"
+_DURATION = r"\d+\s*(?:天|个工作日|周|个月|年|小时内|小时以内)|[一两二三四五六七八九十半]+(?:天|个工作日|周|个月|年)|按月|按季|按年|季度|年缴|长期|永久|当天|当日|随时"
 FACETS: tuple[Facet, ...] = (
     Facet("temperature", "温度", re.compile(r"多少度|几度|温度|水温|冷不冷|热不热"), re.compile(r"\d+\s*(?:度|℃)")),
     Facet("size", "尺寸", re.compile(r"多高|限高|多宽|多大(?!年)|多深|多长(?!时间)|面积多少|几米|尺寸|高度|宽度"), re.compile(r"\d+(?:\.\d+)?\s*(?:米|厘米|公分|m\b|㎡|平方)")),
@@ -65,7 +67,10 @@ FACETS: tuple[Facet, ...] = (
     Facet("who", "由谁负责", re.compile(r"谁|哪个部门|哪个单位|哪家公司|哪家|什么人|负责人"), re.compile(r"由[^，。；]{1,12}(?:公司|中心|部门|单位|办理|负责|收取|代缴|抄表)|公司|服务中心|开发商|派出所|社区|保安|客服")),
     Facet("phone", "联系电话", re.compile(r"电话(?:是|号码)?多少|电话(?![\s:：]*\d)|号码(?:是)?多少|什么电话|哪个电话|(?:哪个|什么|啥)号码|电话号码|热线|联系方式|怎么联系|打什么电话"), re.compile(r"\d{3,4}-\d{4}-?\d{0,4}|\d{7,}")),
     Facet("price", "费用", re.compile(r"多少钱|几块|几元|[出掏花付]钱|收费|费用|价格|价钱|要钱|收钱|免费|贵不贵|便宜|多少费|费多少|(?<=押金)多少|多少(?=押金)|交多少|收多少|单价|租金|月租|年租|怎么算"), re.compile(r"\d+(?:\.\d+)?\s*元|免费|无息|不收|收取|按户")),
-    Facet("time", "时间", re.compile(r"几点|什么时候|啥时候|啥时|何时|时间|多久|几天|几月|几号|几年|多少年|几个月|多少天|几周|几个星期|几个礼拜|最迟|最晚|营业|开门|关门|开放|上班|下班|周末|晚上|早上|上午|中午|下午|傍晚|白天|半夜|夜里|凌晨|节假日|期限|截止|冬天|夏天|夏季|冬季|暑假|[零一二两三四五六七八九十\d]+点(?:半|多|钟)?"), re.compile(_TIME)),
+    # How long (「快递柜能放几天」「押金多久退」): a span of days, weeks, months or years, or a frequency —
+    # opening hours (9:00–21:00, 24小时可取) say when, not how long.
+    Facet("duration", "期限", re.compile(r"(?<![哪那这])(?:几天|几周|几个星期|几个礼拜|几个月|几年)|多久|多少天|多少个月|多少年|多长时间|期限"), re.compile(_DURATION)),
+    Facet("time", "时间", re.compile(r"几点|什么时候|啥时候|啥时|何时|时间|几月|几号|最迟|最晚|营业|开门|关门|开放|上班|下班|周末|晚上|早上|上午|中午|下午|傍晚|白天|半夜|夜里|凌晨|节假日|截止|冬天|夏天|夏季|冬季|暑假|[零一二两三四五六七八九十\d]+点(?:半|多|钟)?"), re.compile(_TIME)),
     Facet("place", "地点", re.compile(r"在哪|哪里|哪儿|位置|地址|什么地方|去哪|到哪|[放扔丢停搁交办]哪|几楼|几层|哪层|哪一层|哪栋"), re.compile(r"门|楼|中心|驿站|堆放点|处|室|App|公众号|支付宝|银行|线上|在线|派出所|社区|公司|柜")),
     Facet("count", "数量", re.compile(r"(?:几|多少)(?:个|条|只|张|台|辆|位|户|间|把|次|回|趟|套|人)(?!月|工作日|小时|星期|礼拜|钟)"), re.compile(r"\d+\s*(?:个|条|只|张|台|辆|位|户|间|把|次|套)(?!月|工作日|小时)|[一两二三四五六七八九十]+(?:个|条|只|张|台|辆|位|户|间|把|次|套|类)")),
     Facet("procedure", "办理方式", re.compile(r"怎么办|如何|手续|流程|需要什么|要什么|带什么|材料|证件|怎么弄|怎么交|怎么缴|怎么申请|怎么报|步骤|办理"), re.compile(r"携带|办理|请到|到服务中心|签订|登记|预约|可通过|通过|可以在|缴纳|申请|凭")),
