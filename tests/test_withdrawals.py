@@ -23,6 +23,10 @@ WITHDRAWALS = [
     "师傅不用来了，谢谢",
     "已经解决了，不用麻烦师傅了，谢谢",
     "没事了 已经好了",
+    "算了不投诉了",  # the fallback at the complaint's address step: 「没能识别出地址」 (tried as a resident)
+    "我不想投诉了",  # complaint 1.0
+    "不用投诉了 谢谢",  # the fallback
+    "那算了 不修了",
 ]
 
 NOT_WITHDRAWALS = [
@@ -30,6 +34,8 @@ NOT_WITHDRAWALS = [
     "没有了",  # nothing else: a no, but not about the case
     "不用了",
     "算了",
+    "算了吧",
+    "不想说了",
     "不是",
     "上次修好了又坏了",  # a repair
     "修好了吗",

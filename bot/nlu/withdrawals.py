@@ -21,15 +21,17 @@ _LEAD = r"(?:我|我们|我家|家里)?(?:自己|已经|刚才|刚刚|现在|都
 _FIXED = rf"{_LEAD}(?:(?:修|弄|搞|处理|解决|整)(?:好|完)了|已经好了|(?:已经|都)?没(?:事|问题)了|(?:问题)?(?:已经)?解决了)"
 _NOT_NEEDED = (
     r"(?:师傅|你们|人)?(?:就|也)?(?:不用|不需要|不必|别)(?:再)?"
-    r"(?:来|上门|过来|派人来?|派师傅|修|维修|麻烦(?:师傅|你们)?|跑一趟)了?"
+    r"(?:来|上门|过来|派人来?|派师傅|修|维修|报修|投诉|登记|麻烦(?:师傅|你们)?|跑一趟)了?"
 )
 _WITHDRAW = (
-    r"(?:我|我们)?(?:先|暂时|就)?不(?:修|报|报修|投诉|弄)了"
+    r"(?:我|我们)?(?:先|暂时|就|还是)?不(?:想|要)?(?:再)?(?:修|报|报修|投诉|弄)了"
     r"|(?:这个|那个)?(?:报修|投诉|工单)?(?:我)?(?:撤回|撤销|取消)(?:了|吧|掉|报修|投诉|工单)?"
 )
 _COURTESY = r"(?:谢谢(?:你们|您|啦)?|麻烦了|辛苦了|不好意思|抱歉)"
+# 「算了」 before the clause says the resident gives up on it (「算了不投诉了」); alone it is no withdrawal.
+_GIVING_UP = r"(?:那|哎|唉)?(?:就)?算了(?:吧)?"
 _CLAUSE = rf"(?:{_FIXED}|{_NOT_NEEDED}|{_WITHDRAW})"
-WITHDRAWAL = re.compile(rf"{_SEP}(?:{_COURTESY}{_SEP})*{_CLAUSE}(?:{_SEP}(?:{_CLAUSE}|{_COURTESY}))*{_SEP}")
+WITHDRAWAL = re.compile(rf"{_SEP}(?:(?:{_COURTESY}|{_GIVING_UP}){_SEP})*{_CLAUSE}(?:{_SEP}(?:{_CLAUSE}|{_COURTESY}))*{_SEP}")
 
 
 def is_withdrawal(text: str) -> bool:
