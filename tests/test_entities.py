@@ -332,11 +332,21 @@ def test_public_places_are_addresses(text: str, expected: str) -> None:
         ("办公室0755-1234567 转 8021", "0755-1234567转8021"),
         ("0755-12345678分机203", "0755-12345678转203"),
         ("１３９８７６５４３２１", "13987654321"),  # full width
+        # Spelled digit by digit, as read aloud and as voice input writes it: 「号码好像不完整」 before
+        ("一三九零零零零六六六六", "13900006666"),
+        ("我电话是幺三八 一二三四 五六七八", "13812345678"),
+        ("座机零五七一八七六五四三二一", "0571-87654321"),
     ],
 )
 def test_phone_numbers_as_residents_write_them(text: str, expected: str) -> None:
     assert values(text, "phone") == [expected]
     assert_spans_match(text, extract_entities(text))
+
+
+def test_a_spelled_phone_is_taken_by_the_phone_question() -> None:
+    assert check_phone("一三九零零零零六六六六").value == "13900006666"
+    assert values("三栋二单元五零二", "phone") == []  # an address's numbers are no run of seven
+    assert values("一二三四五六七", "phone") == []  # seven digits, no phone's shape
 
 
 @pytest.mark.parametrize("text", ["拨打10086问过了", "400-800-1234是你们的客服吗", "身份证后四位0755", "工单WY202612030001"])

@@ -135,7 +135,20 @@ LANDLINE = re.compile(
 TICKET = re.compile(r"(?<![A-Za-z0-9])[Ww][Yy]\s?(\d{12,14})(?!\d)")
 
 
+# A number spelled digit by digit in characters (「一三九零零零零六六六六」, 幺 for 1: how a number is read
+# aloud, and what voice input writes): seven or more in a run are read as digits, one for one, so the
+# phone patterns find them (a room or a building, 三栋二单元, is never such a run).
+SPOKEN_DIGITS = str.maketrans("零〇○一幺二两三四五六七八九", "00011223456789")
+SPOKEN_RUN = re.compile(r"[零〇○一幺二两三四五六七八九\d](?:[ -]?[零〇○一幺二两三四五六七八九\d]){6,}")
+
+
+def _spoken_as_digits(text: str) -> str:
+    """``text`` with every run of digits spelled in characters written in digits (the same length)."""
+    return SPOKEN_RUN.sub(lambda m: m.group().translate(SPOKEN_DIGITS), text)
+
+
 def _find_phones(text: str) -> list[Entity]:
+    text = _spoken_as_digits(text)
     found = [Entity("phone", "".join(m.groups()), m.start(), m.end(), m.group(0)) for m in MOBILE.finditer(text)]
     for m in LANDLINE.finditer(text):
         area = m.group(1) or m.group(2) or m.group(3)
