@@ -52,6 +52,7 @@ from bot.intake.continuity import COMPLAINT_SLOTS, HANDED_BACK, PHONE_DECLINED, 
 from bot.intake.earlier import NO_TICKET, EarlierTicket, earlier_repairs
 from bot.intake.emergency import EmergencyOutcome, handle_emergency
 from bot.intake.human import request_human
+from bot.intake.hurry import note_hurried
 from bot.intake.inquiry import (
     ANSWER,
     PARTIAL,
@@ -70,6 +71,7 @@ from bot.intake.results import Reworked, TicketCreated
 from bot.intake.status import TicketStatus, asks_when_done, find_tickets, own_tickets
 from bot.intake.validation import asks_to_change
 from bot.intake.withdrawal import note_no_longer_needed
+from bot.nlu.hurry import urges
 from bot.nlu.languages import is_foreign_sentence
 from bot.nlu.openers import is_inquiry_opener
 from bot.nlu.rework import says_repair_failed
@@ -639,6 +641,10 @@ class ActionTicketStatus(Action):
         return "action_ticket_status"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        text = latest_text(tracker)
+        hurried = note_hurried(tracker.sender_id, text) if urges(text) else None
+        if hurried:  # 「能快点吗 我等着用」: noted on the open case's ticket for its handlers
+            say(dispatcher, addressed(tracker, "status.hurried", number=hurried))
         key = tracker.get_slot("lookup_key")
         found = find_tickets(key, tracker.sender_id) if key else own_tickets(tracker.sender_id, tracker.get_slot("phone"))
         if key or found:

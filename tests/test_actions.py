@@ -931,6 +931,21 @@ def test_a_resident_who_no_longer_needs_the_repair_has_it_noted_on_the_ticket(db
     assert [(e.note, e.actor) for e in after.events][-1] == ("居民表示不再需要：修好了不用来了", "resident")
 
 
+def test_a_resident_hurrying_the_repair_has_it_noted_and_sees_its_deadline(db: str) -> None:
+    """「能快点吗 我等着用」 after a repair was ``emergency`` 0.98 (an emergency ticket, every agent
+    paged, 「请先确保自身安全」); now the status of the resident's tickets, the hurry noted on the open one."""
+    slots = {**REPAIR_SLOTS, "repair_problem": "卫生间地漏堵了", "address": "6-1-201", "repair_confirmed": True}
+    run(ActionCreateRepairTicket(), make_tracker("确认", "affirm", slots=slots))
+    [ticket] = tickets()
+    outcome = run(ActionTicketStatus(), make_tracker("能快点吗 我等着用", "ticket_status", slots={"phone": PHONE}))
+    assert outcome.texts[0].startswith("好的，理解您着急的心情") and ticket.number in outcome.texts[0]
+    assert "为您查到以下工单" in outcome.texts[1] and "预计" in outcome.texts[1]
+    [after] = tickets()
+    assert [(e.note, e.actor) for e in after.events][-1] == ("居民催促：能快点吗 我等着用", "resident")
+    plain = run(ActionTicketStatus(), make_tracker("我的报修什么时候来", "ticket_status", slots={"phone": PHONE}))
+    assert len(plain.texts) == 1 and len(tickets()[0].events) == len(after.events)  # asked, not hurried: nothing noted
+
+
 def test_a_no_outside_a_form(db: str) -> None:
     # 「我不报修了」 with nothing open: acknowledged, nothing written.
     assert run(ActionAnswerNo(), make_tracker("我不报修了", "deny")).text == texts.render("withdrawal.nothing_open")

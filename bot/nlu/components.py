@@ -23,6 +23,7 @@ from bot.nlu.emergency import assess
 from bot.nlu.entities import extract_entities, is_bare_answer
 from bot.nlu.faults import states_a_fault
 from bot.nlu.followups import FOLLOW_UP_INTENT, asks_on
+from bot.nlu.hurry import HURRY_INTENT, urges
 from bot.nlu.openers import opener_intent
 from bot.nlu.reading import read, warm_up
 from bot.nlu.rework import says_repair_failed
@@ -347,6 +348,26 @@ class WithdrawalClassifier(ShapeClassifier):
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class HurryClassifier(ShapeClassifier):
+    """「能快点吗 我等着用」「快点来修吧」: a resident hurrying their case along (``bot.nlu.hurry``) asks
+    after it — ``ticket_status``: their tickets and deadlines, the hurry noted on the open one. The
+    classifier read these as ``emergency`` (0.79–0.98: every agent paged) or was unsure; only those
+    readings are replaced, and the EmergencyGuard, after it, does not raise them on the classifier's
+    doubt, only on a named danger.
+    """
+
+    REPLACES = frozenset({EMERGENCY, DEFAULT_NLU_FALLBACK_INTENT_NAME})
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"intent": HURRY_INTENT, "confidence": 0.9}
+
+    @staticmethod
+    def has_shape(text: str) -> bool:
+        return urges(text)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class EmergencyGuard(RuleComponent, IntentClassifier):
     """Makes missing an emergency practically impossible.
 
@@ -391,6 +412,7 @@ class EmergencyGuard(RuleComponent, IntentClassifier):
             and not result.over
             and not result.device_fault
             and not is_withdrawal(text)  # 「已经好了不用来了」: the classifier's doubt, no danger named
+            and not urges(text)  # 「能快点吗 我等着用」: a case hurried, no danger named
         )
         promote = intent.get("name") != EMERGENCY and (result.is_emergency or in_doubt)
         output = result.as_dict() | {"promoted": promote, "classifier_confidence": classifier_confidence}
