@@ -232,9 +232,10 @@ class ActionAnswerInquiry(Action):
         other_form = tracker.active_loop_name not in (None, "inquiry_contact_form")
         if other_form or tracker.get_slot("phone"):
             # Do not break the form in progress: register the question with what we know.
+            # The hand-over says why and who answers (DOMAIN §4), with a phone known as without one.
             created = create_inquiry_ticket(question, tracker.get_slot("phone") or "", tracker.sender_id, surname, title)
-            lead = _handover_lead(tracker, reply)
-            say(dispatcher, lead + inquiry_ticket_text(tracker, created, addressed_already=bool(lead)))
+            lead = _handover_lead(tracker, reply) or addressed(tracker, "inquiry.handover")
+            say(dispatcher, lead + inquiry_ticket_text(tracker, created, addressed_already=True))
             return answered
         # The hand-over: the question is registered now, to be answered here; a phone, asked next,
         # is optional (staff may call). A second question while the phone is asked joins the first.
