@@ -38,6 +38,7 @@ from actions.common import (
 )
 from bot import texts
 from bot.clock import local_text
+from bot.intake.case_notes import HURRIED, NO_LONGER_NEEDED, note_on_case
 from bot.intake.clarify import clarify_choices, is_follow_up_question
 from bot.intake.complaint import (
     ComplaintRequest,
@@ -52,7 +53,6 @@ from bot.intake.continuity import COMPLAINT_SLOTS, HANDED_BACK, PHONE_DECLINED, 
 from bot.intake.earlier import NO_TICKET, EarlierTicket, earlier_repairs
 from bot.intake.emergency import EmergencyOutcome, handle_emergency
 from bot.intake.human import request_human
-from bot.intake.hurry import note_hurried
 from bot.intake.inquiry import (
     ANSWER,
     PARTIAL,
@@ -70,7 +70,6 @@ from bot.intake.repair import RepairRequest, create_repair_ticket, rework, summa
 from bot.intake.results import Reworked, TicketCreated
 from bot.intake.status import TicketStatus, asks_when_done, find_tickets, own_tickets
 from bot.intake.validation import asks_to_change
-from bot.intake.withdrawal import note_no_longer_needed
 from bot.nlu.hurry import urges
 from bot.nlu.languages import is_foreign_sentence
 from bot.nlu.openers import is_inquiry_opener
@@ -137,7 +136,7 @@ def _say_goodbye(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
 class ActionAnswerNo(Action):
     """A no outside any form (the forms' own: :class:`ActionDenyInForm`). 「修好了不用来了」「我不报修了」:
     the resident's words go on their open case's ticket for staff to confirm and close
-    (bot.intake.withdrawal); 「没有了」 to 「请问还有什么可以帮您？」: goodbye, with the satisfaction
+    (bot.intake.case_notes); 「没有了」 to 「请问还有什么可以帮您？」: goodbye, with the satisfaction
     question; any other no: asked to say it another way (Rasa's ``utter_default``, as before)."""
 
     def name(self) -> str:
@@ -146,7 +145,7 @@ class ActionAnswerNo(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         text = resident_text(tracker)
         if is_withdrawal(text):
-            number = note_no_longer_needed(tracker.sender_id, text)
+            number = note_on_case(tracker.sender_id, NO_LONGER_NEEDED, text)
             say(dispatcher, addressed(tracker, "withdrawal.noted", number=number) if number else texts.render("withdrawal.nothing_open"))
             return []
         if ANYTHING_ELSE in last_bot_text(tracker):
@@ -643,7 +642,7 @@ class ActionTicketStatus(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         text = latest_text(tracker)
-        hurried = note_hurried(tracker.sender_id, text) if urges(text) else None
+        hurried = note_on_case(tracker.sender_id, HURRIED, text) if urges(text) else None
         if hurried:  # 「能快点吗 我等着用」: noted on the open case's ticket for its handlers
             say(dispatcher, addressed(tracker, "status.hurried", number=hurried))
         key = tracker.get_slot("lookup_key")
