@@ -57,8 +57,11 @@ class Facet:
     given: re.Pattern[str]  # an answer (or one sentence of it) gives it
 
 
-_TIME = r"\d{1,2}[:：]\d{2}|\d+\s*(?:年|个月|周)|[一两二三四五六七八九十]+(?:年|个月|周)|\d{1,2}点|小时|全天|每天|工作日|周末|节假日|\d+月|\d+日|\d+天|个工作日|按月|按季|按年|季度|年缴|提前|随时|24小时"
-_DURATION = r"\d+\s*(?:天|个工作日|周|个月|年|小时内|小时以内)|[一两二三四五六七八九十半]+(?:天|个工作日|周|个月|年)|按月|按季|按年|季度|年缴|长期|永久|当天|当日|随时"
+# A span or a frequency (15个工作日内, 三个月, 按季度) says when as well as how long; a clock time or a
+# day (9:00, 工作日, 周末) only when.
+_SPAN = r"\d+\s*(?:天|个工作日|周|个月|年)|[一两二三四五六七八九十半]+(?:天|个工作日|周|个月|年)|按月|按季|按年|季度|年缴|随时"
+_DURATION = rf"{_SPAN}|\d+\s*小时(?:内|以内)|长期|永久|当天|当日"
+_TIME = rf"{_SPAN}|\d{{1,2}}[:：]\d{{2}}|\d{{1,2}}点|小时|全天|每天|工作日|周末|节假日|\d+月|\d+日|提前|24小时"
 FACETS: tuple[Facet, ...] = (
     Facet("temperature", "温度", re.compile(r"多少度|几度|温度|水温|冷不冷|热不热"), re.compile(r"\d+\s*(?:度|℃)")),
     Facet("size", "尺寸", re.compile(r"多高|限高|多宽|多大(?!年)|多深|多长(?!时间)|面积多少|几米|尺寸|高度|宽度"), re.compile(r"\d+(?:\.\d+)?\s*(?:米|厘米|公分|m\b|㎡|平方)")),
