@@ -24,6 +24,7 @@ from bot.nlu.entities import extract_entities, is_bare_answer
 from bot.nlu.faults import states_a_fault
 from bot.nlu.followups import FOLLOW_UP_INTENT, asks_on
 from bot.nlu.hurry import HURRY_INTENT, urges
+from bot.nlu.no_danger import says_no_danger
 from bot.nlu.openers import opener_intent
 from bot.nlu.reading import read, warm_up
 from bot.nlu.rework import says_repair_failed
@@ -368,6 +369,26 @@ class HurryClassifier(ShapeClassifier):
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class NoDangerClassifier(ShapeClassifier):
+    """「没有人困在里面 就是电梯不动了」: a fault, the resident saying nobody is trapped or hurt, and no
+    danger named (``bot.nlu.no_danger``) is a ``repair`` (DOMAIN.md §1–2: 电梯故障 is 急修). The
+    classifier read it as ``emergency`` (1.0: every agent paged); that reading and the fallback are
+    replaced, and the EmergencyGuard, after it, does not raise it on the classifier's doubt — a
+    danger its lexicon names beside it still is one.
+    """
+
+    REPLACES = frozenset({EMERGENCY, DEFAULT_NLU_FALLBACK_INTENT_NAME})
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"intent": "repair", "confidence": 0.9}
+
+    @staticmethod
+    def has_shape(text: str) -> bool:
+        return says_no_danger(clean_text(text))
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class EmergencyGuard(RuleComponent, IntentClassifier):
     """Makes missing an emergency practically impossible.
 
@@ -413,6 +434,7 @@ class EmergencyGuard(RuleComponent, IntentClassifier):
             and not result.device_fault
             and not is_withdrawal(text)  # 「已经好了不用来了」: the classifier's doubt, no danger named
             and not urges(text)  # 「能快点吗 我等着用」: a case hurried, no danger named
+            and not says_no_danger(clean_text(text))  # 「没有人困在里面 就是电梯不动了」: no one in danger
         )
         promote = intent.get("name") != EMERGENCY and (result.is_emergency or in_doubt)
         output = result.as_dict() | {"promoted": promote, "classifier_confidence": classifier_confidence}
