@@ -12,6 +12,7 @@ will be done). Who is coming is said when it is true — an agent claims the cas
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot import texts
@@ -28,6 +29,13 @@ class Procedure:
     def instructions(self) -> str:
         """What the resident is told to do at once."""
         return texts.render(self.instructions_key)
+
+    @property
+    def instructions_give_numbers(self) -> bool:
+        """Whether the instructions already say each of the danger's numbers (「请立即拨打119报警…」):
+        a reply that gives them need not say 「如情况危急，请立即拨打119」 again."""
+        numbers = re.findall(r"\d{3,}", self.numbers)
+        return bool(numbers) and all(number in self.instructions for number in numbers)
 
 
 PROCEDURES: dict[str, Procedure] = {

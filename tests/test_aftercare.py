@@ -27,7 +27,7 @@ import re
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,7 @@ import websockets
 
 from bot import settings, texts
 from bot.clock import ShiftedClock
-from bot.conversations.escalation import MAX_STEPS, due, emergency_wait, step_due
+from bot.conversations.escalation import MAX_STEPS, EmergencyWait, due, emergency_wait, step_due
 from bot.conversations.lifecycle import request_handoff
 from bot.conversations.status import Priority
 from bot.gateway import aftercare, console
@@ -49,7 +49,7 @@ from bot.gateway.relay import handle_resident_text
 from bot.gateway.state import Gateway
 from bot.intake.emergency import handle_emergency
 from bot.roles import Role
-from bot.safety import procedure_for
+from bot.safety import PROCEDURES, procedure_for
 from bot.storage import session_scope, upgrade
 from bot.storage.models import HandoffRequest, Message, Ticket
 from tests.gateway_support import cookie_header, login, make_agent, resident_session, running_gateway, ws_url
@@ -113,7 +113,7 @@ def rasa(database_url: str) -> Iterator[StandInRasa]:
 
 def waiting_reply(waited: str, kind: str = "lift") -> str:
     procedure = procedure_for(kind)
-    return texts.render("aftercare.waiting", waited=waited, instructions=procedure.instructions, numbers=procedure.numbers)
+    return texts.render("aftercare.waiting", waited=waited, instructions=procedure.instructions, call_numbers=aftercare.call_numbers_text(procedure))
 
 
 # --------------------------------------------------------------------------- the emergency's reply
@@ -137,6 +137,20 @@ def test_an_emergency_rasa_could_not_answer_gets_its_dangers_instructions_first(
     assert reply.startswith(procedure.instructions)
     assert procedure.numbers in reply and "0571-3333-4444" in reply and "已提醒所有值班客服" in reply
     assert reply != texts.render("message.assistant_busy", duty_phone="0571-3333-4444")
+
+
+@pytest.mark.parametrize("kind", sorted(PROCEDURES))
+def test_the_waiting_reply_gives_each_of_the_dangers_numbers_once(kind: str) -> None:
+    """「请先确保自身安全；如有生命危险请立即拨打110、119或120。如情况危急，请立即拨打110、119或120」
+    was said to every resident whose emergency waited (tried on scripts/run): the numbers are added
+    only when the danger's instructions do not give them (the lift's and the flood's)."""
+    procedure = procedure_for(kind)
+    since = datetime(2026, 6, 15, 8, 0, tzinfo=timezone.utc)
+    wait = EmergencyWait(conversation_id="c", request_id=1, kind=kind, waiting_since=since, escalations=0, ticket_number="WY1")
+    for reply in (aftercare.waiting_text(wait, since + timedelta(seconds=20), "0571-3333-4444"), aftercare.alerted_while_busy_text(kind, "0571-3333-4444")):
+        for number in re.findall(r"\d{3}", procedure.numbers):
+            assert reply.count(number) == max(1, procedure.instructions.count(number)), (kind, number, reply)  # no more than the advice says
+        assert ("如情况危急" in reply) == (kind in ("lift", "flood"))
 
 
 def test_the_duty_phone_is_one_setting_read_at_reply_time(monkeypatch: pytest.MonkeyPatch) -> None:

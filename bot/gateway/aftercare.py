@@ -40,7 +40,7 @@ from bot.gateway.offloop import in_session
 from bot.gateway.state import Gateway
 from bot.gateway.transcript import store
 from bot.intake.emergency import ContactDetails, add_contact_details, details_text
-from bot.safety import procedure_for
+from bot.safety import Procedure, procedure_for
 
 logger = logging.getLogger(__name__)
 
@@ -56,19 +56,29 @@ def waited_text(waited: timedelta) -> str:
     return texts.render("aftercare.waited_minutes", minutes=seconds // 60, seconds=f"{seconds % 60:02d}")
 
 
+def call_numbers_text(procedure: Procedure) -> str:
+    """「如情况危急，请立即拨打119。」 — unless the danger's instructions already give each of its
+    numbers (most do: 「请立即拨打119报警…」), which are then not said a second time."""
+    return "" if procedure.instructions_give_numbers else texts.render("aftercare.call_numbers", numbers=procedure.numbers)
+
+
 def waiting_text(wait: EmergencyWait, now: datetime, duty_phone: str | None = None) -> str:
     """The answer to a message while the emergency waits: who is coming, how long, what to do now
     (the duty phone: the resident's community's, bot.communities)."""
     procedure = procedure_for(wait.kind)
     return texts.render(
-        "aftercare.waiting", waited=waited_text(wait.waited(now)), instructions=procedure.instructions, numbers=procedure.numbers, duty_phone=duty_phone
+        "aftercare.waiting",
+        waited=waited_text(wait.waited(now)),
+        instructions=procedure.instructions,
+        call_numbers=call_numbers_text(procedure),
+        duty_phone=duty_phone,
     )
 
 
 def alerted_while_busy_text(kind: str, duty_phone: str | None = None) -> str:
     """A live emergency Rasa could not answer: the gateway's rules alerted the agents; what to do now."""
     procedure = procedure_for(kind)
-    return texts.render("aftercare.alerted_while_busy", instructions=procedure.instructions, numbers=procedure.numbers, duty_phone=duty_phone)
+    return texts.render("aftercare.alerted_while_busy", instructions=procedure.instructions, call_numbers=call_numbers_text(procedure), duty_phone=duty_phone)
 
 
 def escalation_text(wait: EmergencyWait, now: datetime, duty_phone: str | None = None) -> str:
