@@ -70,8 +70,8 @@ class ContactValidation(FormValidationAction):
 
     def validate_address(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         earlier, loop = before_this_message(tracker, "address")
+        asked = tracker.get_slot("requested_slot") == "address"
         if loop == self.form_name():  # a place named while another question is asked
-            asked = tracker.get_slot("requested_slot") == "address"
             kept = later_address(earlier, str(value or ""), asked)
             if kept == earlier and kept != value:
                 return {"address": earlier}
@@ -82,7 +82,11 @@ class ContactValidation(FormValidationAction):
         if not checked.value and not entity and self._says_more(tracker):
             # 「已经好几次了 上去敲门也不开」 asked where: more about the case, not a failed address
             return {"address": None, **self._added(dispatcher, tracker)}
-        return self._settle("address", checked, dispatcher, tracker)
+        settled = self._settle("address", checked, dispatcher, tracker)
+        if loop == self.form_name() and not asked and settled.get("address") and settled["address"] != earlier:
+            # 「就在我们6号楼旁边」 to the phone question: the same question again alone read as not understood.
+            say(dispatcher, texts.render("validation.address_noted", address=settled["address"]))
+        return settled
 
     # While the phone is asked, a message with no number in it says more about the case (「东门保安骂人」):
     # it is added to this slot, never taken for a wrong number (nor kept as one after the retries).

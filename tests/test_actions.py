@@ -1162,6 +1162,23 @@ def test_asked_for_a_phone_another_questions_answer_is_not_a_wrong_number(db: st
     assert answered == {"phone": None} and outcome.messages == []
 
 
+def test_a_place_written_while_the_phone_is_asked_is_taken_and_said_so(db: str) -> None:
+    """「就在我们6号楼旁边」 to the phone question (tried on scripts/run): the place was taken, but the
+    resident read only the phone question again, as if not understood. Now they are told it is kept;
+    a place that changes nothing, or one given with the case at the start, is not acknowledged."""
+    so_far = {"complaint_detail": "垃圾站太臭了 夏天根本没法开窗", "complaint_subject": "环境卫生绿化"}
+    tracker = make_tracker("就在我们6号楼旁边", "inform", slots=so_far, active_loop="complaint_form", requested_slot="phone", candidates={"address": "6号楼"})
+    outcome = run(ValidateComplaintForm(), tracker)
+    assert outcome.slots["address"] == "6号楼"
+    assert outcome.text == texts.render("validation.address_noted", address="6号楼")
+    same = make_tracker("就在6号楼", "inform", slots={**so_far, "address": "6号楼"}, active_loop="complaint_form", requested_slot="phone", candidates={"address": "6号楼"})
+    assert run(ValidateComplaintForm(), same).messages == []
+    fresh = make_tracker("垃圾站太臭了 就在6号楼旁边", "complaint", candidates={"address": "6号楼"})
+    assert run(ValidateComplaintForm(), fresh).messages == []
+    asked = validate(ValidateComplaintForm(), "6号楼", "address", slots=so_far)
+    assert asked.slots["address"] == "6号楼" and asked.messages == []  # the answer to the question itself
+
+
 def test_a_phone_given_before_the_form_started_is_kept(db: str) -> None:
     """A form starting with a message that has no number validates the phone the resident gave earlier."""
     outcome = validate(ValidateComplaintForm(), "报修三天了还没人来修 太慢了", "phone", value=PHONE)
