@@ -194,7 +194,10 @@ class ValidateRepairForm(ContactValidation):
         return self._settle("repair_problem", checked, dispatcher, tracker)
 
     def validate_visit_time(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        return self._settle("visit_time", check_visit_time(str(value or ""), latest_entity(tracker, "visit_time")), dispatcher, tracker)
+        candidate, entity = str(value or ""), latest_entity(tracker, "visit_time")
+        if not entity and candidate == latest_text(tracker) and is_bare_answer(candidate):
+            return {"visit_time": None}  # 「7栋2单元501」: another question's answer (its slot takes it); the time is asked again
+        return self._settle("visit_time", check_visit_time(candidate, entity), dispatcher, tracker)
 
     def validate_repair_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         if value is True:

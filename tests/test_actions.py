@@ -1162,6 +1162,18 @@ def test_asked_for_a_phone_another_questions_answer_is_not_a_wrong_number(db: st
     assert answered == {"phone": None} and outcome.messages == []
 
 
+@pytest.mark.parametrize("answer", ["7栋2单元501", "13698765432", "王先生"])
+def test_asked_for_a_visit_time_another_questions_answer_is_not_a_wrong_time(db: str, answer: str) -> None:
+    """「7栋2单元501」 to the visit-time question (the building came with the problem: tried on
+    scripts/run) was taken as the address and answered 「抱歉，没能从您的话里确认上门时间」: its own slot
+    takes it, and the time is asked again without a failed try."""
+    outcome = validate(ValidateRepairForm(), answer, "visit_time", slots={"repair_problem": "阳台推拉门坏了", "retry_counts": {"visit_time": 2}})
+    answered = {slot: value for slot, value in outcome.slots.items() if slot != "requested_slot"}
+    assert answered == {"visit_time": None} and outcome.messages == []
+    for time_given in ("随时", "都行", "明天上午"):  # bare answers of this question still are
+        assert validate(ValidateRepairForm(), time_given, "visit_time").slots["visit_time"]
+
+
 def test_a_place_written_while_the_phone_is_asked_is_taken_and_said_so(db: str) -> None:
     """「就在我们6号楼旁边」 to the phone question (tried on scripts/run): the place was taken, but the
     resident read only the phone question again, as if not understood. Now they are told it is kept;

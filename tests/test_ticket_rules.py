@@ -42,6 +42,10 @@ LATE_EVENING = datetime(2026, 6, 15, 14, 30, tzinfo=timezone.utc)
         ("家里突然停电了，别家都有电", "急修"),
         ("卧室窗户关不严，有点漏风", "一般"),
         ("卫生间门把手松了", "一般"),
+        ("我家厕所马桶堵了 水都漫出来了", "急修"),  # water spreading over the floor
+        ("洗手池溢水了 地上全是水", "急修"),
+        ("马桶堵了", "一般"),  # blocked, nothing spreading: a general repair
+        ("水龙头有点滴水", "一般"),
     ],
 )
 def test_repair_priority(problem: str, priority: str) -> None:
