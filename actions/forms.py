@@ -29,6 +29,7 @@ from bot.intake.validation import (
     community_of,
     later_address,
     names_the_fault,
+    nothing_to_change,
     tries_a_phone,
 )
 from bot.nlu.entities import is_bare_answer
@@ -200,7 +201,7 @@ class ValidateRepairForm(ContactValidation):
         return self._settle("visit_time", check_visit_time(candidate, entity), dispatcher, tracker)
 
     def validate_repair_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        if value is True:
+        if value is True or nothing_to_change(latest_text(tracker)):
             return {"repair_confirmed": True}
         say(dispatcher, texts.render("repair.change_which"))
         return {"repair_confirmed": None}
@@ -232,7 +233,7 @@ class ValidateComplaintForm(ContactValidation):
         return self._choose_repair("complaint_ticket", value, dispatcher, tracker)
 
     def validate_complaint_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        if value is True:
+        if value is True or nothing_to_change(latest_text(tracker)):
             return {"complaint_confirmed": True}
         say(dispatcher, texts.render("complaint.change_which"))
         return {"complaint_confirmed": None}

@@ -1499,6 +1499,17 @@ def test_the_complaint_summary_shows_known_details_to_confirm(db: str, tracker_f
     assert change.slots["complaint_confirmed"] is None and change.text == texts.render("complaint.change_which")
 
 
+@pytest.mark.parametrize(("form", "slot"), [(ValidateRepairForm(), "repair_confirmed"), (ValidateComplaintForm(), "complaint_confirmed")])
+def test_nothing_to_change_at_the_summary_confirms_it(db: str, form: Action, slot: str) -> None:
+    """「没有了」 to 「信息无误请点“确认”；需要修改请直接发送…」 (tried on scripts/run) is the classifier's
+    no: it was 「请问需要修改哪一项？」 and the summary again, as often as the resident said it. Nothing
+    to change confirms; a no that is not that still asks what to change."""
+    for answer in ("没有了", "没有", "没问题", "不用改了", "没有要改的，谢谢", "没了吧"):
+        assert validate(form, answer, slot, value=False).slots[slot] is True, answer
+    for answer in ("不对", "错了", "修改", "没有，地址不对", "不是"):
+        assert validate(form, answer, slot, value=False).slots[slot] is None, answer
+
+
 def test_an_unconfirmed_complaint_creates_nothing(db: str, tracker_factory: TrackerFactory) -> None:
     slots = {"complaint_detail": LATE, "complaint_subject": "维修进度", "address": "3-2-102", "phone": PHONE}
     assert run(ActionCreateComplaintTicket(), tracker_factory("修改", "deny", slots=slots)).messages == []

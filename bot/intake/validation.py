@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from bot.communities import CommunityRecord, address_problem, building_and_unit, community_of_conversation
 from bot.han import HAN
 from bot.nlu.entities import extract_entities, first_value
-from bot.nlu.pauses import PUNCTUATION
+from bot.nlu.pauses import PAUSE, PUNCTUATION
 from bot.storage import session_scope
 from bot.tickets.rules import OTHER_REPAIR, repair_subcategory
 
@@ -149,6 +149,20 @@ CHANGE_REQUEST = re.compile(
 def asks_to_change(text: str | None) -> bool:
     """Does the message ask to change a detail the form holds (its time, address or phone)?"""
     return CHANGE_REQUEST.search(text or "") is not None
+
+
+# 「没有了」 to the summary's 「信息无误请点“确认”；需要修改请直接发送…」: nothing to change. It is the
+# classifier's no, which asked 「请问需要修改哪一项？」 and showed the summary again — as often as the
+# resident said it (tried on scripts/run). 「不对」「错了」 are no such thing.
+NOTHING_TO_CHANGE = re.compile(
+    rf"{PAUSE}(?:没有了?|没了|没有要改的?|没什么要改的?|没有需要修改的?|不用改了?|不用修改了?|不需要修改了?|不改了|没有问题|没问题)"
+    rf"(?:{PAUSE}(?:都对|就这样|可以了?|提交吧?|谢谢))*{PAUSE}"
+)
+
+
+def nothing_to_change(text: str | None) -> bool:
+    """Does the answer to the summary say that nothing needs changing?"""
+    return NOTHING_TO_CHANGE.fullmatch((text or "").strip()[:40]) is not None
 
 
 ANY_TIME_WORDS = re.compile(r"随时|都可以|都行|什么时候都|任何时间|尽快|越快越好|马上")
