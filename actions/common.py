@@ -106,6 +106,21 @@ def before_this_message(tracker: Tracker, slot: str) -> tuple[Any, str | None]:
     return at_message
 
 
+def earlier_texts(tracker: Tracker) -> Iterator[str]:
+    """What the resident wrote before the latest message, latest first, back to the end of the
+    last form (the current form's first message included)."""
+    events = reversed(tracker.events)
+    for event in events:  # up to and including the latest message
+        if event.get("event") == "user":
+            break
+    for event in events:
+        kind = event.get("event")
+        if kind == "active_loop" and event.get("name") is None:
+            return
+        if kind == "user" and event.get("text"):
+            yield str(event["text"])
+
+
 def added_to(tracker: Tracker, slot: str, form: str, text: str) -> str:
     """``text`` added to what the resident already said for ``slot`` in this ``form`` (a message
     with more about the case while another question is asked); ``text`` alone when the form

@@ -12,7 +12,7 @@ from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import added_to, before_this_message, latest_entity, latest_text, phone_declined_text, resident_text, say
+from actions.common import added_to, before_this_message, earlier_texts, latest_entity, latest_text, phone_declined_text, resident_text, say
 from bot import texts
 from bot.intake.complaint import LATE_REPAIR, is_bare_opener, says_what_happened, subject_from_detail
 from bot.intake.continuity import PHONE_DECLINED
@@ -22,23 +22,28 @@ from bot.intake.validation import (
     Checked,
     accept_after_retries,
     answers_another_question,
+    bare_building,
     check_address,
     check_phone,
     check_problem,
     check_visit_time,
     community_of,
+    in_the_home,
     later_address,
     names_the_fault,
     nothing_to_change,
     tries_a_phone,
+    with_building,
 )
-from bot.nlu.entities import is_bare_answer
+from bot.nlu.entities import first_value, is_bare_answer
 from bot.nlu.openers import is_repair_opener
 from bot.nlu.rework import says_repair_failed
 from bot.politeness import echo
 
 # What a message with more about the case is classified as (not 「好的」, 「稍等我找找」 or an unclear one).
 CASE_INTENTS = frozenset({"repair", "complaint", "inform"})
+# retry_counts' mark that a home repair's unit and room were asked for once (ValidateRepairForm)
+ROOM_ASKED = "address_room"
 
 
 class ContactValidation(FormValidationAction):
@@ -176,6 +181,31 @@ class ValidateRepairForm(ContactValidation):
         intent = (tracker.latest_message or {}).get("intent", {}).get("name")
         problem, _ = before_this_message(tracker, "repair_problem")
         return intent == "inform" and names_the_fault(latest_text(tracker).strip(), problem or tracker.get_slot("repair_problem"))
+
+    def validate_address(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        """A repair inside the home needs the unit and room (bot.intake.validation.in_the_home): a
+        building alone (「我是7栋的」) is asked once for them, and the answer (「2单元501」) is read
+        with the building said before it (7-2-501). Asked again, a building alone is kept."""
+        building = self._building_named_before(tracker)
+        joined = with_building(building, latest_text(tracker)) if building else None
+        if joined:
+            return self._settle("address", check_address(joined, None, community_of(tracker.sender_id)), dispatcher, tracker)
+        candidate = first_value(latest_entity(tracker, "address") or str(value or ""), "address")
+        counts = dict(tracker.get_slot("retry_counts") or {})
+        problem = tracker.get_slot("repair_problem") or latest_text(tracker)
+        if bare_building(candidate) and in_the_home(problem) and not counts.get(ROOM_ASKED):
+            say(dispatcher, texts.render("validation.address_room", building=candidate))
+            return {"address": None, "retry_counts": {**counts, ROOM_ASKED: 1}}
+        return super().validate_address(value, dispatcher, tracker, domain)
+
+    @staticmethod
+    def _building_named_before(tracker: Tracker) -> str | None:
+        """The building alone that the resident's last address before this message named, if it was one."""
+        for text in earlier_texts(tracker):
+            address = first_value(text, "address")
+            if address:
+                return address if bare_building(address) else None
+        return None
 
     def validate_repair_problem(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         text = str(value or "")

@@ -1174,6 +1174,31 @@ def test_asked_for_a_visit_time_another_questions_answer_is_not_a_wrong_time(db:
         assert validate(ValidateRepairForm(), time_given, "visit_time").slots["visit_time"]
 
 
+def test_a_home_repair_with_only_the_building_asks_once_for_the_unit_and_room(db: str) -> None:
+    """「我是7栋的住户我家阳台的推拉门坏了」 (tried on scripts/run): 7号楼 was the ticket's whole address —
+    no door for the engineer. A repair inside the home asks once for the unit and room, and reads the
+    answer with the building (7-2-501); a building alone again is kept; a common part needs no room."""
+    first = "我是7栋的住户我家阳台的推拉门坏了"
+    start = make_tracker(first, "repair", candidates={"repair_problem": first, "address": "7号楼"})
+    asked = run(ValidateRepairForm(), start)
+    assert asked.slots["address"] is None and asked.text == texts.render("validation.address_room", building="7号楼")
+    counts = asked.slots["retry_counts"]
+
+    def answer(text: str, candidate: str) -> Outcome:
+        tracker = make_tracker(text, "inform", slots={"repair_problem": first, "retry_counts": counts}, active_loop="repair_form", requested_slot="address", candidates={"address": candidate})
+        tracker.events.insert(0, {"event": "user", "text": first})
+        return run(ValidateRepairForm(), tracker)
+
+    assert answer("2单元501", "2单元501室").slots["address"] == "7-2-501"
+    assert answer("501", "501").slots["address"] == "7号楼501室"
+    assert answer("8栋2单元501", "8栋2单元501").slots["address"] == "8-2-501"  # a building of its own
+    kept = answer("就是7栋", "7号楼")
+    assert kept.slots["address"] == "7号楼" and kept.messages == []
+    corridor = make_tracker("7栋楼道灯坏了", "repair", candidates={"repair_problem": "7栋楼道灯坏了", "address": "7号楼"})
+    outcome = run(ValidateRepairForm(), corridor)
+    assert outcome.slots["address"] == "7号楼" and outcome.messages == []
+
+
 def test_a_place_written_while_the_phone_is_asked_is_taken_and_said_so(db: str) -> None:
     """「就在我们6号楼旁边」 to the phone question (tried on scripts/run): the place was taken, but the
     resident read only the phone question again, as if not understood. Now they are told it is kept;

@@ -79,6 +79,38 @@ def later_address(earlier: str | None, later: str, asked: bool) -> str:
     return earlier
 
 
+# A repair inside a home (「我家阳台的推拉门坏了」) needs the unit and room: 「我是7栋的」 alone was taken
+# as the address (tried on scripts/run), and the ticket said 7号楼 — no door for the engineer to knock
+# on. A common part (楼道, 电梯 …) needs no room.
+IN_THE_HOME = re.compile(r"我家|家里|家中|屋里|室内|户内|卧室|主卧|次卧|客厅|厨房|卫生间|厕所|洗手间|阳台|书房|餐厅|马桶|浴室")
+COMMON_PART = re.compile(r"楼道|走廊|过道|电梯|大堂|车库|车位|单元门|楼梯|外墙|公共|门口|路灯|绿化|屋顶|天台|消防|水箱|水泵|岗亭")
+BARE_BUILDING = re.compile(r"\d+号楼")
+ROOM_OR_UNIT = re.compile(r"单元|室|(?<!\d)\d{3,4}(?!\d)")
+
+
+def in_the_home(problem: str | None) -> bool:
+    """Is the repair inside the resident's home (not in a common part)?"""
+    problem = problem or ""
+    return IN_THE_HOME.search(problem) is not None and COMMON_PART.search(problem) is None
+
+
+def bare_building(address: str | None) -> bool:
+    """Does the address name a building and nothing more (「7号楼」)?"""
+    return BARE_BUILDING.fullmatch(address or "") is not None
+
+
+def with_building(building: str, answer: str) -> str | None:
+    """「2单元501室」 after 「7号楼」: the whole address (7-2-501); None when the answer names a building
+    of its own or adds nothing to the building."""
+    if ROOM_OR_UNIT.search(answer) is None:
+        return None  # 「东门那边」: a place, not the rest of this address
+    own = first_value(answer, "address")
+    if own is not None and building_and_unit(own) is not None:
+        return None
+    joined = first_value(f"{building}{answer}", "address")
+    return joined if joined and joined != building else None
+
+
 def community_of(conversation_id: str) -> CommunityRecord:
     """The community of the conversation (its record as it is now)."""
     with session_scope() as session:
