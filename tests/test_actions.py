@@ -1610,6 +1610,10 @@ def test_asked_for_the_address_an_answer_naming_the_fault_is_added_not_counted(d
     assert "retry_counts" not in outcome.slots and outcome.text == texts.render("validation.added_to_case", added=more)
     place = make_tracker("就在厨房那边", "inform", slots={"repair_problem": so_far}, active_loop="repair_form", requested_slot="address", candidates={"address": "就在厨房那边"})
     assert run(ValidateRepairForm(), place).slots["retry_counts"] == {"address": 1}
+    # 「别家有电」 after 「我家里的灯不亮了 是不是停电了」, read with doubt (tried on scripts/run): the same.
+    outage = "我家里的灯不亮了 是不是停电了"
+    unsure = make_tracker("别家有电", "nlu_fallback", slots={"repair_problem": outage}, active_loop="repair_form", requested_slot="address", candidates={"address": "别家有电"})
+    assert run(ValidateRepairForm(), unsure).slots["repair_problem"] == f"{outage}；别家有电"
 
 
 def after_clarifying(said: str, typed: str, intent: str, **kwargs: Any) -> Tracker:
