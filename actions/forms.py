@@ -29,9 +29,11 @@ from bot.intake.validation import (
     check_visit_time,
     community_of,
     in_the_home,
+    in_the_room,
     later_address,
     names_the_fault,
     nothing_to_change,
+    room_only,
     tries_a_phone,
     with_building,
 )
@@ -217,6 +219,9 @@ class ValidateRepairForm(ContactValidation):
         # 「5号楼1单元802」 said before the 报修 button: another question's answer, not what is broken (asked
         # 「哪里或什么设施需要维修」, 「2号楼电梯」 is the answer)
         before = text != latest_text(tracker)
+        room = self._room_named_before(tracker) if not before else None
+        if room and not room_only(text):  # 「水龙头漏水」 after 「厨房」: 厨房水龙头漏水
+            text = in_the_room(room, text)
         checked = Checked(None) if before and is_bare_answer(text) else check_problem(text)
         if checked.value:  # a later repair message adds to the problem, not replaces it
             return {"repair_problem": added_to(tracker, "repair_problem", self.form_name(), checked.value)[:2000]}
@@ -226,6 +231,13 @@ class ValidateRepairForm(ContactValidation):
         if is_repair_opener(text):  # 「我要报修」: the form's own question asks what is broken
             checked = Checked(None)
         return self._settle("repair_problem", checked, dispatcher, tracker)
+
+    @staticmethod
+    def _room_named_before(tracker: Tracker) -> str | None:
+        """The room the resident's last message named alone, asked what is broken (「厨房」)."""
+        if tracker.get_slot("requested_slot") != "repair_problem":
+            return None
+        return room_only(next(earlier_texts(tracker), ""))
 
     def validate_visit_time(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         candidate, entity = str(value or ""), latest_entity(tracker, "visit_time")

@@ -1174,6 +1174,19 @@ def test_asked_for_a_visit_time_another_questions_answer_is_not_a_wrong_time(db:
         assert validate(ValidateRepairForm(), time_given, "visit_time").slots["visit_time"]
 
 
+def test_a_room_alone_is_not_what_is_broken_and_the_next_answer_is_read_with_it(db: str) -> None:
+    """「厨房」 to 「请问是哪里或什么设施需要维修？」 was taken as the problem (报修内容：厨房, tried on
+    scripts/run): where, not what. It is asked for what is broken, and 「水龙头漏水」 next is read as
+    厨房水龙头漏水; a facility (「2号楼电梯」) or a fault with its room is an answer as before."""
+    asked = validate(ValidateRepairForm(), "厨房", "repair_problem")
+    assert asked.slots["repair_problem"] is None and asked.text == texts.render("validation.problem_room", room="厨房")
+    tracker = make_tracker("水龙头漏水", "repair", active_loop="repair_form", requested_slot="repair_problem", candidates={"repair_problem": "水龙头漏水"})
+    tracker.events.insert(0, {"event": "user", "text": "厨房"})
+    assert run(ValidateRepairForm(), tracker).slots["repair_problem"] == "厨房水龙头漏水"
+    for answer in ("2号楼电梯", "卫生间马桶堵了", "我家厨房的灯不亮"):
+        assert validate(ValidateRepairForm(), answer, "repair_problem").slots["repair_problem"] == answer
+
+
 def test_a_home_repair_with_only_the_building_asks_once_for_the_unit_and_room(db: str) -> None:
     """「我是7栋的住户我家阳台的推拉门坏了」 (tried on scripts/run): 7号楼 was the ticket's whole address —
     no door for the engineer. A repair inside the home asks once for the unit and room, and reads the
