@@ -452,6 +452,7 @@ SAMPLES: dict[str, Any] = {
     "messages": "「厨房水龙头漏水」、「请问什么时候能来修」",
     "waited": "1分20秒",
     "numbers": "119",
+    "room": "厨房",
     "call_numbers": texts.render("aftercare.call_numbers", numbers="119"),
     "seconds": "05",
     "minutes": 2,
