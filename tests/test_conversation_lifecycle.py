@@ -14,16 +14,18 @@ from sqlalchemy.orm import Session
 
 from bot.clock import ShiftedClock
 from bot.conversations.capabilities import NOTHING, Capabilities, View, capabilities
-from bot.conversations.events import Claimed, HandedBack, Queued, Reopened, Resolved
+from bot.conversations.events import Claimed, HandedBack, Queued, Reopened, Resolved, Withdrawn
 from bot.conversations.lifecycle import (
     claim,
     conversation_status,
     enter_queue,
     hand_back,
+    may_withdraw,
     pending_queue,
     request_handoff,
     resolve,
     status_for_new_message,
+    withdraw,
 )
 from bot.conversations.sla import respond_by
 from bot.conversations.status import Priority, Status
@@ -199,6 +201,25 @@ def test_pending_conversation_can_be_handed_back(database_url: str) -> None:
     with session_scope() as session:
         assert hand_back(session, "c2")
     assert status_of("c2") == "bot"
+
+
+def test_a_resident_takes_back_an_unclaimed_request_but_never_an_emergency(database_url: str) -> None:
+    with session_scope() as session:
+        request_handoff(session, "asked", "request_human", Priority.NORMAL)
+        request_handoff(session, "danger", "emergency", Priority.EMERGENCY)
+        request_handoff(session, "taken", "request_human", Priority.NORMAL)
+    with session_scope() as session:
+        assert claim(session, "taken", "zhang")
+    with session_scope() as session:
+        assert [may_withdraw(session, c) for c in ("asked", "danger", "taken")] == [True, False, False]
+        assert withdraw(session, "asked") == Withdrawn("asked")
+        assert withdraw(session, "asked") is None  # once
+        assert withdraw(session, "danger") is None and withdraw(session, "taken") is None
+    assert [status_of(c) for c in ("asked", "danger", "taken")] == ["bot", "pending", "assigned"]
+    with session_scope() as session:
+        [request] = session.execute(sa.select(HandoffRequest).where(HandoffRequest.conversation_id == "asked")).scalars()
+        assert request.handled_at is not None
+        assert "asked" not in [c.id for c in pending_queue(session)]
 
 
 def new_message(session: Session, conversation_id: str) -> tuple[str, bool]:

@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 import websockets
 
+from bot import texts
 from bot.conversations.alerts import EARLY_TAG
 from bot.storage import session_scope, upgrade
 from bot.storage.models import Conversation, HandoffRequest, Ticket
@@ -189,3 +190,61 @@ def test_emergency_seen_by_the_action_first(setup: tuple[str, StandInRasa, str])
     base, rasa, url = setup
     rid, agent_frames = _one_emergency_turn(base, rasa, "隔壁家里好像出事了 一直没人应门 你们快派人来")
     _assert_one_entry_one_alert(url, rid, agent_frames)
+
+
+def test_a_resident_takes_back_a_request_for_an_agent_nobody_has_claimed(setup: tuple[str, StandInRasa, str]) -> None:
+    """「算了不用了」 after 「转人工」 got nothing back (tried on scripts/run): the request stayed in every
+    console's queue and the resident did not know they were heard. Unclaimed, it is taken back: Rasa
+    resumes, the conversation leaves the queue, the resident is told and the bot answers again. An
+    emergency is never taken back, whatever its resident writes."""
+    base, rasa, url = setup
+    r = resident_session(base)
+    rid = r["resident_id"]
+    client, _ = login(base, "丙")
+    cookie = cookie_header(client)
+
+    async def until(socket: Any, done: Any) -> list[dict]:
+        frames: list[dict] = []
+        while not frames or not done(frames[-1]):
+            frames.append(json.loads(await asyncio.wait_for(socket.recv(), 20)))
+        return frames
+
+    def bot_text(frame: dict) -> str:
+        return frame["message"]["text"] if frame.get("type") == "message" and frame["message"]["role"] != "resident" else ""
+
+    async def scenario() -> tuple[list[dict], list[dict]]:
+        async with websockets.connect(ws_url(base, f"/ws/resident?token={r['token']}")) as res, websockets.connect(
+            ws_url(base, "/ws/agent"), extra_headers={"Cookie": cookie}
+        ) as agent:
+            await until(agent, lambda f: f["type"] == "queue")
+            await res.send(json.dumps({"text": "转人工"}))
+            await until(res, lambda f: bot_text(f) != "")
+            await until(agent, lambda f: f["type"] == "queue" and rid in [i["id"] for i in f["pending"]])
+            await res.send(json.dumps({"text": "算了不用了"}))
+            withdrawn = await until(res, lambda f: bot_text(f) == texts.render("human.withdrawn"))
+            queue = await until(agent, lambda f: f["type"] == "queue" and rid not in [i["id"] for i in f["pending"]])
+            await res.send(json.dumps({"text": "你好"}))
+            await until(res, lambda f: bot_text(f) == "收到：你好")  # the bot answers again
+            return withdrawn, queue
+
+    withdrawn, queue = asyncio.run(scenario())
+    assert [f["message"]["text"] for f in withdrawn if f.get("type") == "message"][-2:] == ["算了不用了", texts.render("human.withdrawn")]
+    assert any(f.get("type") == "message" and f["message"]["text"] == "算了不用了" for f in queue)  # the agents saw it too
+    assert [{"event": "resume"}, {"event": "action", "name": "action_listen"}] in rasa.appended(rid)
+    with session_scope() as session:
+        assert session.execute(sa.select(Conversation.status).where(Conversation.id == rid)).scalar_one() == "bot"
+        assert all(h.handled_at is not None for h in session.execute(sa.select(HandoffRequest).where(HandoffRequest.conversation_id == rid)).scalars())
+
+    e = resident_session(base)
+
+    async def emergency() -> None:
+        async with websockets.connect(ws_url(base, f"/ws/resident?token={e['token']}")) as res:
+            await res.send(json.dumps({"text": "厨房着火了 好大的烟"}))
+            await until(res, lambda f: bot_text(f) != "")
+            await res.send(json.dumps({"text": "算了不用了"}))
+            await until(res, lambda f: f.get("type") == "message" and f["message"]["text"] == "算了不用了")
+            await asyncio.sleep(1.0)
+
+    asyncio.run(emergency())
+    with session_scope() as session:
+        assert session.execute(sa.select(Conversation.status).where(Conversation.id == e["resident_id"])).scalar_one() == "pending"

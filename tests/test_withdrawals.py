@@ -7,7 +7,7 @@ import pytest
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.components import EmergencyGuard, WithdrawalClassifier
-from bot.nlu.withdrawals import is_withdrawal
+from bot.nlu.withdrawals import is_withdrawal, takes_back_the_request
 from tests.nlu_support import classified
 
 WITHDRAWALS = [
@@ -75,3 +75,13 @@ def test_a_named_danger_is_still_raised() -> None:
     assert message.get("intent")["name"] == "emergency"
     doubt = _read("楼下那户人家一直在尖叫", [("complaint", 0.5), ("emergency", 0.35)])
     assert doubt.get("intent")["name"] == "emergency"
+
+
+@pytest.mark.parametrize("text", ["算了不用了", "算了", "不用了，谢谢", "不用转人工了", "不要人工了", "没事了 谢谢", "取消", "我自己看看吧", "修好了不用来了"])
+def test_taking_back_a_request_for_an_agent_is_known_by_its_shape(text: str) -> None:
+    assert takes_back_the_request(text)
+
+
+@pytest.mark.parametrize("text", ["电梯困人了", "算了 快点来人", "人呢", "你好", "怎么还没人来", ""])
+def test_anything_more_is_not_taking_it_back(text: str) -> None:
+    assert not takes_back_the_request(text)

@@ -78,6 +78,14 @@ class Released(_ByAgent):
 
 
 @dataclass(frozen=True)
+class Withdrawn:
+    """The resident no longer wants the agent they asked for (「算了不用了」 while waiting): the
+    conversation left the queue unclaimed, back to the bot. Never an emergency's (lifecycle.withdraw)."""
+
+    conversation_id: str
+
+
+@dataclass(frozen=True)
 class Reopened:
     """A resolved conversation went back to the bot because the resident wrote again."""
 
@@ -125,7 +133,7 @@ class CaseDetailsAdded:
 
 
 Transition = Queued | Claimed | HandedBack | Resolved | Reopened | Released
-Event = Queued | Claimed | HandedBack | Resolved | Reopened | Released | Posted | TicketCompleted | Escalated | CaseDetailsAdded
+Event = Queued | Claimed | HandedBack | Resolved | Reopened | Released | Posted | TicketCompleted | Escalated | CaseDetailsAdded | Withdrawn
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
 from bot.clock import utcnow
-from bot.conversations.events import Claimed, HandedBack, Queued, Released, Reopened, Resolved
+from bot.conversations.events import Claimed, HandedBack, Queued, Released, Reopened, Resolved, Withdrawn
 from bot.conversations.status import IDLE, WITH_AGENTS, Priority, Status
 from bot.storage.models import Conversation, HandoffRequest, community_id_of, default_community_id
 
@@ -191,6 +191,32 @@ def resolve(session: Session, conversation_id: str, agent: str | None = None, di
     if _move(session, conversation_id, WITH_AGENTS, Status.RESOLVED, resolved_at=utcnow()):
         return Resolved(conversation_id, agent, display_name)
     return None
+
+
+def _withdrawable(conversation_id: str) -> sa.sql.ColumnElement:
+    return sa.and_(Conversation.id == conversation_id, Conversation.status == Status.PENDING, Conversation.priority != Priority.EMERGENCY)
+
+
+def may_withdraw(session: Session, conversation_id: str) -> bool:
+    """Whether the resident may take back their request now (:func:`withdraw`)."""
+    return session.execute(sa.select(Conversation.id).where(_withdrawable(conversation_id))).first() is not None
+
+
+def withdraw(session: Session, conversation_id: str) -> Withdrawn | None:
+    """The resident takes back a request for an agent nobody has claimed yet: back to the bot, its
+    requests closed. One conditional UPDATE: nothing happens once an agent has claimed it, nor to an
+    emergency — whatever its resident writes, an agent follows it up (DOMAIN.md §5)."""
+    now = utcnow()
+    moved = session.execute(
+        sa.update(Conversation)
+        .where(_withdrawable(conversation_id))
+        .values(status=Status.BOT, assigned_agent=None, waiting_since=None, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:
+        return None
+    _close_requests(session, conversation_id, now)
+    return Withdrawn(conversation_id)
 
 
 RELEASED = "agent_released"  # the handoff request's reason: the agent's account was disabled

@@ -60,6 +60,7 @@ from bot.conversations.events import (
     Reopened,
     Resolved,
     TicketCompleted,
+    Withdrawn,
 )
 from bot.gateway.hub import Hub, Socket
 from bot.gateway.offloop import in_thread
@@ -144,6 +145,9 @@ class Notifier:
             return True
         if isinstance(event, Resolved):
             await self._notice(event.conversation_id, texts.render("agent.resolved"), {"agent": event.shown_as or None, "event": "resolved"})
+            return True
+        if isinstance(event, Withdrawn):  # the resident took back their request: out of every queue
+            await self._notice(event.conversation_id, texts.render("human.withdrawn"), {"event": "withdrawn"})
             return True
         if isinstance(event, Reopened):
             return False  # resolved conversations are in no console's queue; the relay resumes Rasa

@@ -44,7 +44,7 @@ from bot.communities import community_of_conversation
 from bot.conversations import turns
 from bot.conversations.alerts import claim_alerts, raise_early_alert
 from bot.conversations.events import Posted, Queued, Reopened
-from bot.conversations.lifecycle import conversation_status, status_for_new_message
+from bot.conversations.lifecycle import conversation_status, may_withdraw, status_for_new_message, withdraw
 from bot.conversations.status import Status
 from bot.conversations.turns import Turn, TurnState
 from bot.conversations.unserved import conversation_scope
@@ -52,12 +52,13 @@ from bot.gateway import aftercare
 from bot.gateway.attachments import store_photo
 from bot.gateway.draining import Draining
 from bot.gateway.hub import FEATURES, KNOWN_FEATURES, wants  # noqa: F401 - the sockets' features, imported by the routes from here
-from bot.gateway.offloop import in_thread, write_promptly
+from bot.gateway.offloop import in_session, in_thread, write_promptly
 from bot.gateway.rasa_client import RASA_MAX_TEXT, RasaUnavailable
 from bot.gateway.state import Gateway
 from bot.gateway.transcript import by_client_id, store
 from bot.intake.continuity import after_agent
 from bot.nlu.emergency import GuardResult, assess
+from bot.nlu.withdrawals import takes_back_the_request
 from bot.politeness.scripts import echo
 from bot.storage import session_scope
 from bot.storage.urgent import write_now
@@ -244,6 +245,8 @@ async def handle_resident_text(
 
         if not status.bot_steers:
             keep_company = status is Status.PENDING
+            if keep_company and not command and takes_back_the_request(text) and await _withdraw(gateway, resident_id, announce):
+                return
 
             async def announce_and_answer() -> None:
                 await announce()
@@ -273,6 +276,36 @@ async def _say_unanswered(gateway: Gateway, resident_id: str, emergency: GuardRe
         return
     busy = "message.assistant_restarting" if gateway.drain.draining else "message.assistant_busy"
     await _deliver(gateway, resident_id, "bot", texts.render(busy, duty_phone=duty_phone))
+
+
+async def _withdraw(gateway: Gateway, resident_id: str, announce: Callable[[], Awaitable[None]]) -> bool:
+    """「算了不用了」 while waiting for an agent nobody has claimed (never an emergency): the request is
+    taken back — Rasa resumes first (a bot that steers must not be paused), then the conversation
+    leaves the queue and the resident is told. False, and nothing changed, when it may not be taken
+    back or Rasa cannot resume: the message goes to the agents as any other."""
+    if not await in_thread(lambda: _may_withdraw(resident_id)):
+        return False
+    try:
+        await gateway.rasa.append_events(resident_id, after_agent(handed_back=False))
+        await gateway.rasa.resume(resident_id)
+    except RasaUnavailable as error:
+        logger.warning("could not resume %s in Rasa to take back its request: %s", resident_id, error)
+        return False
+    withdrawn = await in_session(withdraw, resident_id)
+    if withdrawn is None:  # an agent claimed it meanwhile: the bot is paused again
+        try:
+            await gateway.rasa.append_events(resident_id, [{"event": "pause"}])
+        except RasaUnavailable as error:
+            logger.error("could not pause %s in Rasa again after a claim: %s", resident_id, error)
+        return False
+    await announce()
+    await gateway.notifier.publish(withdrawn)
+    return True
+
+
+def _may_withdraw(conversation_id: str) -> bool:
+    with session_scope() as session:
+        return may_withdraw(session, conversation_id)
 
 
 def duty_phone_of(conversation_id: str) -> str:

@@ -37,3 +37,19 @@ WITHDRAWAL = re.compile(rf"{_SEP}(?:(?:{_COURTESY}|{_GIVING_UP}){_SEP})*{_CLAUSE
 def is_withdrawal(text: str) -> bool:
     """Is the message only the resident saying their case is fixed, not needed or withdrawn?"""
     return WITHDRAWAL.fullmatch((text or "").strip()[:60]) is not None
+
+
+# While the resident waits for an agent they asked for: 「算了不用了」「不用转人工了」「没事了」 takes the
+# request back (bot.conversations.lifecycle.withdraw; never an emergency's). A case they no longer
+# need (「修好了不用来了」) says so too.
+_NEVER_MIND = (
+    r"(?:那|哎|唉)?(?:就)?算了(?:吧)?|(?:我|那)?(?:就)?不用了|不需要了|(?:已经)?没事了|(?:那)?(?:就)?不(?:用)?(?:转|找)了"
+    r"|(?:不用|不要|不需要|不找|不转)(?:转)?(?:人工|客服|人工客服)了?|取消(?:转接|转人工|人工)?|我自己(?:看看|弄|处理|解决)吧?"
+)
+_TAKEN_BACK = rf"(?:{_NEVER_MIND}|{_CLAUSE})"
+NEVER_MIND = re.compile(rf"{_SEP}(?:{_COURTESY}{_SEP})*{_TAKEN_BACK}(?:{_SEP}(?:{_TAKEN_BACK}|{_COURTESY}))*{_SEP}")
+
+
+def takes_back_the_request(text: str) -> bool:
+    """Is the message only the resident saying they no longer need the agent they asked for?"""
+    return NEVER_MIND.fullmatch((text or "").strip()[:60]) is not None
