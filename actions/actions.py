@@ -646,10 +646,21 @@ class ActionTicketStatus(Action):
         if hurried:  # 「能快点吗 我等着用」: noted on the open case's ticket for its handlers
             say(dispatcher, addressed(tracker, "status.hurried", number=hurried))
         key = tracker.get_slot("lookup_key")
-        found = find_tickets(key, tracker.sender_id) if key else own_tickets(tracker.sender_id, tracker.get_slot("phone"))
+        looked_up = find_tickets(key, tracker.sender_id) if key else []
+        own = own_tickets(tracker.sender_id, tracker.get_slot("phone"))
+        # A number or phone named now: those tickets. One found earlier in the conversation is kept
+        # (「师傅什么时候来」 after 「查一下工单WY…」 asked for the number again, tried on scripts/run),
+        # with the resident's own tickets beside it.
+        named_now = bool(latest_entity(tracker, "ticket_id") or latest_entity(tracker, "phone"))
+        if not key:
+            found = own
+        elif named_now or not looked_up:
+            found = looked_up
+        else:
+            found = looked_up + [t for t in own if t.number not in {f.number for f in looked_up}]
         if key or found:
             say(dispatcher, status_text(found))
-        return [SlotSet("lookup_key", None), SlotSet("retry_counts", None)]
+        return [SlotSet("lookup_key", key if looked_up else None), SlotSet("retry_counts", None)]
 
 
 def status_text(found: list[TicketStatus]) -> str:
@@ -663,6 +674,7 @@ def status_text(found: list[TicketStatus]) -> str:
             priority=t.priority,
             status=t.status,
             department=t.department,
+            visit=texts.render("status.line_visit", visit_time=echo(t.visit_time)) if t.visit_time else "",
             deadline=texts.render("status.line_deadline", deadline=local_text(t.resolve_by)) if t.resolve_by else "",
             overdue=texts.render("status.line_overdue") if t.overdue else "",
         )

@@ -683,7 +683,10 @@ def test_ticket_status_by_number(db: str, tracker_factory: TrackerFactory) -> No
     number = _repair_ticket("earlier", "厨房水龙头关不紧")
     outcome = run(ActionTicketStatus(), tracker_factory(f"查一下{number}", "ticket_status", slots={"lookup_key": number.lower()}))
     assert number in outcome.text and "已受理" in outcome.text and "报修" in outcome.text and "一般" in outcome.text
-    assert outcome.slots == {"lookup_key": None, "retry_counts": None}
+    assert outcome.slots == {"lookup_key": number.lower(), "retry_counts": None}  # kept: found
+    # 「师傅什么时候来」 next (no number in it): that ticket again, with the visit agreed — not asked for its number.
+    again = run(ActionTicketStatus(), tracker_factory("师傅什么时候来", "ticket_status", slots={"lookup_key": number.lower()}))
+    assert number in again.text and texts.render("status.line_visit", visit_time="明天上午") in again.text
 
 
 def test_ticket_status_by_phone_lists_that_phones_tickets(db: str, tracker_factory: TrackerFactory) -> None:

@@ -453,6 +453,7 @@ SAMPLES: dict[str, Any] = {
     "waited": "1分20秒",
     "numbers": "119",
     "room": "厨房",
+    "visit": texts.render("status.line_visit", visit_time="明天上午"),
     "call_numbers": texts.render("aftercare.call_numbers", numbers="119"),
     "seconds": "05",
     "minutes": 2,

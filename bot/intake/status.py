@@ -16,6 +16,7 @@ from bot.storage import session_scope
 from bot.storage.models import Ticket
 from bot.tickets.service import (
     CATEGORY_LABELS,
+    FINISHED,
     STATUS_LABELS,
     is_overdue,
     ticket_in_community,
@@ -36,6 +37,7 @@ class TicketStatus:
     department: str
     resolve_by: datetime | None
     overdue: bool
+    visit_time: str = ""  # the visit agreed with the resident while the ticket is open (报修's 上门时间)
 
 
 def _status(ticket: Ticket) -> TicketStatus:
@@ -47,6 +49,7 @@ def _status(ticket: Ticket) -> TicketStatus:
         department=ticket.department or DEFAULT_DEPARTMENT,
         resolve_by=ticket.resolve_by,
         overdue=is_overdue(ticket),
+        visit_time=(ticket.visit_time or "") if ticket.status not in FINISHED else "",
     )
 
 
