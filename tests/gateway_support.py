@@ -84,6 +84,14 @@ def ws_url(base: str, path: str) -> str:
     return base.replace("http://", "ws://") + path
 
 
+async def frames_until(socket: Any, done: Any, timeout: float = 20) -> list[dict[str, Any]]:
+    """A socket's frames up to and including the first for which ``done(frame)`` holds."""
+    frames: list[dict[str, Any]] = []
+    while not frames or not done(frames[-1]):
+        frames.append(json.loads(await asyncio.wait_for(socket.recv(), timeout)))
+    return frames
+
+
 async def exchange(base: str, token: str, frames: list[Any], wait_for: int, timeout: float = 30) -> list[dict[str, Any]]:
     """Send frames (str sent raw, others as JSON) and collect ``wait_for`` frames back."""
     received: list[dict[str, Any]] = []

@@ -24,7 +24,7 @@ from bot.gateway.hub import FEATURES, Hub
 from bot.gateway.pubsub import RedisFanout
 from bot.gateway.ratelimit import RedisRateLimiter
 from bot.storage import upgrade
-from tests.gateway_support import cookie_header, login, make_agent, resident_session, running_gateway, ws_url
+from tests.gateway_support import cookie_header, frames_until, login, make_agent, resident_session, running_gateway, ws_url
 from tests.service_support import missing
 from tests.standin_rasa import StandInRasa
 
@@ -167,12 +167,6 @@ def test_resident_and_agent_on_different_processes_see_each_other(two_gateways: 
     rid = r["resident_id"]
     client, csrf = login(agent_base, "丁")
     cookie = cookie_header(client)
-
-    async def frames_until(socket: Any, wanted: Any) -> list[dict]:
-        seen: list[dict] = []
-        while not any(wanted(f) for f in seen):
-            seen.append(json.loads(await asyncio.wait_for(socket.recv(), 20)))
-        return seen
 
     async def scenario() -> None:
         async with websockets.connect(ws_url(resident_base, f"/ws/resident?token={r['token']}")) as res, websockets.connect(

@@ -18,7 +18,7 @@ from bot import texts
 from bot.conversations.alerts import EARLY_TAG
 from bot.storage import session_scope, upgrade
 from bot.storage.models import Conversation, HandoffRequest, Ticket
-from tests.gateway_support import cookie_header, login, make_agent, resident_session, running_gateway, ws_url
+from tests.gateway_support import cookie_header, frames_until, login, make_agent, resident_session, running_gateway, ws_url
 from tests.standin_rasa import StandInRasa
 
 # What this module's stand-in answers besides ``收到：<text>``: a reply with a button, its payload.
@@ -203,12 +203,6 @@ def test_a_resident_takes_back_a_request_for_an_agent_nobody_has_claimed(setup: 
     client, _ = login(base, "丙")
     cookie = cookie_header(client)
 
-    async def until(socket: Any, done: Any) -> list[dict]:
-        frames: list[dict] = []
-        while not frames or not done(frames[-1]):
-            frames.append(json.loads(await asyncio.wait_for(socket.recv(), 20)))
-        return frames
-
     def bot_text(frame: dict) -> str:
         return frame["message"]["text"] if frame.get("type") == "message" and frame["message"]["role"] != "resident" else ""
 
@@ -216,15 +210,15 @@ def test_a_resident_takes_back_a_request_for_an_agent_nobody_has_claimed(setup: 
         async with websockets.connect(ws_url(base, f"/ws/resident?token={r['token']}")) as res, websockets.connect(
             ws_url(base, "/ws/agent"), extra_headers={"Cookie": cookie}
         ) as agent:
-            await until(agent, lambda f: f["type"] == "queue")
+            await frames_until(agent, lambda f: f["type"] == "queue")
             await res.send(json.dumps({"text": "转人工"}))
-            await until(res, lambda f: bot_text(f) != "")
-            await until(agent, lambda f: f["type"] == "queue" and rid in [i["id"] for i in f["pending"]])
+            await frames_until(res, lambda f: bot_text(f) != "")
+            await frames_until(agent, lambda f: f["type"] == "queue" and rid in [i["id"] for i in f["pending"]])
             await res.send(json.dumps({"text": "算了不用了"}))
-            withdrawn = await until(res, lambda f: bot_text(f) == texts.render("human.withdrawn"))
-            queue = await until(agent, lambda f: f["type"] == "queue" and rid not in [i["id"] for i in f["pending"]])
+            withdrawn = await frames_until(res, lambda f: bot_text(f) == texts.render("human.withdrawn"))
+            queue = await frames_until(agent, lambda f: f["type"] == "queue" and rid not in [i["id"] for i in f["pending"]])
             await res.send(json.dumps({"text": "你好"}))
-            await until(res, lambda f: bot_text(f) == "收到：你好")  # the bot answers again
+            await frames_until(res, lambda f: bot_text(f) == "收到：你好")  # the bot answers again
             return withdrawn, queue
 
     withdrawn, queue = asyncio.run(scenario())
@@ -240,9 +234,9 @@ def test_a_resident_takes_back_a_request_for_an_agent_nobody_has_claimed(setup: 
     async def emergency() -> None:
         async with websockets.connect(ws_url(base, f"/ws/resident?token={e['token']}")) as res:
             await res.send(json.dumps({"text": "厨房着火了 好大的烟"}))
-            await until(res, lambda f: bot_text(f) != "")
+            await frames_until(res, lambda f: bot_text(f) != "")
             await res.send(json.dumps({"text": "算了不用了"}))
-            await until(res, lambda f: f.get("type") == "message" and f["message"]["text"] == "算了不用了")
+            await frames_until(res, lambda f: f.get("type") == "message" and f["message"]["text"] == "算了不用了")
             await asyncio.sleep(1.0)
 
     asyncio.run(emergency())
