@@ -647,17 +647,14 @@ class ActionTicketStatus(Action):
             say(dispatcher, addressed(tracker, "status.hurried", number=hurried))
         key = tracker.get_slot("lookup_key")
         looked_up = find_tickets(key, tracker.sender_id) if key else []
-        own = own_tickets(tracker.sender_id, tracker.get_slot("phone"))
         # A number or phone named now: those tickets. One found earlier in the conversation is kept
         # (「师傅什么时候来」 after 「查一下工单WY…」 asked for the number again, tried on scripts/run),
-        # with the resident's own tickets beside it.
-        named_now = bool(latest_entity(tracker, "ticket_id") or latest_entity(tracker, "phone"))
-        if not key:
-            found = own
-        elif named_now or not looked_up:
+        # with the resident's own tickets beside it; with none named, their own.
+        if key and (not looked_up or latest_entity(tracker, "ticket_id") or latest_entity(tracker, "phone")):
             found = looked_up
         else:
-            found = looked_up + [t for t in own if t.number not in {f.number for f in looked_up}]
+            shown = {t.number for t in looked_up}
+            found = looked_up + [t for t in own_tickets(tracker.sender_id, tracker.get_slot("phone")) if t.number not in shown]
         if key or found:
             say(dispatcher, status_text(found))
         return [SlotSet("lookup_key", key if looked_up else None), SlotSet("retry_counts", None)]
