@@ -140,21 +140,26 @@ def test_an_emergency_rasa_could_not_answer_gets_its_dangers_instructions_first(
 
 
 @pytest.mark.parametrize("kind", sorted(PROCEDURES))
-def test_the_waiting_reply_gives_each_of_the_dangers_numbers_once(kind: str) -> None:
+def test_the_waiting_and_escalation_replies_give_each_of_the_dangers_numbers_once(kind: str) -> None:
     """「请先确保自身安全；如有生命危险请立即拨打110、119或120。如情况危急，请立即拨打110、119或120」
     was said to every resident whose emergency waited (tried on scripts/run): the numbers are added
     only when the danger's instructions do not give them (the lift's and the flood's)."""
     procedure = procedure_for(kind)
     since = datetime(2026, 6, 15, 8, 0, tzinfo=timezone.utc)
     wait = EmergencyWait(conversation_id="c", request_id=1, kind=kind, waiting_since=since, escalations=0, ticket_number="WY1")
-    for reply in (aftercare.waiting_text(wait, since + timedelta(seconds=20), "0571-3333-4444"), aftercare.alerted_while_busy_text(kind, "0571-3333-4444")):
+    replies = (
+        aftercare.waiting_text(wait, since + timedelta(seconds=20), "0571-3333-4444"),
+        aftercare.alerted_while_busy_text(kind, "0571-3333-4444"),
+        aftercare.escalation_text(wait, since + timedelta(seconds=121), "0571-3333-4444"),
+    )
+    for reply in replies:
         for number in re.findall(r"\d{3}", procedure.numbers):
             assert reply.count(number) == max(1, procedure.instructions.count(number)), (kind, number, reply)  # no more than the advice says
         assert ("如情况危急" in reply) == (kind in ("lift", "flood"))
 
 
 def test_the_duty_phone_is_one_setting_read_at_reply_time(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert DUTY_PHONE in texts.render("aftercare.escalated", waited="2分00秒", instructions="", numbers="119")
+    assert DUTY_PHONE in texts.render("aftercare.escalated", waited="2分00秒", instructions="", call_numbers="")
     monkeypatch.setenv("DUTY_PHONE", "0571-1111-2222")
     assert "0571-1111-2222" in texts.render("emergency.received", number="WY1", instructions="", ask="")
     assert "0571-1111-2222" in texts.render("message.assistant_busy")
@@ -252,7 +257,7 @@ def test_an_unclaimed_emergency_is_escalated_once_per_step_then_the_claim_names_
         notice = notices[0]
         procedure = procedure_for("lift")
         assert notice["text"] == texts.render(
-            "aftercare.escalated", waited="2分01秒", instructions=procedure.instructions, numbers=procedure.numbers
+            "aftercare.escalated", waited="2分01秒", instructions=procedure.instructions, call_numbers=aftercare.call_numbers_text(procedure)
         )
         assert notice["event"] == "escalated" and "还没有同事接手" in notice["text"] and DUTY_PHONE in notice["text"]
         frames = [f for a in agents for f in a.of_type("escalation")]

@@ -85,7 +85,11 @@ def escalation_text(wait: EmergencyWait, now: datetime, duty_phone: str | None =
     """Nobody has claimed it yet: said plainly, with the numbers to call now."""
     procedure = procedure_for(wait.kind)
     return texts.render(
-        "aftercare.escalated", waited=waited_text(wait.waited(now)), instructions=procedure.instructions, numbers=procedure.numbers, duty_phone=duty_phone
+        "aftercare.escalated",
+        waited=waited_text(wait.waited(now)),
+        instructions=procedure.instructions,
+        call_numbers=call_numbers_text(procedure),
+        duty_phone=duty_phone,
     )
 
 
