@@ -43,7 +43,7 @@ def is_withdrawal(text: str) -> bool:
 # request back (bot.conversations.lifecycle.withdraw; never an emergency's). A case they no longer
 # need (「修好了不用来了」) says so too.
 _NEVER_MIND = (
-    r"(?:那|哎|唉)?(?:就)?算了(?:吧)?|(?:我|那)?(?:就)?不用了|不需要了|(?:已经)?没事了|(?:那)?(?:就)?不(?:用)?(?:转|找)了"
+    rf"{_GIVING_UP}|(?:我|那)?(?:就)?不用了|不需要了|(?:已经)?没事了|(?:那)?(?:就)?不(?:用)?(?:转|找)了"
     r"|(?:不用|不要|不需要|不找|不转)(?:转)?(?:人工|客服|人工客服)了?|取消(?:转接|转人工|人工)?|我自己(?:看看|弄|处理|解决)吧?"
 )
 _TAKEN_BACK = rf"(?:{_NEVER_MIND}|{_CLAUSE})"
