@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, settings
 
 from bot.clock import ShiftedClock
+from tests.clock_support import StillClock
 from tests.service_support import POSTGRES_SERVER_URL, require_postgres
 from tests.standin_rasa import StandInRasa
 
@@ -100,6 +101,16 @@ def clock() -> Iterator[ShiftedClock]:
     moving.set(utcnow())  # the suite's calendar (WUYE_CLOCK_OFFSET), from here on movable
     with clock_in_use(moving):
         yield moving
+
+
+@pytest.fixture
+def still_clock() -> Iterator[StillClock]:
+    """The product's clock in this process, standing at the suite's calendar until advanced."""
+    from bot.clock import clock_in_use, utcnow
+
+    still = StillClock(utcnow())
+    with clock_in_use(still):
+        yield still
 
 
 @pytest.fixture

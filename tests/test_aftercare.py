@@ -52,6 +52,7 @@ from bot.roles import Role
 from bot.safety import PROCEDURES, procedure_for
 from bot.storage import session_scope, upgrade
 from bot.storage.models import HandoffRequest, Message, Ticket
+from tests.clock_support import StillClock
 from tests.gateway_support import cookie_header, login, make_agent, resident_session, running_gateway, ws_url
 from tests.service_support import missing
 from tests.standin_rasa import StandInRasa
@@ -168,7 +169,7 @@ def test_the_duty_phone_is_one_setting_read_at_reply_time(monkeypatch: pytest.Mo
 # --------------------------------------------------------------------------- keeping company
 
 
-def test_follow_ups_of_an_unclaimed_emergency_are_answered_at_once(rasa: StandInRasa, clock: ShiftedClock) -> None:
+def test_follow_ups_of_an_unclaimed_emergency_are_answered_at_once(rasa: StandInRasa, still_clock: StillClock) -> None:
     gateway = make_gateway(rasa.url)
 
     async def scenario() -> None:
@@ -176,10 +177,10 @@ def test_follow_ups_of_an_unclaimed_emergency_are_answered_at_once(rasa: StandIn
         await handle_resident_text(gateway, "trapped", LIFT)
         [ticket_reply] = socket.texts()
         assert ticket_reply.startswith("工单号")  # the stand-in's emergency action: ticket, queue, pause
-        clock.advance(timedelta(seconds=20))
+        still_clock.advance(timedelta(seconds=20))
         await handle_resident_text(gateway, "trapped", "有人吗")
         assert socket.texts()[-1] == waiting_reply("20秒"), "answered within the turn that stored it"
-        clock.advance(timedelta(seconds=75))
+        still_clock.advance(timedelta(seconds=75))
         await handle_resident_text(gateway, "trapped", "快点")
         assert socket.texts()[-1] == waiting_reply("1分35秒")
         reply = socket.texts()[-1]
@@ -197,7 +198,7 @@ def test_follow_ups_of_an_unclaimed_emergency_are_answered_at_once(rasa: StandIn
     asyncio.run(scenario())
 
 
-def test_an_address_and_phone_written_while_waiting_go_on_the_ticket_and_name_the_case(rasa: StandInRasa, clock: ShiftedClock) -> None:
+def test_an_address_and_phone_written_while_waiting_go_on_the_ticket_and_name_the_case(rasa: StandInRasa, still_clock: StillClock) -> None:
     """The safety instructions ask for the address and phone; written while the emergency waits,
     they were answered with the waiting text alone and the agents' card still said 地址未提供
     (tried in Chromium). Now they go on the ticket where missing, the resident is told so, and the
@@ -207,7 +208,7 @@ def test_an_address_and_phone_written_while_waiting_go_on_the_ticket_and_name_th
     async def scenario() -> None:
         socket, agents = resident(gateway, "trapped"), console_socket(gateway)
         await handle_resident_text(gateway, "trapped", LIFT)
-        clock.advance(timedelta(seconds=10))
+        still_clock.advance(timedelta(seconds=10))
         await handle_resident_text(gateway, "trapped", "5栋2单元301 13812345678")
         noted = texts.render("aftercare.details_noted", details="地址 5-2-301、电话 138****5678")
         assert socket.texts()[-1] == noted + waiting_reply("10秒")
