@@ -7,7 +7,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.intake.validation import check_address, check_phone, check_visit_time
 from bot.nlu.components import BareAnswerClassifier
-from bot.nlu.entities import ENTITY_NAMES, Entity, extract_entities, first_value, is_bare_answer
+from bot.nlu.entities import ENTITY_NAMES, Entity, extract_entities, first_value, is_bare_answer, without_phones
 
 
 def values(text: str, entity: str) -> list[str]:
@@ -413,3 +413,19 @@ def test_the_classifier_leaves_everything_else_alone() -> None:
     assert _classified("西门岗亭的保安态度太差", "complaint", 0.9).get("intent")["name"] == "complaint"
     assert _classified("/repair", "repair", 1.0).get("intent")["name"] == "repair"
     assert _classified("3号楼", "inform", 0.99).get("intent") == {"name": "inform", "confidence": 0.99}
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("我家厨房水龙头漏水了 我电话13812345678", "我家厨房水龙头漏水了"),
+        ("电话13812345678，厨房水管漏了", "厨房水管漏了"),
+        ("厨房水管漏了，手机号是138 1234 5678 快点来", "厨房水管漏了 快点来"),
+        ("楼下邻居天天吵 联系方式：13900001111。", "楼下邻居天天吵"),
+        ("厨房漏水 座机 0571-88886666", "厨房漏水"),
+        ("没有电话 也没有手机", "没有电话 也没有手机"),
+        ("3栋2单元501 卫生间漏水", "3栋2单元501 卫生间漏水"),
+    ],
+)
+def test_a_case_is_told_without_the_phone_in_it(text: str, kept: str) -> None:
+    assert without_phones(text) == kept

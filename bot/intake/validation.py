@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from bot.communities import CommunityRecord, address_problem, building_and_unit, community_of_conversation
 from bot.han import HAN
-from bot.nlu.entities import extract_entities, first_value
+from bot.nlu.entities import extract_entities, first_value, without_phones
 from bot.nlu.pauses import PAUSE, PUNCTUATION
 from bot.storage import session_scope
 from bot.tickets.rules import OTHER_REPAIR, repair_subcategory
@@ -50,7 +50,7 @@ def room_only(text: str | None) -> str | None:
 
 
 def check_problem(text: str | None) -> Checked:
-    text = (text or "").strip()
+    text = without_phones((text or "").strip())  # the phone goes to its own slot, shown masked
     if not text or text.startswith("/"):
         return Checked(None)  # nothing said yet: the form's own question asks it
     if not says_more_than(text, GENERIC_REPAIR_WORDS):

@@ -285,6 +285,25 @@ def first_value(text: str, entity: str) -> str | None:
     return None
 
 
+# The words that introduce a phone (「我电话」「手机号是」「联系方式：」), removed with it.
+_PHONE_LABEL = re.compile(r"(?:我的?|的)?(?:手机号码?|电话号码?|电话|手机|号码|座机|联系方式)\s*(?:是|为)?\s*[:：]?\s*$")
+_SEPARATORS = " \t,，、;；:：。"
+
+
+def without_phones(text: str) -> str:
+    """``text`` with every phone number it gives taken out, with the words introducing it:
+    「厨房水龙头漏水了 我电话13812345678」 → 「厨房水龙头漏水了」. A case's wording is read again in
+    summaries and lists, where the phone is shown masked (``bot.tickets.masking``), not whole."""
+    kept = text
+    for phone in reversed([e for e in extract_entities(text) if e.entity == "phone"]):
+        before, after = kept[: phone.start], kept[phone.end :]
+        label = _PHONE_LABEL.search(before)
+        before = (before[: label.start()] if label else before).rstrip(_SEPARATORS)
+        after = after.lstrip(_SEPARATORS)
+        kept = f"{before} {after}" if before and after else before or after
+    return kept.strip()
+
+
 # What a resident may add around a bare answer: 「我家是4号楼」, 「电话 138…」, 「今晚吧」, 「下午来就行」.
 ANSWER_ENTITIES = ("address", "phone", "visit_time", "surname", "title")
 ANSWER_FILLER = re.compile(
