@@ -374,12 +374,15 @@ def test_a_device_fault_the_classifier_is_unsure_of_is_a_repair() -> None:
     """Tried as a resident: 「我家暖气不热」 (the fallback 0.5) got the clarifying question, whose
     buttons were 紧急求助 and 工单进度 — no 报修; the address typed next was not understood. A
     device fault the classifier is unsure of is a repair; its own reading otherwise stands, and a
-    danger named beside the fault is still raised."""
+    danger named beside the fault is still raised. An emergency reading of it is a repair too."""
     from bot.nlu.components import DeviceFaultClassifier, EmergencyGuard
     from tests.nlu_support import classified
 
     cold = classified("我家暖气不热", [("nlu_fallback", 0.5), ("emergency", 0.33), ("inform", 0.33)], DeviceFaultClassifier, EmergencyGuard)
     assert cold.get("intent") == {"name": "repair", "confidence": 0.6}
+    # 「家里暖气不太热」 was the classifier's emergency (0.71): every agent paged for a cold radiator.
+    warm = classified("家里暖气不太热", [("emergency", 0.71), ("inform", 0.12)], DeviceFaultClassifier, EmergencyGuard)
+    assert (warm.get("intent"), warm.get("emergency_guard")["promoted"]) == ({"name": "repair", "confidence": 0.71}, False)
     asked = classified("空调不制冷怎么办", [("inquiry", 0.8)], DeviceFaultClassifier, EmergencyGuard)
     assert asked.get("intent")["name"] == "inquiry"
     gas = classified("燃气灶打不着火 厨房全是煤气味", [("nlu_fallback", 0.5), ("repair", 0.4)], DeviceFaultClassifier, EmergencyGuard)

@@ -19,6 +19,8 @@ HURRIES = [
     "麻烦尽快处理，谢谢",
     "快点啊！！",
     "我等着用 能快点吗",
+    "你们快点回我",  # emergency 0.88
+    "麻烦尽快答复",
 ]
 
 NOT_HURRIES = [
@@ -31,6 +33,7 @@ NOT_HURRIES = [
     "很急",  # how much, with no request
     "越快越好",  # a visit time
     "师傅什么时候来",
+    "快点回我电话",  # asks for a call back: more than a hurry
     "",
 ]
 

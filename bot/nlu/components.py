@@ -19,6 +19,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.inbound import clean_text
+from bot.nlu.drips import only_drips
 from bot.nlu.emergency import assess
 from bot.nlu.entities import extract_entities, is_bare_answer
 from bot.nlu.faults import states_a_fault
@@ -237,11 +238,14 @@ class DeviceFaultClassifier(ShapeClassifier):
     """「我家暖气不热」「燃气灶打不着火了」: a device that will not heat, cool, light or close
     (``bot.nlu.emergency.DEVICE_FAULTS``) is a repair (DOMAIN.md §2). When the classifier is unsure
     (the fallback) such a message is ``repair`` — it was the clarifying question, whose buttons
-    offered 紧急求助 and 工单进度 but not 报修. Only the fallback is replaced: the classifier's own
-    reading stands, and the EmergencyGuard, after it, still raises a danger named beside the fault.
+    offered 紧急求助 and 工单进度 but not 报修. An ``emergency`` reading is replaced too: 「家里暖气
+    不太热」 was 0.71 (every agent paged), and the guard already does not raise a device fault on the
+    classifier's doubt; every labelled row of the shape (25) is a repair. Other readings stand (「空调
+    不制冷怎么办」 is a question), and the EmergencyGuard, after it, still raises a danger named
+    beside the fault.
     """
 
-    REPLACES = frozenset({DEFAULT_NLU_FALLBACK_INTENT_NAME})
+    REPLACES = frozenset({EMERGENCY, DEFAULT_NLU_FALLBACK_INTENT_NAME})
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -389,6 +393,26 @@ class NoDangerClassifier(ShapeClassifier):
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class DripClassifier(ShapeClassifier):
+    """「我家楼上一直往下滴水」: water that drips or seeps, with nothing spreading and no danger named
+    (``bot.nlu.drips``), is a ``repair`` (DOMAIN.md §2: 渗漏). The classifier read it as
+    ``emergency`` (1.0: every agent paged, 「请立即关闭总水阀」); that reading and the fallback are
+    replaced — a complaint about a seep stays one — and the EmergencyGuard, after it, does not raise
+    it on the classifier's doubt; a danger its lexicon names beside it still is one.
+    """
+
+    REPLACES = frozenset({EMERGENCY, DEFAULT_NLU_FALLBACK_INTENT_NAME})
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"intent": "repair", "confidence": 0.9}
+
+    @staticmethod
+    def has_shape(text: str) -> bool:
+        return only_drips(clean_text(text))
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class EmergencyGuard(RuleComponent, IntentClassifier):
     """Makes missing an emergency practically impossible.
 
@@ -435,6 +459,7 @@ class EmergencyGuard(RuleComponent, IntentClassifier):
             and not is_withdrawal(text)  # 「已经好了不用来了」: the classifier's doubt, no danger named
             and not urges(text)  # 「能快点吗 我等着用」: a case hurried, no danger named
             and not says_no_danger(clean_text(text))  # 「没有人困在里面 就是电梯不动了」: no one in danger
+            and not only_drips(clean_text(text))  # 「我家楼上一直往下滴水」: a seep, not a flood
         )
         promote = intent.get("name") != EMERGENCY and (result.is_emergency or in_doubt)
         output = result.as_dict() | {"promoted": promote, "classifier_confidence": classifier_confidence}
