@@ -26,6 +26,7 @@ from bot.nlu.faults import states_a_fault
 from bot.nlu.followups import FOLLOW_UP_INTENT, asks_on
 from bot.nlu.hurry import HURRY_INTENT, urges
 from bot.nlu.no_danger import says_no_danger
+from bot.nlu.nuisances import NUISANCE_INTENT, names_a_nuisance
 from bot.nlu.openers import opener_intent
 from bot.nlu.reading import read, warm_up
 from bot.nlu.rework import says_repair_failed
@@ -413,6 +414,26 @@ class DripClassifier(ShapeClassifier):
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class NuisanceClassifier(ShapeClassifier):
+    """「电梯里有股尿骚味」「停车场有辆车挡住我了 出不去」: a bad smell or a car in the way, nobody in need
+    and no danger named (``bot.nlu.nuisances``), is a ``complaint`` (DOMAIN.md §1: environment,
+    占道). The classifier read them as ``emergency`` (0.96, 1.0: every agent paged); that reading and
+    the fallback are replaced — a repair (「地漏返臭味」) stays one — and the EmergencyGuard, after it,
+    does not raise it on the classifier's doubt; a danger its lexicon names beside it still is one.
+    """
+
+    REPLACES = frozenset({EMERGENCY, DEFAULT_NLU_FALLBACK_INTENT_NAME})
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"intent": NUISANCE_INTENT, "confidence": 0.9}
+
+    @staticmethod
+    def has_shape(text: str) -> bool:
+        return names_a_nuisance(clean_text(text))
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class EmergencyGuard(RuleComponent, IntentClassifier):
     """Makes missing an emergency practically impossible.
 
@@ -460,6 +481,7 @@ class EmergencyGuard(RuleComponent, IntentClassifier):
             and not urges(text)  # 「能快点吗 我等着用」: a case hurried, no danger named
             and not says_no_danger(clean_text(text))  # 「没有人困在里面 就是电梯不动了」: no one in danger
             and not only_drips(clean_text(text))  # 「我家楼上一直往下滴水」: a seep, not a flood
+            and not names_a_nuisance(clean_text(text))  # 「电梯里有股尿骚味」: a smell, not gas
         )
         promote = intent.get("name") != EMERGENCY and (result.is_emergency or in_doubt)
         output = result.as_dict() | {"promoted": promote, "classifier_confidence": classifier_confidence}

@@ -122,10 +122,14 @@ HYPOTHETICAL_CUES = re.compile(
 OVER_CUES = re.compile(r"已经(被救)?出来了|(已经|都)没事了|人没事|虚惊一场|已经(处理|解决|修)好了")
 NEGATION_BEFORE = re.compile(r"(没有|没|不是|并非|并没有|无|未|不用|不会|别)[^，。,.!！?？]{0,2}$")
 NEGATION_AFTER = re.compile(r"^[^，。,.!！?？]{0,3}(已经)?(没事了|解决了|处理好了|灭了|没有了|修好了)")
+# A car in the way (「有辆车挡住我了 出不去」): 出不去 is the car's, not a person trapped. Within one
+# clause, with no fire or smoke between (「车库着火了 车堵住了出不去」 is a fire).
+CAR_IN_THE_WAY = re.compile(r"车[^，。,.!！?？\s火烟]{0,4}(?:挡|堵|拦)(?:住|着)?[^，。,.!！?？火烟]{0,6}(?:出不去|开不出|出不来|进不去|进不来|走不了)了?")
 # Words that contain a danger word but are not one; and "nobody is trapped", whose negation sits
 # inside a wide pattern such as 电梯.{0,8}(困|关住) where the check before the match cannot see it.
 FALSE_FRIENDS = re.compile(
     r"(抽|吸)烟.{0,6}烟味|烟味.{0,6}(抽|吸)烟|(抽|吸)烟.{0,8}烟(很|好|特别|非常)?(大|浓|呛)|抽烟|吸烟|烟头|烟花|香烟|油烟|灭火器|防火门|消防栓|消防通道|偷偷|偷懒|偷工减料|关在门外|架子鼓|"
+    rf"{CAR_IN_THE_WAY.pattern}|"  # 「有辆车挡住我了 出不去了」: the car's way out, not a person trapped
     r"(没|没有|无)人(被)?(困|关|卡|锁)(住|着|在)?"
 )
 
