@@ -21,6 +21,7 @@ HURRIES = [
     "我等着用 能快点吗",
     "你们快点回我",  # emergency 0.88
     "麻烦尽快答复",
+    "不好意思 能快点吗",  # the courtesies of bot/nlu/pauses.py, shared with the withdrawals
 ]
 
 NOT_HURRIES = [

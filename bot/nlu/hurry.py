@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 
+from bot.nlu.pauses import COURTESY
 from bot.nlu.pauses import PAUSE as _PAUSE
 
 HURRY_INTENT = "ticket_status"  # the resident's tickets and their deadlines (actions.ActionTicketStatus)
@@ -26,8 +27,7 @@ _DO = r"(?:回我|回复我?|答复我?|回个话|回一下|来修|修|来处理
 _ASK = r"(?:吗|呗|好吗|好不好|行吗|行不行|可以吗)?"
 _URGE = rf"{_POLITE}{_HURRY}{_DO}{_ASK}"
 _NEED = r"(?:我|我们|家里)?(?:这边)?(?:等着用|急用|急着用|挺急的?|比较急|有点急|很急|着急|等不了了?|等好久了)"
-_COURTESY = r"(?:谢谢(?:你们|您|啦)?|麻烦了|辛苦了|拜托了)"
-HURRY = re.compile(rf"{_PAUSE}(?:(?:{_NEED}|{_COURTESY}){_PAUSE})*{_URGE}(?:{_PAUSE}(?:{_URGE}|{_NEED}|{_COURTESY}))*{_PAUSE}")
+HURRY = re.compile(rf"{_PAUSE}(?:(?:{_NEED}|{COURTESY}){_PAUSE})*{_URGE}(?:{_PAUSE}(?:{_URGE}|{_NEED}|{COURTESY}))*{_PAUSE}")
 
 
 def urges(text: str | None) -> bool:

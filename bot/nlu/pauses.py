@@ -13,3 +13,5 @@ PUNCTUATION = r"[\s,，。.!！?？~～、…]"
 PARTICLES = r"(?:哈|啊|呀|哦|嗯|吧|啦)"
 # A pause between or around a shaped message's clauses: marks, particles, marks — each optional.
 PAUSE = rf"{PUNCTUATION}*{PARTICLES}*{PUNCTUATION}*"
+# The courtesies a resident wraps a shaped message in (「谢谢」「麻烦了」「不好意思」): they add nothing.
+COURTESY = r"(?:谢谢(?:你们|您|啦)?|麻烦了|辛苦了|拜托了|不好意思|抱歉)"

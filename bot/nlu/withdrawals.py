@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from bot.nlu.pauses import COURTESY
 from bot.nlu.pauses import PAUSE as _SEP
 
 WITHDRAWAL_INTENT = "deny"  # a no, whatever form asks (actions.ActionDenyInForm / ActionAnswerNo)
@@ -27,11 +28,10 @@ _WITHDRAW = (
     r"(?:我|我们)?(?:先|暂时|就|还是)?不(?:想|要)?(?:再)?(?:修|报|报修|投诉|弄)了"
     r"|(?:这个|那个)?(?:报修|投诉|工单)?(?:我)?(?:撤回|撤销|取消)(?:了|吧|掉|报修|投诉|工单)?"
 )
-_COURTESY = r"(?:谢谢(?:你们|您|啦)?|麻烦了|辛苦了|不好意思|抱歉)"
 # 「算了」 before the clause says the resident gives up on it (「算了不投诉了」); alone it is no withdrawal.
 _GIVING_UP = r"(?:那|哎|唉)?(?:就)?算了(?:吧)?"
 _CLAUSE = rf"(?:{_FIXED}|{_NOT_NEEDED}|{_WITHDRAW})"
-WITHDRAWAL = re.compile(rf"{_SEP}(?:(?:{_COURTESY}|{_GIVING_UP}){_SEP})*{_CLAUSE}(?:{_SEP}(?:{_CLAUSE}|{_COURTESY}))*{_SEP}")
+WITHDRAWAL = re.compile(rf"{_SEP}(?:(?:{COURTESY}|{_GIVING_UP}){_SEP})*{_CLAUSE}(?:{_SEP}(?:{_CLAUSE}|{COURTESY}))*{_SEP}")
 
 
 def is_withdrawal(text: str) -> bool:
@@ -47,7 +47,7 @@ _NEVER_MIND = (
     r"|(?:不用|不要|不需要|不找|不转)(?:转)?(?:人工|客服|人工客服)了?|取消(?:转接|转人工|人工)?|我自己(?:看看|弄|处理|解决)吧?"
 )
 _TAKEN_BACK = rf"(?:{_NEVER_MIND}|{_CLAUSE})"
-NEVER_MIND = re.compile(rf"{_SEP}(?:{_COURTESY}{_SEP})*{_TAKEN_BACK}(?:{_SEP}(?:{_TAKEN_BACK}|{_COURTESY}))*{_SEP}")
+NEVER_MIND = re.compile(rf"{_SEP}(?:{COURTESY}{_SEP})*{_TAKEN_BACK}(?:{_SEP}(?:{_TAKEN_BACK}|{COURTESY}))*{_SEP}")
 
 
 def takes_back_the_request(text: str) -> bool:
