@@ -132,6 +132,16 @@ def test_asking_whether_we_deal_with_it_is_no_lapse_of_ours() -> None:
     assert complaint_class("其他 报修了物业也不管") == "重要"
 
 
+def test_a_smell_is_the_environments_whichever_place_it_is_in() -> None:
+    """「电梯里有股尿骚味」 (tried on scripts/run) was apologised for on behalf of 工程部 (电梯) and asked
+    which kind of complaint it was: a smell is the environment team's, for the department and the
+    subject alike (one pattern, ``rules.ENVIRONMENT``)."""
+    from bot.intake.complaint import subject_from_detail
+
+    for detail in ("电梯里有股尿骚味", "地下车库一股霉味", "垃圾站太臭了"):
+        assert (complaint_department(detail), subject_from_detail(detail)) == ("环境部", "环境卫生绿化"), detail
+
+
 def test_the_residents_words_decide_the_department_before_the_subject() -> None:
     assert complaint_department("楼上装修太吵", "邻里噪音或占道") == "客服中心"
     assert complaint_department("说不上来", "邻里噪音或占道") == "秩序维护部"  # only the button to go by

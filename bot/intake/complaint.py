@@ -30,6 +30,7 @@ from bot.tickets.masking import mask_phone
 from bot.tickets.rules import (
     COMPLAINT_DEADLINES,
     DELAY,
+    ENVIRONMENT,
     NEIGHBOUR_CONDUCT,
     SAME_DAY_PROMISE,
     Deadlines,
@@ -55,7 +56,7 @@ SUBJECT_HINTS = [
     ("收费问题", r"收费|物业费|停车费|费用|涨价|乱收"),
     ("邻里噪音或占道", rf"{NEIGHBOUR_CONDUCT}|占道|停车|消防通道"),
     (LATE_REPAIR, rf"报修|维修|(?<!装)修|没人来|{DELAY}"),
-    ("环境卫生绿化", r"垃圾|卫生|脏|臭|绿化|蚊|老鼠|油烟"),
+    ("环境卫生绿化", ENVIRONMENT),
     ("停水停电", r"停水|停电|断水|断电|没水|没电"),
 ]
 

@@ -119,11 +119,14 @@ SERVICE_QUALITY = re.compile(r"态度|服务|保安|保洁|客服|管家|工作�
 # department's own work (no apology on its behalf, DOMAIN §3 apologises for the department
 # complained about). 修 after 装 is renovation, never a repair.
 NEIGHBOUR_CONDUCT = r"噪音|吵|扰民|装修|电钻|砸墙|打孔|群租|狗|犬|宠物|打牌|麻将|邻居|拖椅子|拖凳子|跺脚|高跟鞋|练琴|弹琴|广场舞"
+# The community's environment: rubbish, cleanliness, greenery, smells and pests (DOMAIN §1). Both the
+# complaint's subject (bot.intake.complaint) and its department read it.
+ENVIRONMENT = r"垃圾|卫生|绿化|脏|臭|骚味|异味|霉味|馊味|腥味|蚊|鼠|油烟"
 STAFF_OR_COMPANY = re.compile(r"物业|保安|保洁|客服|管家|前台|门岗|工作人员|维修(师傅|工|人员)|经理")
 
 COMPLAINT_DEPARTMENTS = [
     ("秩序维护部", r"保安|门岗|占道|停车|车位|消防通道"),
-    ("环境部", r"垃圾|保洁|卫生|绿化|脏|臭|蚊|鼠|油烟"),
+    ("环境部", rf"保洁|{ENVIRONMENT}"),
     ("工程部", r"维修|报修|(?<!装)修|电梯|停水|停电|漏水|水压|路灯"),
     ("客服中心", rf"收费|物业费|费用|发票|客服|管家|前台|{NEIGHBOUR_CONDUCT}"),
 ]
