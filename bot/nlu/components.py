@@ -25,6 +25,7 @@ from bot.nlu.entities import extract_entities, is_bare_answer
 from bot.nlu.faults import states_a_fault
 from bot.nlu.followups import FOLLOW_UP_INTENT, asks_on
 from bot.nlu.hurry import HURRY_INTENT, urges
+from bot.nlu.locked_out import LOCKED_OUT_INTENT, is_locked_out
 from bot.nlu.no_danger import says_no_danger
 from bot.nlu.nuisances import NUISANCE_INTENT, names_a_nuisance
 from bot.nlu.openers import opener_intent
@@ -434,6 +435,26 @@ class NuisanceClassifier(ShapeClassifier):
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class LockedOutClassifier(ShapeClassifier):
+    """「我被锁在门外了 钥匙忘带了」: locked out of one's home, nobody or nothing inside at risk and no
+    danger named (``bot.nlu.locked_out``), asks for an agent (``request_human``, the normal queue).
+    The classifier read it as ``emergency`` (1.0: every agent paged, 「保存手机电量」); that reading
+    and the fallback are replaced — 「钥匙丢了 门禁卡怎么补办」 stays a question — and the
+    EmergencyGuard, after it, does not raise it on the classifier's doubt.
+    """
+
+    REPLACES = frozenset({EMERGENCY, DEFAULT_NLU_FALLBACK_INTENT_NAME})
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"intent": LOCKED_OUT_INTENT, "confidence": 0.9}
+
+    @staticmethod
+    def has_shape(text: str) -> bool:
+        return is_locked_out(clean_text(text))
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class EmergencyGuard(RuleComponent, IntentClassifier):
     """Makes missing an emergency practically impossible.
 
@@ -482,6 +503,7 @@ class EmergencyGuard(RuleComponent, IntentClassifier):
             and not says_no_danger(clean_text(text))  # 「没有人困在里面 就是电梯不动了」: no one in danger
             and not only_drips(clean_text(text))  # 「我家楼上一直往下滴水」: a seep, not a flood
             and not names_a_nuisance(clean_text(text))  # 「电梯里有股尿骚味」: a smell, not gas
+            and not is_locked_out(clean_text(text))  # 「我被锁在门外了」: out, not in
         )
         promote = intent.get("name") != EMERGENCY and (result.is_emergency or in_doubt)
         output = result.as_dict() | {"promoted": promote, "classifier_confidence": classifier_confidence}

@@ -128,7 +128,8 @@ CAR_IN_THE_WAY = re.compile(r"车[^，。,.!！?？\s火烟]{0,4}(?:挡|堵|拦)
 # Words that contain a danger word but are not one; and "nobody is trapped", whose negation sits
 # inside a wide pattern such as 电梯.{0,8}(困|关住) where the check before the match cannot see it.
 FALSE_FRIENDS = re.compile(
-    r"(抽|吸)烟.{0,6}烟味|烟味.{0,6}(抽|吸)烟|(抽|吸)烟.{0,8}烟(很|好|特别|非常)?(大|浓|呛)|抽烟|吸烟|烟头|烟花|香烟|油烟|灭火器|防火门|消防栓|消防通道|偷偷|偷懒|偷工减料|关在门外|架子鼓|"
+    r"(抽|吸)烟.{0,6}烟味|烟味.{0,6}(抽|吸)烟|(抽|吸)烟.{0,8}烟(很|好|特别|非常)?(大|浓|呛)|抽烟|吸烟|烟头|烟花|香烟|油烟|灭火器|防火门|消防栓|消防通道|偷偷|偷懒|偷工减料|架子鼓|"
+    r"(锁|关)在了?家?门外|"  # 「我被锁在门外了」: locked out, not in (bot.nlu.locked_out)
     rf"{CAR_IN_THE_WAY.pattern}|"  # 「有辆车挡住我了 出不去了」: the car's way out, not a person trapped
     r"(没|没有|无)人(被)?(困|关|卡|锁)(住|着|在)?"
 )
