@@ -58,3 +58,14 @@ def test_a_named_danger_is_still_raised() -> None:
     assert _read("没人受伤 但是水管爆了 水漫进客厅了", [("repair", 0.9)])["name"] == "emergency"
     assert _read("电梯里没人 但是电梯冒烟了", [("emergency", 0.99)])["name"] == "emergency"
     assert _read("电梯坏了 有人被困", [("repair", 0.6), ("emergency", 0.35)])["name"] == "emergency"
+
+
+def test_every_shape_that_replaces_an_emergency_reading_keeps_the_guard_from_raising_it_back() -> None:
+    """A shape that replaces the classifier's ``emergency`` must also name no danger for the guard
+    (``NAMES_NO_DANGER``), or the guard raises it back on the classifier's doubt, which the emergency
+    reading left behind in the ranking; the device faults are the lexicon's own (``device_fault``)."""
+    from bot.nlu.components import DeviceFaultClassifier, ShapeClassifier
+
+    replacing = [shape for shape in ShapeClassifier.__subclasses__() if shape.REPLACES and "emergency" in shape.REPLACES]
+    assert len(replacing) >= 6
+    assert [shape.__name__ for shape in replacing if not shape.NAMES_NO_DANGER and shape is not DeviceFaultClassifier] == []

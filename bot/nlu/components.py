@@ -162,6 +162,9 @@ class ShapeClassifier(RuleComponent, IntentClassifier):
 
     # The readings the shape overrides: any (None), or only these (the classifier's own class stands).
     REPLACES: frozenset[str] | None = None
+    # A message of this shape names no danger (「能快点吗」, 「我家楼上一直往下滴水」): the EmergencyGuard
+    # does not raise it on the classifier's doubt alone, only on a danger its lexicon names.
+    NAMES_NO_DANGER = False
 
     def replaces(self, intent: str | None) -> bool:
         """Whether the shape overrides the intent the message has (any, unless ``REPLACES`` says less)."""
@@ -345,6 +348,8 @@ class WithdrawalClassifier(ShapeClassifier):
     EmergencyGuard, after it, does not raise them on the classifier's doubt, only on a named danger.
     """
 
+    NAMES_NO_DANGER = True
+
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {"intent": WITHDRAWAL_INTENT, "confidence": 0.9}
@@ -362,6 +367,8 @@ class HurryClassifier(ShapeClassifier):
     readings are replaced, and the EmergencyGuard, after it, does not raise them on the classifier's
     doubt, only on a named danger.
     """
+
+    NAMES_NO_DANGER = True
 
     REPLACES = frozenset({EMERGENCY, DEFAULT_NLU_FALLBACK_INTENT_NAME})
 
@@ -383,6 +390,8 @@ class NoDangerClassifier(ShapeClassifier):
     danger its lexicon names beside it still is one.
     """
 
+    NAMES_NO_DANGER = True
+
     REPLACES = frozenset({EMERGENCY, DEFAULT_NLU_FALLBACK_INTENT_NAME})
 
     @staticmethod
@@ -402,6 +411,8 @@ class DripClassifier(ShapeClassifier):
     replaced — a complaint about a seep stays one — and the EmergencyGuard, after it, does not raise
     it on the classifier's doubt; a danger its lexicon names beside it still is one.
     """
+
+    NAMES_NO_DANGER = True
 
     REPLACES = frozenset({EMERGENCY, DEFAULT_NLU_FALLBACK_INTENT_NAME})
 
@@ -423,6 +434,8 @@ class NuisanceClassifier(ShapeClassifier):
     does not raise it on the classifier's doubt; a danger its lexicon names beside it still is one.
     """
 
+    NAMES_NO_DANGER = True
+
     REPLACES = frozenset({EMERGENCY, DEFAULT_NLU_FALLBACK_INTENT_NAME})
 
     @staticmethod
@@ -443,6 +456,8 @@ class LockedOutClassifier(ShapeClassifier):
     EmergencyGuard, after it, does not raise it on the classifier's doubt.
     """
 
+    NAMES_NO_DANGER = True
+
     REPLACES = frozenset({EMERGENCY, DEFAULT_NLU_FALLBACK_INTENT_NAME})
 
     @staticmethod
@@ -452,6 +467,10 @@ class LockedOutClassifier(ShapeClassifier):
     @staticmethod
     def has_shape(text: str) -> bool:
         return is_locked_out(clean_text(text))
+
+
+# 「已经好了不用来了」「能快点吗」「没有人困在里面」「往下滴水」「尿骚味」「锁在门外」: the shapes above that say so.
+_SHAPES_NAMING_NO_DANGER = tuple(shape for shape in ShapeClassifier.__subclasses__() if shape.NAMES_NO_DANGER)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -498,12 +517,7 @@ class EmergencyGuard(RuleComponent, IntentClassifier):
             and not result.hypothetical
             and not result.over
             and not result.device_fault
-            and not is_withdrawal(text)  # 「已经好了不用来了」: the classifier's doubt, no danger named
-            and not urges(text)  # 「能快点吗 我等着用」: a case hurried, no danger named
-            and not says_no_danger(clean_text(text))  # 「没有人困在里面 就是电梯不动了」: no one in danger
-            and not only_drips(clean_text(text))  # 「我家楼上一直往下滴水」: a seep, not a flood
-            and not names_a_nuisance(clean_text(text))  # 「电梯里有股尿骚味」: a smell, not gas
-            and not is_locked_out(clean_text(text))  # 「我被锁在门外了」: out, not in
+            and not any(shape.has_shape(text) for shape in _SHAPES_NAMING_NO_DANGER)
         )
         promote = intent.get("name") != EMERGENCY and (result.is_emergency or in_doubt)
         output = result.as_dict() | {"promoted": promote, "classifier_confidence": classifier_confidence}
