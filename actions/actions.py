@@ -636,6 +636,22 @@ def last_agent(tracker: Tracker) -> str | None:
     return None
 
 
+class ActionStatusInForm(Action):
+    """A status question or a hurry while a form is asking (「能快点吗 我等着用」 at the address
+    question): the hurry is acknowledged — the case it hurries is the one being registered — and
+    the form goes on; a question about another case is told the form comes first, as before."""
+
+    def name(self) -> str:
+        return "action_status_in_form"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if urges(latest_text(tracker)):
+            say(dispatcher, texts.render("validation.hurried_in_form"))
+        else:
+            dispatcher.utter_message(response="utter_please_continue")
+        return []
+
+
 class ActionTicketStatus(Action):
     def name(self) -> str:
         return "action_ticket_status"

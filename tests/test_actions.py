@@ -49,6 +49,7 @@ from actions.actions import (
     ActionRegisterComplaintOnGoodbye,
     ActionRequestHuman,
     ActionSkipPhone,
+    ActionStatusInForm,
     ActionTicketStatus,
 )
 from actions.forms import (
@@ -1188,6 +1189,17 @@ def test_a_room_alone_is_not_what_is_broken_and_the_next_answer_is_read_with_it(
     assert run(ValidateRepairForm(), tracker).slots["repair_problem"] == "厨房水龙头漏水"
     for answer in ("2号楼电梯", "卫生间马桶堵了", "我家厨房的灯不亮"):
         assert validate(ValidateRepairForm(), answer, "repair_problem").slots["repair_problem"] == answer
+
+
+@pytest.mark.parametrize("form", ["repair_form", "complaint_form"])
+def test_a_hurry_while_a_form_asks_is_acknowledged(form: str) -> None:
+    """「能快点吗 我等着用」 at the address question (tried on scripts/run) was 「好的，我们继续刚才的登记。」,
+    as if nothing had been said: the hurry is acknowledged (the case is the one being registered);
+    a question about another case still hears that the form comes first."""
+    hurry = run(ActionStatusInForm(), make_tracker("能快点吗 我等着用", "ticket_status", active_loop=form, requested_slot="address"))
+    assert hurry.text == texts.render("validation.hurried_in_form")
+    asked = run(ActionStatusInForm(), make_tracker("我上次那个工单怎么样了", "ticket_status", active_loop=form, requested_slot="address"))
+    assert asked.messages[0]["response"] == "utter_please_continue"
 
 
 def test_a_phone_typed_with_the_problem_is_not_part_of_it(db: str) -> None:
