@@ -22,6 +22,7 @@ from bot.intake.validation import (
     Checked,
     accept_after_retries,
     answers_another_question,
+    as_told,
     bare_building,
     check_address,
     check_phone,
@@ -37,7 +38,7 @@ from bot.intake.validation import (
     tries_a_phone,
     with_building,
 )
-from bot.nlu.entities import first_value, is_bare_answer, without_phones
+from bot.nlu.entities import first_value, is_bare_answer
 from bot.nlu.openers import is_repair_opener
 from bot.nlu.rework import says_repair_failed
 from bot.politeness import echo
@@ -293,7 +294,7 @@ class ValidateComplaintForm(ContactValidation):
         text = str(value or "")
         if text.startswith("/") or text == latest_text(tracker):
             text = resident_text(tracker)  # a button, or its choice typed: the case said before it
-        text = without_phones(text)  # the phone goes to its own slot, shown masked
+        text = as_told(text)  # without the phone (its own slot) and the greeting
         if not says_what_happened(text):  # 「我要投诉」, the 投诉 button: nothing said yet
             earlier, loop = before_this_message(tracker, "complaint_detail")
             if loop == self.form_name() and earlier:

@@ -7,7 +7,7 @@ import pytest
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.components import EmergencyGuard, OpenerClassifier
-from bot.nlu.openers import opener_intent
+from bot.nlu.openers import opener_intent, without_greeting
 from tests.nlu_support import classified
 
 REPAIR_OPENERS = [
@@ -72,3 +72,18 @@ def test_the_classifier_leaves_everything_else_alone() -> None:
     assert _read("我要报修 厨房水龙头坏了", [("repair", 1.0)]).get("intent")["name"] == "repair"
     assert _read("/inquiry", [("inquiry", 1.0)]).get("intent")["name"] == "inquiry"
     assert _read("你好", [("greet", 0.99)]).get("intent")["name"] == "greet"
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("你好 我是5栋的老人 家里的灯不亮了", "我是5栋的老人 家里的灯不亮了"),
+        ("在吗？在吗？楼道灯坏了", "楼道灯坏了"),
+        ("Hello, 水管漏了", "水管漏了"),
+        ("你好像没听懂 我家灯坏了", "你好像没听懂 我家灯坏了"),  # no greeting: 你好像
+        ("物业你好 我家灯坏了", "物业你好 我家灯坏了"),  # not at the start: kept as said
+        ("你好", "你好"),
+    ],
+)
+def test_the_greeting_a_message_opens_with_is_set_aside(text: str, kept: str) -> None:
+    assert without_greeting(text) == kept

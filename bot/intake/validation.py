@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from bot.communities import CommunityRecord, address_problem, building_and_unit, community_of_conversation
 from bot.han import HAN
 from bot.nlu.entities import extract_entities, first_value, without_phones
+from bot.nlu.openers import without_greeting
 from bot.nlu.pauses import PAUSE, PUNCTUATION
 from bot.storage import session_scope
 from bot.tickets.rules import OTHER_REPAIR, repair_subcategory
@@ -49,8 +50,14 @@ def room_only(text: str | None) -> str | None:
     return found.group(1) if found else None
 
 
+def as_told(text: str | None) -> str:
+    """A case in the resident's words, as the summary and the ticket keep it: without the phone
+    (its own slot, shown masked) and without the greeting it opened with (「你好 我家的灯不亮了」)."""
+    return without_greeting(without_phones((text or "").strip())).strip()
+
+
 def check_problem(text: str | None) -> Checked:
-    text = without_phones((text or "").strip())  # the phone goes to its own slot, shown masked
+    text = as_told(text)
     if not text or text.startswith("/"):
         return Checked(None)  # nothing said yet: the form's own question asks it
     if not says_more_than(text, GENERIC_REPAIR_WORDS):

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import re
 
-from bot.nlu.pauses import PARTICLES, PAUSE
+from bot.nlu.pauses import PARTICLES, PAUSE, PUNCTUATION
 
 _GREETING = rf"(?:(?:你好|您好|在吗|在不在|喂|哈喽|物业){PAUSE})*"
+# A greeting the message opens with, set off by a mark or a space (「你好，」「在吗 」; 「你好像…」 is none).
+_LEADING_GREETING = re.compile(rf"^(?:{PUNCTUATION}*(?:你好|您好|在吗|在不在|喂|哈喽|hello|hi)(?:呀|啊|哈)?{PUNCTUATION}+)+", re.IGNORECASE)
 _WHO = r"(?:我|我们|我家|家里)?(?:想|要|需要|得|来|是)?"
 _END = rf"(?:的|{PARTICLES})*{PAUSE}"
 REPAIR_OPENER = re.compile(rf"{PAUSE}{_GREETING}{_WHO}(?:报修|报个修|报一下修|报维修|维修|找(?:人|师傅)修(?:个|点)?东西)(?:一下|下)?{_END}")
@@ -43,3 +45,8 @@ def opener_intent(text: str) -> str | None:
     if is_inquiry_opener(text):
         return "inquiry"
     return None
+
+
+def without_greeting(text: str) -> str:
+    """The message without the greeting it opens with: 「你好 我家的灯不亮了」 → 「我家的灯不亮了」."""
+    return _LEADING_GREETING.sub("", text or "")
