@@ -93,9 +93,16 @@ class ContactValidation(FormValidationAction):
             # 「已经好几次了 上去敲门也不开」 asked where: more about the case, not a failed address
             return {"address": None, **self._added(dispatcher, tracker)}
         settled = self._settle("address", checked, dispatcher, tracker)
-        if loop == self.form_name() and not asked and settled.get("address") and settled["address"] != earlier:
-            # 「就在我们6号楼旁边」 to the phone question: the same question again alone read as not understood.
-            say(dispatcher, texts.render("validation.address_noted", address=settled["address"]))
+        return self._noted("address", "validation.address_noted", earlier, loop, settled, dispatcher, tracker)
+
+    def _noted(
+        self, slot: str, key: str, earlier: Any, loop: str | None, settled: dict[str, Any], dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
+        """A value the form takes while it asks another question is acknowledged (「就在我们6号楼旁边」,
+        「明天下午」 to the phone question): the same question again alone read as not understood."""
+        value = settled.get(slot)
+        if loop == self.form_name() and tracker.get_slot("requested_slot") != slot and value and value != earlier:
+            say(dispatcher, texts.render(key, **{slot: echo(str(value))}))
         return settled
 
     # While the phone is asked, a message with no number in it says more about the case (「东门保安骂人」):
@@ -244,7 +251,9 @@ class ValidateRepairForm(ContactValidation):
         candidate, entity = str(value or ""), latest_entity(tracker, "visit_time")
         if not entity and candidate == latest_text(tracker) and is_bare_answer(candidate):
             return {"visit_time": None}  # 「7栋2单元501」: another question's answer (its slot takes it); the time is asked again
-        return self._settle("visit_time", check_visit_time(candidate, entity), dispatcher, tracker)
+        earlier, loop = before_this_message(tracker, "visit_time")
+        settled = self._settle("visit_time", check_visit_time(candidate, entity), dispatcher, tracker)
+        return self._noted("visit_time", "validation.visit_time_noted", earlier, loop, settled, dispatcher, tracker)
 
     def validate_repair_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         if value is True or nothing_to_change(latest_text(tracker)):

@@ -1261,6 +1261,21 @@ def test_a_place_written_while_the_phone_is_asked_is_taken_and_said_so(db: str) 
     assert asked.slots["address"] == "6号楼" and asked.messages == []  # the answer to the question itself
 
 
+def test_a_visit_time_written_while_the_phone_is_asked_is_taken_and_said_so(db: str) -> None:
+    """「明天下午」 to the phone question (tried on scripts/run) was taken for the visit, but the
+    resident read only the phone question again. Told as a place is; the time asked for itself,
+    or given with the case at the start, is not acknowledged."""
+    so_far = {"repair_problem": "阳台的推拉门坏了", "address": "7-1-602"}
+    tracker = make_tracker("明天下午", "inform", slots=so_far, active_loop="repair_form", requested_slot="phone", candidates={"visit_time": "明天下午"})
+    outcome = run(ValidateRepairForm(), tracker)
+    assert outcome.slots["visit_time"] == "明天下午"
+    assert outcome.text == texts.render("validation.visit_time_noted", visit_time="明天下午")
+    fresh = make_tracker("阳台的推拉门坏了 明天下午来修", "repair", candidates={"visit_time": "明天下午"})
+    assert run(ValidateRepairForm(), fresh).messages == []
+    asked = validate(ValidateRepairForm(), "明天下午", "visit_time", slots=so_far)
+    assert asked.slots["visit_time"] == "明天下午" and asked.messages == []
+
+
 def test_a_phone_given_before_the_form_started_is_kept(db: str) -> None:
     """A form starting with a message that has no number validates the phone the resident gave earlier."""
     outcome = validate(ValidateComplaintForm(), "报修三天了还没人来修 太慢了", "phone", value=PHONE)
