@@ -148,9 +148,18 @@ class ShapeClassifier(RuleComponent, IntentClassifier):
     sees how likely an emergency the classifier found the message.
     """
 
+    # The intent a message of the shape gets, with at least this confidence (the classifier's own
+    # confidence when higher, so the guard and the policies still see how sure it was).
+    INTENT = ""
+    CONFIDENCE = 0.9
+
     @classmethod
     def required_components(cls) -> list[type]:
         return [IntentClassifier]
+
+    @classmethod
+    def get_default_config(cls) -> dict[str, Any]:
+        return {"intent": cls.INTENT, "confidence": cls.CONFIDENCE}
 
     @staticmethod
     def has_shape(text: str) -> bool:  # pragma: no cover - each subclass has its own
@@ -195,9 +204,7 @@ class BareAnswerClassifier(ShapeClassifier):
     EmergencyGuard, which may still raise the message.
     """
 
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        return {"intent": "inform", "confidence": 0.9}
+    INTENT = "inform"
 
     @staticmethod
     def has_shape(text: str) -> bool:
@@ -212,9 +219,7 @@ class StallClassifier(ShapeClassifier):
     fallback. Runs after the FallbackClassifier and before the EmergencyGuard.
     """
 
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        return {"intent": STALL_INTENT, "confidence": 0.9}
+    INTENT = STALL_INTENT
 
     @staticmethod
     def has_shape(text: str) -> bool:
@@ -229,9 +234,7 @@ class FollowUpClassifier(ShapeClassifier):
     FallbackClassifier and before the EmergencyGuard (「那电梯困人呢」 names a danger: still raised).
     """
 
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        return {"intent": FOLLOW_UP_INTENT, "confidence": 0.9}
+    INTENT = FOLLOW_UP_INTENT
 
     @staticmethod
     def has_shape(text: str) -> bool:
@@ -250,11 +253,9 @@ class DeviceFaultClassifier(ShapeClassifier):
     beside the fault.
     """
 
+    INTENT = "repair"
+    CONFIDENCE = 0.6
     REPLACES = frozenset({EMERGENCY, DEFAULT_NLU_FALLBACK_INTENT_NAME})
-
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        return {"intent": "repair", "confidence": 0.6}
 
     @staticmethod
     def has_shape(text: str) -> bool:
@@ -271,11 +272,9 @@ class YesNoQuestionClassifier(ShapeClassifier):
     first) and before the EmergencyGuard, which still raises a danger named.
     """
 
+    INTENT = YES_NO_INTENT
+    CONFIDENCE = 0.6
     REPLACES = frozenset({"complaint", DEFAULT_NLU_FALLBACK_INTENT_NAME})
-
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        return {"intent": YES_NO_INTENT, "confidence": 0.6}
 
     @staticmethod
     def has_shape(text: str) -> bool:
@@ -290,11 +289,9 @@ class FaultStatementClassifier(ShapeClassifier):
     stays an inquiry, and the EmergencyGuard, after it, still raises a danger named.
     """
 
+    INTENT = "repair"
+    CONFIDENCE = 0.6
     REPLACES = frozenset({"inquiry", DEFAULT_NLU_FALLBACK_INTENT_NAME})
-
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        return {"intent": "repair", "confidence": 0.6}
 
     @staticmethod
     def has_shape(text: str) -> bool:
@@ -312,11 +309,8 @@ class ReworkClassifier(ShapeClassifier):
     one, and the EmergencyGuard, after it, still raises a danger named.
     """
 
+    INTENT = "complaint"
     REPLACES = frozenset({"ticket_status", "inquiry", "inform", "out_of_scope", DEFAULT_NLU_FALLBACK_INTENT_NAME})
-
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        return {"intent": "complaint", "confidence": 0.9}
 
     @staticmethod
     def has_shape(text: str) -> bool:
@@ -332,10 +326,6 @@ class OpenerClassifier(ShapeClassifier):
     the commonest opener, and a hand-over with a ticket to the inquiry's.
     """
 
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        return {"confidence": 0.9}
-
     def intent_for(self, text: str) -> str | None:
         return opener_intent(text)
 
@@ -348,11 +338,8 @@ class WithdrawalClassifier(ShapeClassifier):
     EmergencyGuard, after it, does not raise them on the classifier's doubt, only on a named danger.
     """
 
+    INTENT = WITHDRAWAL_INTENT
     NAMES_NO_DANGER = True
-
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        return {"intent": WITHDRAWAL_INTENT, "confidence": 0.9}
 
     @staticmethod
     def has_shape(text: str) -> bool:
@@ -368,13 +355,9 @@ class HurryClassifier(ShapeClassifier):
     doubt, only on a named danger.
     """
 
-    NAMES_NO_DANGER = True
-
+    INTENT = HURRY_INTENT
     REPLACES = frozenset({EMERGENCY, DEFAULT_NLU_FALLBACK_INTENT_NAME})
-
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        return {"intent": HURRY_INTENT, "confidence": 0.9}
+    NAMES_NO_DANGER = True
 
     @staticmethod
     def has_shape(text: str) -> bool:
@@ -390,13 +373,9 @@ class NoDangerClassifier(ShapeClassifier):
     danger its lexicon names beside it still is one.
     """
 
-    NAMES_NO_DANGER = True
-
+    INTENT = "repair"
     REPLACES = frozenset({EMERGENCY, DEFAULT_NLU_FALLBACK_INTENT_NAME})
-
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        return {"intent": "repair", "confidence": 0.9}
+    NAMES_NO_DANGER = True
 
     @staticmethod
     def has_shape(text: str) -> bool:
@@ -412,13 +391,9 @@ class DripClassifier(ShapeClassifier):
     it on the classifier's doubt; a danger its lexicon names beside it still is one.
     """
 
-    NAMES_NO_DANGER = True
-
+    INTENT = "repair"
     REPLACES = frozenset({EMERGENCY, DEFAULT_NLU_FALLBACK_INTENT_NAME})
-
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        return {"intent": "repair", "confidence": 0.9}
+    NAMES_NO_DANGER = True
 
     @staticmethod
     def has_shape(text: str) -> bool:
@@ -434,13 +409,9 @@ class NuisanceClassifier(ShapeClassifier):
     does not raise it on the classifier's doubt; a danger its lexicon names beside it still is one.
     """
 
-    NAMES_NO_DANGER = True
-
+    INTENT = NUISANCE_INTENT
     REPLACES = frozenset({EMERGENCY, DEFAULT_NLU_FALLBACK_INTENT_NAME})
-
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        return {"intent": NUISANCE_INTENT, "confidence": 0.9}
+    NAMES_NO_DANGER = True
 
     @staticmethod
     def has_shape(text: str) -> bool:
@@ -456,13 +427,9 @@ class LockedOutClassifier(ShapeClassifier):
     EmergencyGuard, after it, does not raise it on the classifier's doubt.
     """
 
-    NAMES_NO_DANGER = True
-
+    INTENT = LOCKED_OUT_INTENT
     REPLACES = frozenset({EMERGENCY, DEFAULT_NLU_FALLBACK_INTENT_NAME})
-
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        return {"intent": LOCKED_OUT_INTENT, "confidence": 0.9}
+    NAMES_NO_DANGER = True
 
     @staticmethod
     def has_shape(text: str) -> bool:
