@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rasa.engine.graph import GraphComponent
 from rasa.shared.nlu.training_data.message import Message
 
@@ -20,3 +22,10 @@ def classified(text: str, ranking: list[tuple[str, float]], *components: type[Gr
     for component in components:
         component(component.get_default_config()).process([message])  # type: ignore[call-arg,attr-defined]
     return message
+
+
+def reading(text: str, ranking: list[tuple[str, float]], *components: type[GraphComponent]) -> dict[str, Any]:
+    """The intent ``components`` leave ``text`` with, and whether the EmergencyGuard (the last of
+    them) raised it (``promoted``)."""
+    message = classified(text, ranking, *components)
+    return message.get("intent") | {"promoted": message.get("emergency_guard")["promoted"]}

@@ -8,7 +8,7 @@ import pytest
 
 from bot.nlu.components import DripClassifier, EmergencyGuard, NoDangerClassifier
 from bot.nlu.drips import only_drips
-from tests.nlu_support import classified
+from tests.nlu_support import reading
 
 DRIPS = [
     "我家楼上一直往下滴水",  # emergency 1.0 with the trained model: every agent paged
@@ -41,8 +41,7 @@ def test_water_that_spreads_or_endangers_is_not(text: str) -> None:
 
 
 def _read(text: str, ranking: list[tuple[str, float]]) -> dict:
-    message = classified(text, ranking, NoDangerClassifier, DripClassifier, EmergencyGuard)  # as config.yml runs them
-    return message.get("intent") | {"promoted": message.get("emergency_guard")["promoted"]}
+    return reading(text, ranking, NoDangerClassifier, DripClassifier, EmergencyGuard)  # as config.yml runs them
 
 
 def test_the_classifiers_emergency_for_a_drip_is_a_repair() -> None:

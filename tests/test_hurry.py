@@ -8,7 +8,7 @@ import pytest
 
 from bot.nlu.components import EmergencyGuard, HurryClassifier, WithdrawalClassifier
 from bot.nlu.hurry import urges
-from tests.nlu_support import classified
+from tests.nlu_support import reading
 
 HURRIES = [
     "能快点吗 我等着用",  # emergency 0.98 with the trained model: every agent paged
@@ -50,8 +50,7 @@ def test_a_call_for_help_or_anything_more_is_not(text: str) -> None:
 
 
 def _read(text: str, ranking: list[tuple[str, float]]) -> dict:
-    message = classified(text, ranking, WithdrawalClassifier, HurryClassifier, EmergencyGuard)  # as config.yml runs them
-    return message.get("intent") | {"promoted": message.get("emergency_guard")["promoted"]}
+    return reading(text, ranking, WithdrawalClassifier, HurryClassifier, EmergencyGuard)  # as config.yml runs them
 
 
 def test_the_classifiers_emergency_for_a_hurried_case_is_its_status() -> None:

@@ -9,7 +9,7 @@ import pytest
 from bot.nlu.components import EmergencyGuard, LockedOutClassifier, NuisanceClassifier
 from bot.nlu.emergency import assess
 from bot.nlu.locked_out import is_locked_out
-from tests.nlu_support import classified
+from tests.nlu_support import reading
 
 LOCKED_OUT = [
     "我被锁在门外了",  # emergency 1.0 with the trained model (and the lexicon's 被锁在)
@@ -47,8 +47,7 @@ def test_locked_out_is_no_one_trapped_for_the_lexicon_but_locked_in_is() -> None
 
 
 def _read(text: str, ranking: list[tuple[str, float]]) -> dict:
-    message = classified(text, ranking, NuisanceClassifier, LockedOutClassifier, EmergencyGuard)  # as config.yml runs them
-    return message.get("intent") | {"promoted": message.get("emergency_guard")["promoted"]}
+    return reading(text, ranking, NuisanceClassifier, LockedOutClassifier, EmergencyGuard)  # as config.yml runs them
 
 
 def test_the_classifiers_emergency_for_a_resident_locked_out_asks_for_an_agent() -> None:

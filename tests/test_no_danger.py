@@ -8,7 +8,7 @@ import pytest
 
 from bot.nlu.components import EmergencyGuard, HurryClassifier, NoDangerClassifier, WithdrawalClassifier
 from bot.nlu.no_danger import says_no_danger
-from tests.nlu_support import classified
+from tests.nlu_support import reading
 
 NO_DANGER = [
     "没有人困在里面 就是电梯不动了",  # emergency 1.0 with the trained model: every agent paged
@@ -44,8 +44,7 @@ def test_a_named_danger_or_no_fault_is_not(text: str) -> None:
 
 
 def _read(text: str, ranking: list[tuple[str, float]]) -> dict:
-    message = classified(text, ranking, WithdrawalClassifier, HurryClassifier, NoDangerClassifier, EmergencyGuard)  # as config.yml runs them
-    return message.get("intent") | {"promoted": message.get("emergency_guard")["promoted"]}
+    return reading(text, ranking, WithdrawalClassifier, HurryClassifier, NoDangerClassifier, EmergencyGuard)  # as config.yml runs them
 
 
 def test_the_classifiers_emergency_for_a_lift_with_nobody_in_it_is_a_repair() -> None:

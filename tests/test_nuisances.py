@@ -9,7 +9,7 @@ import pytest
 from bot.nlu.components import DripClassifier, EmergencyGuard, NuisanceClassifier
 from bot.nlu.emergency import assess
 from bot.nlu.nuisances import names_a_nuisance
-from tests.nlu_support import classified
+from tests.nlu_support import reading
 
 NUISANCES = [
     "电梯里有股尿骚味",  # emergency 0.96 with the trained model: every agent paged
@@ -49,8 +49,7 @@ def test_a_car_in_the_way_is_not_a_person_trapped_but_a_fire_beside_it_is_a_fire
 
 
 def _read(text: str, ranking: list[tuple[str, float]]) -> dict:
-    message = classified(text, ranking, DripClassifier, NuisanceClassifier, EmergencyGuard)  # as config.yml runs them
-    return message.get("intent") | {"promoted": message.get("emergency_guard")["promoted"]}
+    return reading(text, ranking, DripClassifier, NuisanceClassifier, EmergencyGuard)  # as config.yml runs them
 
 
 def test_the_classifiers_emergency_for_a_nuisance_is_a_complaint() -> None:
