@@ -72,6 +72,7 @@ from bot.intake.status import TicketStatus, asks_when_done, find_tickets, own_ti
 from bot.intake.validation import asks_to_change
 from bot.nlu.hurry import urges
 from bot.nlu.languages import is_foreign_sentence
+from bot.nlu.locked_out import is_locked_out
 from bot.nlu.openers import is_inquiry_opener
 from bot.nlu.rework import says_repair_failed
 from bot.nlu.withdrawals import is_withdrawal
@@ -350,7 +351,8 @@ class ActionRequestHuman(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         summary = tracker.get_slot("repair_problem") or tracker.get_slot("complaint_detail") or latest_text(tracker)
         request_human(tracker.sender_id, summary)
-        say(dispatcher, texts.render("human.handoff"))
+        # 「我被锁在门外了」 asked for no one: the shape did (bot.nlu.locked_out); 「好的，」 would answer nothing.
+        say(dispatcher, texts.render("human.locked_out" if is_locked_out(latest_text(tracker)) else "human.handoff"))
         return _stop_forms() + _case_over() + [ConversationPaused()]
 
 

@@ -586,6 +586,15 @@ def test_request_human_queues_the_conversation_and_pauses(db: str, tracker_facto
     assert tickets() == []
 
 
+def test_a_resident_locked_out_is_handed_to_an_agent_without_a_bare_yes(db: str, tracker_factory: TrackerFactory) -> None:
+    """「我被锁在门外了 钥匙忘带了」 asks for a person though it names none (bot/nlu/locked_out.py):
+    「好的，正在为您转接人工客服」 answered nothing said; the request and its queue entry as any other."""
+    outcome = run(ActionRequestHuman(), tracker_factory("我被锁在门外了 钥匙忘带了", "request_human"))
+    assert outcome.text == texts.render("human.locked_out") and not outcome.text.startswith("好的")
+    [request] = handoffs()
+    assert (request.reason, request.priority, request.summary) == ("request_human", Priority.NORMAL, "我被锁在门外了 钥匙忘带了")
+
+
 # --------------------------------------------------------------------------- repairs
 
 
