@@ -16,9 +16,11 @@ import re
 
 from bot.nlu.pauses import PARTICLES, PAUSE, PUNCTUATION
 
-_GREETING = rf"(?:(?:你好|您好|在吗|在不在|喂|哈喽|物业){PAUSE})*"
+# The words a resident greets with (「你好」「在吗」), before an opener or before a case.
+_HELLO = r"你好|您好|在吗|在不在|喂|哈喽"
+_GREETING = rf"(?:(?:{_HELLO}|物业){PAUSE})*"
 # A greeting the message opens with, set off by a mark or a space (「你好，」「在吗 」; 「你好像…」 is none).
-_LEADING_GREETING = re.compile(rf"^(?:{PUNCTUATION}*(?:你好|您好|在吗|在不在|喂|哈喽|hello|hi)(?:呀|啊|哈)?{PUNCTUATION}+)+", re.IGNORECASE)
+_LEADING_GREETING = re.compile(rf"^(?:{PUNCTUATION}*(?:{_HELLO}|hello|hi)(?:呀|啊|哈)?{PUNCTUATION}+)+", re.IGNORECASE)
 _WHO = r"(?:我|我们|我家|家里)?(?:想|要|需要|得|来|是)?"
 _END = rf"(?:的|{PARTICLES})*{PAUSE}"
 REPAIR_OPENER = re.compile(rf"{PAUSE}{_GREETING}{_WHO}(?:报修|报个修|报一下修|报维修|维修|找(?:人|师傅)修(?:个|点)?东西)(?:一下|下)?{_END}")
