@@ -77,7 +77,6 @@ from bot.nlu.openers import is_inquiry_opener
 from bot.nlu.rework import says_repair_failed
 from bot.nlu.withdrawals import is_withdrawal
 from bot.politeness import apology, closing, echo, greeting
-from bot.safety import procedure_for
 from bot.tickets.rules import about_a_neighbour, complaint_department, complaint_rule, local_deadline_text
 
 LAST_TOPIC = "last_topic"  # the topic of the answer just given, for a follow-up without one (「多少钱」)
@@ -332,16 +331,7 @@ def emergency_text(tracker: Tracker, outcome: EmergencyOutcome) -> str:
     """Safety advice first, then the duty phone, the ticket, what we still need to know, and only
     what is true now: the agents are alerted, nobody has seen the case yet (DOMAIN §5, §7). The
     gateway keeps the resident company until an agent claims it (bot.gateway.aftercare)."""
-    if outcome.address_missing and outcome.phone_missing:
-        ask = texts.render("emergency.ask_address_and_phone")
-    elif outcome.address_missing:
-        ask = texts.render("emergency.ask_address")
-    elif outcome.phone_missing:
-        ask = texts.render("emergency.ask_phone")
-    else:
-        ask = ""
-    instructions = procedure_for(outcome.kind).instructions
-    return addressed(tracker, "emergency.received", number=outcome.ticket_number, instructions=instructions, ask=ask, duty_phone=outcome.duty_phone)
+    return addressed(tracker, "emergency.received", **outcome.text_values())
 
 
 class ActionRequestHuman(Action):

@@ -12,7 +12,7 @@ import pytest
 from bot import communities
 from bot.conversations.events import Queued
 from bot.conversations.scope import Scope
-from bot.conversations.status import Priority
+from bot.conversations.status import Priority, Status
 from bot.conversations.unserved import conversation_scope
 from bot.gateway import notifier as notifier_module
 from bot.gateway.agents import LoggedIn
@@ -32,7 +32,7 @@ def test_the_early_alert_reads_its_scope_in_its_own_transaction(database_url: st
         other = communities.save_community(session, communities.CommunityFacts(slug="lanting-scope", name="兰亭苑"), by="admin")
         communities.bind_conversation(session, "fire-scope", other.id)
     with session_scope() as session:
-        alerts = _raise_live_emergency(session, "fire-scope", FIRE, assess(FIRE))
+        alerts, _ = _raise_live_emergency(session, "fire-scope", FIRE, assess(FIRE), Status.BOT)
         assert len(alerts) == 1
         assert alerts[0].scope == conversation_scope(session, "fire-scope") == Scope(other.id, None, False)
 

@@ -79,12 +79,7 @@ def raise_alert(
         if joined is not None:
             request_id, attached = joined
             if ticket_id is not None and attached is None:
-                session.execute(
-                    sa.update(HandoffRequest)
-                    .where(HandoffRequest.id == request_id, HandoffRequest.ticket_id.is_(None))
-                    .values(ticket_id=ticket_id)
-                    .execution_options(synchronize_session=False)
-                )
+                attach_ticket(session, request_id, ticket_id)
             return None
     # The gateway announces its early alert itself, right after this transaction: the request is
     # claimed for it at insert, as claim_alerts would (one statement instead of three).
@@ -93,6 +88,16 @@ def raise_alert(
         session, conversation_id, EMERGENCY, Priority.EMERGENCY, summary(kind, text, source), ticket_id, now, kind=kind, announced=announced
     )
     return Queued(conversation_id, request_id, EMERGENCY, Priority.EMERGENCY, status)
+
+
+def attach_ticket(session: Session, request_id: int, ticket_id: int) -> None:
+    """The emergency's ticket on its request, unless it has one (the queue's deadline comes from it)."""
+    session.execute(
+        sa.update(HandoffRequest)
+        .where(HandoffRequest.id == request_id, HandoffRequest.ticket_id.is_(None))
+        .values(ticket_id=ticket_id)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def raise_early_alert(session: Session, conversation_id: str, *, kind: str, text: str) -> list[Queued]:

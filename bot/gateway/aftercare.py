@@ -35,11 +35,12 @@ from bot.clock import utcnow
 from bot.communities import community_of_conversation
 from bot.conversations.escalation import EmergencyWait, claim_step, due, emergency_wait
 from bot.conversations.events import CaseDetailsAdded, Escalated, Posted
+from bot.conversations.status import Status
 from bot.gateway import sweeps
 from bot.gateway.offloop import in_session
 from bot.gateway.state import Gateway
 from bot.gateway.transcript import store
-from bot.intake.emergency import ContactDetails, add_contact_details, details_text
+from bot.intake.emergency import ContactDetails, EmergencyOutcome, add_contact_details, details_text
 from bot.safety import Procedure, procedure_for
 
 logger = logging.getLogger(__name__)
@@ -62,10 +63,11 @@ def call_numbers_text(procedure: Procedure) -> str:
     return "" if procedure.instructions_give_numbers else texts.render("aftercare.call_numbers", numbers=procedure.numbers)
 
 
-def waiting_text(wait: EmergencyWait, now: datetime, duty_phone: str | None = None) -> str:
+def waiting_text(wait: EmergencyWait, now: datetime, duty_phone: str | None = None, danger: str | None = None) -> str:
     """The answer to a message while the emergency waits: who is coming, how long, what to do now
-    (the duty phone: the resident's community's, bot.communities)."""
-    procedure = procedure_for(wait.kind)
+    (the duty phone: the resident's community's, bot.communities) — for the danger the message
+    names, when it names one (「里面有人晕倒了」 in a lift: a medical emergency's instructions now)."""
+    procedure = procedure_for(danger or wait.kind)
     return texts.render(
         "aftercare.waiting",
         waited=waited_text(wait.waited(now)),
@@ -79,6 +81,14 @@ def alerted_while_busy_text(kind: str, duty_phone: str | None = None) -> str:
     """A live emergency Rasa could not answer: the gateway's rules alerted the agents; what to do now."""
     procedure = procedure_for(kind)
     return texts.render("aftercare.alerted_while_busy", instructions=procedure.instructions, call_numbers=call_numbers_text(procedure), duty_phone=duty_phone)
+
+
+def raised_with_agents_text(outcome: EmergencyOutcome, status: Status) -> str:
+    """A live emergency written while the case was with the agents (bot.intake.emergency.
+    raise_with_agents): the emergency action's own words while it waits for someone; when an agent
+    has it, that they were alerted."""
+    key = "emergency.received_with_agent" if status is Status.ASSIGNED else "emergency.received"
+    return texts.render(key, **outcome.text_values())
 
 
 def escalation_text(wait: EmergencyWait, now: datetime, duty_phone: str | None = None) -> str:
@@ -98,11 +108,12 @@ def details_noted_text(details: ContactDetails) -> str:
     return texts.render("aftercare.details_noted", details=details_text(details))
 
 
-async def keep_company(gateway: Gateway, conversation_id: str, text: str = "") -> bool:
+async def keep_company(gateway: Gateway, conversation_id: str, text: str = "", danger: str | None = None) -> bool:
     """Answer the resident's message (``text``) at once when their emergency waits unclaimed — an
     address or phone in it goes on the emergency's ticket first, and is acknowledged; False (and
-    nothing said) when the conversation waits for another reason or an agent has it."""
-    noticed = await in_session(_store_waiting_notice, conversation_id, text)
+    nothing said) when the conversation waits for another reason or an agent has it. ``danger``:
+    the one the emergency rules found in the message, if any (its instructions are given)."""
+    noticed = await in_session(_store_waiting_notice, conversation_id, text, danger)
     if noticed is None:
         return False
     message, added = noticed
@@ -110,13 +121,13 @@ async def keep_company(gateway: Gateway, conversation_id: str, text: str = "") -
     return True
 
 
-def _store_waiting_notice(session: Session, conversation_id: str, text: str) -> tuple[dict[str, Any], bool] | None:
+def _store_waiting_notice(session: Session, conversation_id: str, text: str, danger: str | None) -> tuple[dict[str, Any], bool] | None:
     wait = emergency_wait(session, conversation_id)
     if wait is None:
         return None
     details = add_contact_details(session, wait.ticket_number, text)
     duty_phone = community_of_conversation(session, conversation_id).duty_phone
-    notice = waiting_text(wait, utcnow(), duty_phone)
+    notice = waiting_text(wait, utcnow(), duty_phone, danger)
     if details is not None:
         notice = details_noted_text(details) + notice
     return store(session, conversation_id, "bot", notice), details is not None

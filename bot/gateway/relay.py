@@ -57,6 +57,7 @@ from bot.gateway.rasa_client import RASA_MAX_TEXT, RasaUnavailable
 from bot.gateway.state import Gateway
 from bot.gateway.transcript import by_client_id, store
 from bot.intake.continuity import after_agent
+from bot.intake.emergency import EmergencyOutcome, raise_with_agents
 from bot.nlu.emergency import GuardResult, assess
 from bot.nlu.withdrawals import takes_back_the_request
 from bot.politeness.scripts import echo
@@ -203,15 +204,14 @@ async def handle_resident_text(
         if emergency is None:
             emergency = emergency_rules(text, command)
 
-        def record(session: Session) -> tuple[Status, Reopened | None, dict[str, Any], bool, list[Queued]]:
+        def record(session: Session) -> tuple[Status, Reopened | None, dict[str, Any], bool, list[Queued], EmergencyOutcome | None]:
             status, reopened = status_for_new_message(session, resident_id)
             turn_columns = turns.begun(gateway.lease, now) if status.bot_steers else turns.settled(TurnState.AGENTS)
             payload = {"command": command} if command else None
             message = store(session, resident_id, "resident", text, payload, client_id, turn=turn_columns)
             behind = status.bot_steers and turns.waiting_before(session, resident_id, message["id"])
-            steering_emergency = emergency if status.bot_steers else None
-            early_alerts = _raise_live_emergency(session, resident_id, text[:MAX_TEXT], steering_emergency)
-            return status, reopened, message, behind, early_alerts
+            early_alerts, raised = _raise_live_emergency(session, resident_id, text[:MAX_TEXT], emergency, status)
+            return status, reopened, message, behind, early_alerts, raised
 
         try:
             if emergency is not None and emergency.is_emergency:
@@ -219,9 +219,9 @@ async def handle_resident_text(
                 # not queued behind other residents' transactions in the worker threads, and takes
                 # SQLite's write lock as soon as it is free (bot.storage.urgent), so the agents'
                 # alert leaves within milliseconds (docs/benchmarks.md, 2026-12-05).
-                status, reopened, message, behind, early_alerts = await write_now(record)
+                status, reopened, message, behind, early_alerts, raised = await write_now(record)
             else:  # the resident waits for this one too
-                status, reopened, message, behind, early_alerts = await write_promptly(record)
+                status, reopened, message, behind, early_alerts, raised = await write_promptly(record)
         except IntegrityError:
             # A resend stored meanwhile (the socket's check came before this turn lock: another
             # socket's, or another gateway process's, copy was stored first). The stored message
@@ -250,8 +250,11 @@ async def handle_resident_text(
 
             async def announce_and_answer() -> None:
                 await announce()
-                if keep_company:  # an emergency waiting for an agent: the resident is answered at once
-                    await aftercare.keep_company(gateway, resident_id, text[:MAX_TEXT])
+                if raised is not None:  # a danger written to the agents: what to do now, and its ticket
+                    await _deliver(gateway, resident_id, "bot", aftercare.raised_with_agents_text(raised, status), to_agents=True)
+                elif keep_company:  # an emergency waiting for an agent: the resident is answered at once
+                    danger = emergency.primary_type if emergency is not None and emergency.is_emergency else None
+                    await aftercare.keep_company(gateway, resident_id, text[:MAX_TEXT], danger)
 
             await _record_for_agents(gateway, resident_id, command or text[:MAX_TEXT], announce_and_answer)
             return
@@ -491,25 +494,36 @@ async def flag_waiting(gateway: Gateway, conversation_id: str) -> bool:
     return True
 
 
-def _raise_live_emergency(session: Session, resident_id: str, text: str, result: GuardResult | None) -> list[Queued]:
-    """Queue a live emergency before Rasa has answered; the requests to announce now. ``result``:
-    the emergency rules on ``text`` (:func:`bot.nlu.emergency.assess`), None when they were not run.
+def _raise_live_emergency(
+    session: Session, resident_id: str, text: str, result: GuardResult | None, status: Status
+) -> tuple[list[Queued], EmergencyOutcome | None]:
+    """Queue a live emergency the rules found in ``text``: the requests to announce now, and the
+    emergency ticket opened here, if one was. ``result``: the emergency rules on ``text``
+    (:func:`bot.nlu.emergency.assess`), None when they were not run; ``status``: the conversation's.
 
-    The pipeline's EmergencyGuard raises every message these rules flag to ``emergency``, so this
-    only moves the alert earlier: the agents see it at once instead of after Rasa's turn (which
-    may wait behind other residents'). Rasa still answers this turn with the safety instructions
-    and opens the emergency ticket; ``raise_alert`` then joins its request to this one, and
-    nothing is announced twice.
+    While the bot steers, the pipeline's EmergencyGuard raises every message these rules flag to
+    ``emergency``, so this only moves the alert earlier: the agents see it at once instead of
+    after Rasa's turn (which may wait behind other residents'). Rasa still answers this turn with
+    the safety instructions and opens the emergency ticket; ``raise_alert`` then joins its request
+    to this one, and nothing is announced twice. With the agents (waiting for one, or talking with
+    one) Rasa is paused and runs no action: the alert and the ticket are raised here
+    (:func:`bot.intake.emergency.raise_with_agents`).
     """
     if result is None or not result.is_emergency:
-        return []
-    logger.warning("emergency rules fired for %s: queued for agents before Rasa's answer", resident_id)
-    alerts = raise_early_alert(session, resident_id, kind=result.primary_type, text=text)
+        return [], None
+    raised = None
+    if status.bot_steers:
+        logger.warning("emergency rules fired for %s: queued for agents before Rasa's answer", resident_id)
+        alerts = raise_early_alert(session, resident_id, kind=result.primary_type, text=text)
+    else:
+        logger.warning("emergency rules fired for %s while with the agents (%s): alerted", resident_id, status)
+        with_agents = raise_with_agents(session, resident_id, text, result.primary_type)
+        alerts, raised = with_agents.alerts, with_agents.outcome
     if not alerts:
-        return []
+        return [], raised
     # Which consoles see the alert, read in this transaction: the alert leaves without another read.
     scope = conversation_scope(session, resident_id)
-    return [replace(alert, scope=scope) for alert in alerts]
+    return [replace(alert, scope=scope) for alert in alerts], raised
 
 
 async def typing(gateway: Gateway, resident_id: str, on: bool) -> None:
