@@ -154,7 +154,8 @@ def test_console_resyncs_its_open_conversation_after_the_socket_drops(setup: tup
         routes[-1].close()
         expect(page.locator("#link")).to_have_text("重新连接中…", timeout=TIMEOUT)
         with ThreadPoolExecutor(1) as pool:  # Playwright's sync API holds this thread's event loop
-            pool.submit(asyncio.run, exchange(base, resident["token"], [{"text": "第二条：还是打不开，我在门外等着"}], 1)).result()
+            # Two frames back: the echo and the acknowledgement of the wait (bot.conversations.waiting).
+            pool.submit(asyncio.run, exchange(base, resident["token"], [{"text": "第二条：还是打不开，我在门外等着"}], 2)).result()
         client, csrf = login(base, "甲")  # the same agent at another desk
         assert client.post(f"/api/agent/conversations/{rid}/claim", headers={"X-CSRF-Token": csrf}).status_code == 200
         page.wait_for_timeout(500)
@@ -162,12 +163,13 @@ def test_console_resyncs_its_open_conversation_after_the_socket_drops(setup: tup
 
         down["on"] = False
         expect(page.locator("#link")).to_have_text("在线", timeout=TIMEOUT)
-        expect(lines).to_have_count(3, timeout=TIMEOUT)
-        expect(lines.locator(".text")).to_have_text(["第一条：门禁卡刷不开", "第二条：还是打不开，我在门外等着", "客服甲已接入，将为您继续服务。"])
+        expect(lines).to_have_count(4, timeout=TIMEOUT)
+        told = re.compile("^您的消息已转达")
+        expect(lines.locator(".text")).to_have_text(["第一条：门禁卡刷不开", "第二条：还是打不开，我在门外等着", told, "客服甲已接入，将为您继续服务。"])
         expect(page.get_by_test_id("agent-input")).to_be_enabled()  # claimed meanwhile: the capabilities came with the resync
         page.wait_for_timeout(1500)
-        expect(lines).to_have_count(3)
+        expect(lines).to_have_count(4)
         with session_scope(url) as session:
-            assert len(session.execute(sa.select(Message).where(Message.conversation_id == rid)).scalars().all()) == 3
+            assert len(session.execute(sa.select(Message).where(Message.conversation_id == rid)).scalars().all()) == 4
     finally:
         context.close()

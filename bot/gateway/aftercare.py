@@ -17,6 +17,10 @@ case. Two things happen here, both from the database's view of the wait
   conditional UPDATE and its notice stored in the same transaction, so it happens exactly once
   however many gateway processes sweep.
 
+A wait for a person that is no emergency (「我要转人工」) is acknowledged too, at most once a minute
+(bot.conversations.waiting): the message was passed on, how long, and past the queue's promise an
+apology.
+
 Every text the resident gets here also goes to the consoles: the agent who claims the case sees
 what the resident was told.
 """
@@ -36,6 +40,7 @@ from bot.communities import community_of_conversation
 from bot.conversations.escalation import EmergencyWait, claim_step, due, emergency_wait
 from bot.conversations.events import CaseDetailsAdded, Escalated, Posted
 from bot.conversations.status import Status
+from bot.conversations.waiting import WAITING, person_wait
 from bot.gateway import sweeps
 from bot.gateway.offloop import in_session
 from bot.gateway.state import Gateway
@@ -110,9 +115,11 @@ def details_noted_text(details: ContactDetails) -> str:
 
 async def keep_company(gateway: Gateway, conversation_id: str, text: str = "", danger: str | None = None) -> bool:
     """Answer the resident's message (``text``) at once when their emergency waits unclaimed — an
-    address or phone in it goes on the emergency's ticket first, and is acknowledged; False (and
-    nothing said) when the conversation waits for another reason or an agent has it. ``danger``:
-    the one the emergency rules found in the message, if any (its instructions are given)."""
+    address or phone in it goes on the emergency's ticket first, and is acknowledged. A wait for a
+    person that is no emergency is acknowledged at most once a minute (how long, and, past the
+    queue's promise, an apology: bot.conversations.waiting). False (and nothing said) otherwise —
+    an agent has it, or the resident was told a moment ago. ``danger``: the one the emergency rules
+    found in the message, if any (its instructions are given)."""
     noticed = await in_session(_store_waiting_notice, conversation_id, text, danger)
     if noticed is None:
         return False
@@ -124,13 +131,24 @@ async def keep_company(gateway: Gateway, conversation_id: str, text: str = "", d
 def _store_waiting_notice(session: Session, conversation_id: str, text: str, danger: str | None) -> tuple[dict[str, Any], bool] | None:
     wait = emergency_wait(session, conversation_id)
     if wait is None:
-        return None
+        return _acknowledge_person_wait(session, conversation_id)
     details = add_contact_details(session, wait.ticket_number, text)
     duty_phone = community_of_conversation(session, conversation_id).duty_phone
     notice = waiting_text(wait, utcnow(), duty_phone, danger)
     if details is not None:
         notice = details_noted_text(details) + notice
     return store(session, conversation_id, "bot", notice), details is not None
+
+
+def _acknowledge_person_wait(session: Session, conversation_id: str) -> tuple[dict[str, Any], bool] | None:
+    now = utcnow()
+    wait = person_wait(session, conversation_id, now)
+    if wait is None:
+        return None
+    key = "human.waiting_overdue" if wait.overdue(now) else "human.waiting"
+    duty_phone = community_of_conversation(session, conversation_id).duty_phone
+    notice = texts.render(key, waited=waited_text(wait.waited(now)), duty_phone=duty_phone)
+    return store(session, conversation_id, "bot", notice, {"event": WAITING}), False
 
 
 async def escalate_due(gateway: Gateway) -> int:

@@ -252,7 +252,7 @@ async def handle_resident_text(
                 await announce()
                 if raised is not None:  # a danger written to the agents: what to do now, and its ticket
                     await _deliver(gateway, resident_id, "bot", aftercare.raised_with_agents_text(raised, status), to_agents=True)
-                elif keep_company:  # an emergency waiting for an agent: the resident is answered at once
+                elif keep_company:  # waiting for an agent: an emergency answered at once, a person's wait acknowledged
                     danger = emergency.primary_type if emergency is not None and emergency.is_emergency else None
                     await aftercare.keep_company(gateway, resident_id, text[:MAX_TEXT], danger)
 
