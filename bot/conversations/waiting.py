@@ -3,7 +3,7 @@
 「我要转人工」 puts the conversation in the queue at normal priority and pauses Rasa, which then only
 records what the resident writes. Without an answer 「有人吗」 met silence for as long as the queue
 took. The gateway now answers a message written while such a wait lasts
-(:func:`bot.gateway.aftercare.acknowledge_wait`), at most once per :data:`TOLD_EVERY`: a resident
+(:func:`bot.gateway.aftercare.keep_company`), at most once per :data:`TOLD_EVERY`: a resident
 describing their case over several messages is not answered after each. An emergency's wait has its
 own company, every message answered (:mod:`bot.conversations.escalation`).
 """

@@ -71,7 +71,7 @@ def call_numbers_text(procedure: Procedure) -> str:
 def waiting_text(wait: EmergencyWait, now: datetime, duty_phone: str | None = None, danger: str | None = None) -> str:
     """The answer to a message while the emergency waits: who is coming, how long, what to do now
     (the duty phone: the resident's community's, bot.communities) — for the danger the message
-    names, when it names one (「里面有人晕倒了」 in a lift: a medical emergency's instructions now)."""
+    names, when it names one (a fire written while a lift emergency waits: the fire's instructions)."""
     procedure = procedure_for(danger or wait.kind)
     return texts.render(
         "aftercare.waiting",
