@@ -340,9 +340,10 @@ class ActionRequestHuman(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         summary = tracker.get_slot("repair_problem") or tracker.get_slot("complaint_detail") or latest_text(tracker)
-        request_human(tracker.sender_id, summary)
+        request = request_human(tracker.sender_id, summary)
         # 「我被锁在门外了」 asked for no one: the shape did (bot.nlu.locked_out); 「好的，」 would answer nothing.
-        say(dispatcher, texts.render("human.locked_out" if is_locked_out(latest_text(tracker)) else "human.handoff"))
+        key = "human.locked_out" if is_locked_out(latest_text(tracker)) else "human.handoff"
+        say(dispatcher, texts.render(key, joining=request.joining_text()))
         return _stop_forms() + _case_over() + [ConversationPaused()]
 
 

@@ -230,7 +230,7 @@ class StandInRasa:
             self._remember(sender, [{"event": "pause"}])
         elif text in self.handoffs:  # action_request_human: the queue, a pause
             request_human(sender, text)
-            replies = [{"text": texts.render("human.handoff")}]
+            replies = [{"text": texts.render("human.handoff", joining=texts.render("human.joining"))}]
             self._remember(sender, [{"event": "pause"}])
         elif text in self.replies:
             replies = self.replies[text]

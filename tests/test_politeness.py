@@ -427,6 +427,7 @@ SAMPLES: dict[str, Any] = {
     "level": "重要",
     "department": "工程部",
     "promise": texts.render("promise.repair_urgent"),
+    "joining": texts.render("human.joining"),
     "deadline": "6月15日12:00",
     "visit_time": "明天上午",
     "problem": "卫生间地漏堵了",

@@ -40,6 +40,7 @@ from bot.communities import community_of_conversation
 from bot.conversations.escalation import EmergencyWait, claim_step, due, emergency_wait
 from bot.conversations.events import CaseDetailsAdded, Escalated, Posted
 from bot.conversations.status import Status
+from bot.conversations.unserved import someone_serves
 from bot.conversations.waiting import WAITING, person_wait
 from bot.gateway import sweeps
 from bot.gateway.offloop import in_session
@@ -145,7 +146,10 @@ def _acknowledge_person_wait(session: Session, conversation_id: str) -> tuple[di
     wait = person_wait(session, conversation_id, now)
     if wait is None:
         return None
-    key = "human.waiting_overdue" if wait.overdue(now) else "human.waiting"
+    if not someone_serves(session, conversation_id, now):
+        key = "human.waiting_nobody_online"
+    else:
+        key = "human.waiting_overdue" if wait.overdue(now) else "human.waiting"
     duty_phone = community_of_conversation(session, conversation_id).duty_phone
     notice = texts.render(key, waited=waited_text(wait.waited(now)), duty_phone=duty_phone)
     return store(session, conversation_id, "bot", notice, {"event": WAITING}), False
