@@ -21,8 +21,7 @@ import pytest
 import sqlalchemy as sa
 
 from bot import texts
-from bot.conversations.alerts import claim_alerts
-from bot.conversations.lifecycle import claim, request_handoff
+from bot.conversations.lifecycle import claim
 from bot.conversations.status import Priority, Status
 from bot.gateway.relay import handle_resident_text
 from bot.intake.emergency import EmergencyOutcome
@@ -31,6 +30,7 @@ from bot.storage.models import Conversation, HandoffRequest, Ticket
 from tests.clock_support import StillClock
 from tests.standin_rasa import StandInRasa
 from tests.test_aftercare import DUTY_PHONE, LIFT, console_socket, make_gateway, resident, waiting_reply
+from tests.test_person_wait import asked_for_a_person
 
 FIRE = "我家厨房着火了 5栋2单元301"
 
@@ -39,12 +39,6 @@ FIRE = "我家厨房着火了 5栋2单元301"
 def rasa(database_url: str) -> Iterator[StandInRasa]:
     with StandInRasa(database_url=database_url, emergencies={LIFT}) as stand_in:
         yield stand_in
-
-
-def _asked_for_a_person(conversation_id: str) -> None:
-    with session_scope() as session:
-        request_handoff(session, conversation_id, reason="request_human", priority=Priority.NORMAL, summary="转人工")
-        claim_alerts(session, conversation_id)  # announced after the turn that asked, as the relay does
 
 
 def _tickets(conversation_id: str) -> list[Ticket]:
@@ -77,7 +71,7 @@ def test_a_fire_written_while_waiting_for_a_person_is_alerted_ticketed_and_answe
     gateway = make_gateway(rasa.url)
 
     async def scenario() -> None:
-        _asked_for_a_person("waiting")
+        asked_for_a_person("waiting")
         socket, agents = resident(gateway, "waiting"), console_socket(gateway)
         await handle_resident_text(gateway, "waiting", "有人吗")
         assert len(socket.texts()) == 1 and _tickets("waiting") == [], "the wait acknowledged (tests/test_person_wait.py), no ticket"
@@ -106,7 +100,7 @@ def test_a_fire_written_to_the_agent_who_has_the_case_alerts_them_and_keeps_it_t
     gateway = make_gateway(rasa.url)
 
     async def scenario() -> None:
-        _asked_for_a_person("talking")
+        asked_for_a_person("talking")
         with session_scope() as session:
             assert claim(session, "talking", "zhang", "张明") is not None
         socket, agents = resident(gateway, "talking"), console_socket(gateway)

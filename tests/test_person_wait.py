@@ -42,7 +42,8 @@ def rasa(database_url: str) -> Iterator[StandInRasa]:
         yield stand_in
 
 
-def _asked_for_a_person(conversation_id: str) -> None:
+def asked_for_a_person(conversation_id: str) -> None:
+    """「我要转人工」 queued and announced (the relay claims the alert after the turn that asked)."""
     with session_scope() as session:
         request_handoff(session, conversation_id, reason="request_human", priority=Priority.NORMAL, summary="转人工")
         claim_alerts(session, conversation_id)
@@ -70,7 +71,7 @@ def test_a_resident_waiting_for_a_person_is_told_at_most_once_a_minute_and_hones
     gateway = make_gateway(rasa.url)
 
     async def scenario() -> None:
-        _asked_for_a_person("waiting")
+        asked_for_a_person("waiting")
         console = Console()
         socket, agents = resident(gateway, "waiting"), console_socket(gateway)
         still_clock.advance(timedelta(seconds=8))
@@ -108,7 +109,7 @@ def test_a_resident_waiting_for_a_person_is_told_at_most_once_a_minute_and_hones
 
 
 def test_a_person_is_promised_within_minutes_only_when_someone_is_online(database_url: str) -> None:
-    _asked_for_a_person("nobody")
+    asked_for_a_person("nobody")
     with session_scope() as session:
         assert not someone_serves(session, "nobody", utcnow())
     nobody = request_human("nobody-2", "转人工")
@@ -123,7 +124,7 @@ def test_nobody_is_told_to_wait_once_an_agent_has_the_case(rasa: StandInRasa, st
     gateway = make_gateway(rasa.url)
 
     async def scenario() -> None:
-        _asked_for_a_person("talking")
+        asked_for_a_person("talking")
         with session_scope() as session:
             assert claim(session, "talking", "zhang", "张明") is not None
         socket = resident(gateway, "talking")
