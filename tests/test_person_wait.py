@@ -111,7 +111,7 @@ def test_a_resident_waiting_for_a_person_is_told_at_most_once_a_minute_and_hones
 def test_a_person_is_promised_within_minutes_only_when_someone_is_online(database_url: str) -> None:
     asked_for_a_person("nobody")
     with session_scope() as session:
-        assert not someone_serves(session, "nobody", utcnow())
+        assert not someone_serves(session, communities.community_of_conversation(session, "nobody").id, utcnow())
     nobody = request_human("nobody-2", "转人工")
     assert not nobody.someone_online and "5分钟" not in nobody.joining_text() and DUTY_PHONE in nobody.joining_text()
     Console().seen()

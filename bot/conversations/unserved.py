@@ -28,7 +28,7 @@ from bot.conversations.events import OpenedToEveryone
 from bot.conversations.scope import Scope
 from bot.conversations.status import Status
 from bot.roles import Role
-from bot.storage.models import Agent, AgentCommunity, AgentSession, Conversation, HandoffRequest, community_id_of, community_or_default
+from bot.storage.models import Agent, AgentCommunity, AgentSession, Conversation, HandoffRequest, community_or_default
 
 PRESENCE_SECONDS = 30  # a console seen this recently is a logged-in agent
 PRESENCE_REFRESH_SECONDS = 10  # how often each gateway process marks its consoles
@@ -95,14 +95,11 @@ def served_now(session: Session, now: datetime) -> frozenset[int] | None:
     return frozenset(int(c) for c in rows.scalars())
 
 
-def someone_serves(session: Session, conversation_id: str, now: datetime) -> bool:
-    """Whether a logged-in agent of the conversation's community (or a logged-in manager) is there
-    now: a resident asking for a person is promised one within minutes only then."""
+def someone_serves(session: Session, community_id: int, now: datetime) -> bool:
+    """Whether a logged-in agent of the community (or a logged-in manager) is there now: a
+    resident asking for a person is promised one within minutes only then."""
     communities = served_now(session, now)
-    if communities is None:
-        return True
-    community = session.execute(sa.select(community_id_of(conversation_id))).scalar()
-    return community is not None and int(community) in communities
+    return communities is None or community_id in communities
 
 
 @dataclass(frozen=True)

@@ -146,12 +146,12 @@ def _acknowledge_person_wait(session: Session, conversation_id: str) -> tuple[di
     wait = person_wait(session, conversation_id, now)
     if wait is None:
         return None
-    if not someone_serves(session, conversation_id, now):
+    community = community_of_conversation(session, conversation_id)
+    if not someone_serves(session, community.id, now):
         key = "human.waiting_nobody_online"
     else:
         key = "human.waiting_overdue" if wait.overdue(now) else "human.waiting"
-    duty_phone = community_of_conversation(session, conversation_id).duty_phone
-    notice = texts.render(key, waited=waited_text(wait.waited(now)), duty_phone=duty_phone)
+    notice = texts.render(key, waited=waited_text(wait.waited(now)), duty_phone=community.duty_phone)
     return store(session, conversation_id, "bot", notice, {"event": WAITING}), False
 
 

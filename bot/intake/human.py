@@ -33,5 +33,5 @@ class HumanRequest:
 def request_human(conversation_id: str, summary: str) -> HumanRequest:
     with session_scope() as session:
         request_handoff(session, conversation_id, reason="request_human", priority=Priority.NORMAL, summary=summary)
-        online = someone_serves(session, conversation_id, utcnow())
-        return HumanRequest(online, community_of_conversation(session, conversation_id).duty_phone)
+        community = community_of_conversation(session, conversation_id)
+        return HumanRequest(someone_serves(session, community.id, utcnow()), community.duty_phone)
