@@ -13,6 +13,7 @@ will be done). Who is coming is said when it is true — an agent claims the cas
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot import texts
@@ -24,11 +25,12 @@ class Procedure:
     department: str
     instructions_key: str
     numbers: str  # the public emergency numbers for this danger (110 police, 119 fire/rescue, 120 ambulance)
+    also_key: str = ""  # a second danger's instructions, said after the first's (see joined_kind)
 
     @property
     def instructions(self) -> str:
         """What the resident is told to do at once."""
-        return texts.render(self.instructions_key)
+        return texts.render(self.instructions_key) + (texts.render(self.also_key) if self.also_key else "")
 
     @property
     def instructions_give_numbers(self) -> bool:
@@ -56,5 +58,39 @@ PROCEDURES: dict[str, Procedure] = {
 }
 
 
+# Two dangers in one message are stored and alerted as one kind, 「medical+lift」.
+JOINER = "+"
+FIRST_AID = "medical"
+# Dangers the one who helps must first get away from (DOMAIN §5: leave a fire by the stairs, no
+# switch or flame near gas, keep away from an attacker): their instructions come before first aid.
+GET_SAFE_FIRST = ("fire", "gas", "crime")
+
+
+def joined_kind(first: str, dangers: Sequence[str]) -> str:
+    """The procedure for a message's dangers (``first``: the guard's primary one). A person hurt
+    beside a danger whose instructions give no first aid — they do not send for 120: 「电梯里有人晕倒了」,
+    「水管爆了 老人滑倒了 头流血了」 — gets the first-aid instructions as well (DOMAIN §5, 急救:
+    120; seed 000 「客户求助服务」), which come first unless the helper must get safe first."""
+    if FIRST_AID not in dangers or first not in PROCEDURES or first == FIRST_AID or "120" in PROCEDURES[first].numbers:
+        return first
+    return JOINER.join((first, FIRST_AID) if first in GET_SAFE_FIRST else (FIRST_AID, first))
+
+
+def joined_kinds() -> list[str]:
+    """Every kind a message can be given: each danger, and each danger joined with first aid."""
+    singles = list(PROCEDURES)
+    return singles + sorted({joined_kind(kind, [kind, FIRST_AID]) for kind in singles} - set(singles))
+
+
 def procedure_for(kind: str) -> Procedure:
-    return PROCEDURES.get(kind, PROCEDURES["other"])
+    """The procedure of a kind (``other`` for one not known); of two joined kinds, the first's
+    department, both labels, both instructions and every number either gives."""
+    first, _, second = kind.partition(JOINER)
+    procedure = PROCEDURES.get(first, PROCEDURES["other"])
+    if second not in PROCEDURES or second == first:
+        return procedure
+    also = PROCEDURES[second]
+    numbers = sorted(set(re.findall(r"\d{3,}", procedure.numbers + " " + also.numbers)))
+    return Procedure(
+        f"{procedure.label}、{also.label}", procedure.department, procedure.instructions_key, "和".join(numbers), also.instructions_key
+    )

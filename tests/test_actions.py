@@ -514,6 +514,25 @@ def test_emergency_numbers_are_specific_to_the_danger(db: str, tracker_factory: 
     assert "120" in medical and "119" not in medical and "110" not in medical
 
 
+def test_a_person_hurt_beside_another_danger_gets_first_aid_too(db: str, tracker_factory: TrackerFactory) -> None:
+    """「电梯里有人晕倒了」 got only the lift's 「请在里面耐心等待救援」: nothing about 120 for the
+    person who fainted. First aid comes first, then the lift; after a fire (get out first)."""
+    def reply(text: str, sender: str) -> tuple[str, str]:
+        outcome = run(ActionHandleEmergency(), tracker_factory(text, "emergency", sender_id=sender))
+        [ticket] = tickets(sender)
+        return ticket.subcategory, outcome.text
+
+    lift, lift_text = reply("电梯里有人晕倒了", "lift")
+    assert lift == "medical+lift"
+    first_aid, in_lift = lift_text.index(procedure_for("medical").instructions), lift_text.index(procedure_for("lift").instructions)
+    assert first_aid < in_lift
+    fire, fire_text = reply("厨房着火了 有人晕倒了", "fire")
+    assert fire == "fire+medical"
+    assert fire_text.index(procedure_for("fire").instructions) < fire_text.index(procedure_for("medical").instructions)
+    trapped, trapped_text = reply("我被困在8号楼电梯里了，出不来", "trapped")  # nobody hurt: the lift alone
+    assert trapped == "lift" and procedure_for("medical").instructions not in trapped_text
+
+
 def test_emergency_keeps_address_and_phone_from_the_message(db: str, tracker_factory: TrackerFactory) -> None:
     text = "3栋2单元102厨房水管爆了，水漫到插座了，电话13912345678"
     outcome = run(ActionHandleEmergency(), tracker_factory(text, "emergency"))

@@ -130,3 +130,26 @@ def test_a_second_danger_in_an_open_emergency_gets_its_instructions_and_no_secon
         await gateway.rasa.close()
 
     asyncio.run(scenario())
+
+
+def test_a_person_hurt_in_a_lift_while_waiting_for_a_person_gets_first_aid_first(rasa: StandInRasa, still_clock: StillClock) -> None:
+    """The gateway's path gives a joined procedure as the action does (bot.safety.joined_kind):
+    「电梯里有人晕倒了」 is 120 first, then the lift; the agents' queue names both."""
+    gateway = make_gateway(rasa.url)
+
+    async def scenario() -> None:
+        asked_for_a_person("fainted")
+        socket, agents = resident(gateway, "fainted"), console_socket(gateway)
+        await handle_resident_text(gateway, "fainted", "电梯里有人晕倒了 快来人")
+        [ticket] = _tickets("fainted")
+        assert (ticket.subcategory, ticket.department) == ("medical+lift", "秩序维护部")
+        assert _emergency_requests("fainted") == [("medical+lift", ticket.id)]
+        [told] = socket.texts()
+        assert told.startswith(texts.render("safety.medical") + texts.render("safety.lift"))
+        assert [f["conversation_id"] for f in agents.of_type("alert")] == ["fainted"]
+        with session_scope() as session:
+            summary = session.execute(sa.select(HandoffRequest.summary).where(HandoffRequest.conversation_id == "fainted", HandoffRequest.reason == "emergency")).scalar_one()
+        assert summary.startswith("急救、电梯困人"), "the queue names both dangers"
+        await gateway.rasa.close()
+
+    asyncio.run(scenario())

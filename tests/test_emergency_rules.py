@@ -11,7 +11,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.components import EmergencyGuard
 from bot.nlu.emergency import DANGER_PATTERNS, assess, emergency_type
-from bot.safety import PROCEDURES
+from bot.safety import PROCEDURES, joined_kinds, procedure_for
 
 # --------------------------------------------------------------------------- every danger type
 
@@ -58,6 +58,32 @@ def test_the_most_specific_type_wins_over_a_cry_for_help() -> None:
     result = assess("救命！厨房着火了")
     assert {"fire", "generic"} <= set(result.danger_types)
     assert result.primary_type == "fire"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("电梯里有人晕倒了", "medical+lift"),
+        ("水管爆了 老人滑倒了 头流血了", "medical+flood"),
+        ("厨房着火了 有人晕倒了", "fire+medical"),
+        ("楼下有人打架 头破血流", "crime+medical"),
+        ("燃气泄漏 有人晕倒了", "gas+medical"),
+        ("有人触电昏迷了", "electric"),  # the electric instructions already send for 120
+        ("我被困在电梯里了", "lift"),  # lift and trapped: one procedure, nobody hurt
+        ("楼道里有人晕倒了", "medical"),
+    ],
+)
+def test_a_person_hurt_beside_a_danger_joins_first_aid_to_its_procedure(text: str, kind: str) -> None:
+    assert assess(text).procedure_kind == kind
+
+
+def test_a_joined_procedure_gives_both_instructions_labels_and_numbers() -> None:
+    joined = procedure_for("medical+lift")
+    assert joined.instructions == PROCEDURES["medical"].instructions + PROCEDURES["lift"].instructions
+    assert (joined.label, joined.department, joined.numbers) == ("急救、电梯困人", "秩序维护部", "119和120")
+    assert not joined.instructions_give_numbers  # the lift's 119 is not in either text: said once more
+    assert procedure_for("medical+nonsense") == PROCEDURES["medical"] and procedure_for("nonsense") == PROCEDURES["other"]
+    assert set(PROCEDURES) < set(joined_kinds()) and "medical+lift" in joined_kinds()
 
 
 # --------------------------------------------------------------------------- live events

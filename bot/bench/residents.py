@@ -29,13 +29,13 @@ import websockets
 
 from bot import texts
 from bot.gateway.aftercare import alerted_while_busy_text
-from bot.safety import PROCEDURES
+from bot.safety import joined_kinds
 
 # The gateway's own replies when it could not run a turn (Rasa down, or this gateway draining; for
 # a live emergency, the danger's instructions): polite, but not the assistant's answer to the message.
 NOT_AN_ANSWER = frozenset(
     {texts.render("message.assistant_busy"), texts.render("message.assistant_restarting")}
-    | {alerted_while_busy_text(kind) for kind in PROCEDURES}
+    | {alerted_while_busy_text(kind) for kind in joined_kinds()}
 )
 
 

@@ -107,7 +107,7 @@ def add_request(
 ) -> int:
     """Insert a handoff request row, not yet announced to the consoles (``alerted_at`` empty)
     unless ``announced``: the caller sends its alert itself once this transaction commits.
-    ``kind``: an emergency's danger (``bot.safety.PROCEDURES``), for the advice while it waits."""
+    ``kind``: an emergency's danger (``bot.safety.PROCEDURES``, or two joined: ``medical+lift``), for the advice while it waits."""
     result = session.execute(
         sa.insert(HandoffRequest).values(
             conversation_id=conversation_id,

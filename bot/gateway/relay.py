@@ -253,7 +253,7 @@ async def handle_resident_text(
                 if raised is not None:  # a danger written to the agents: what to do now, and its ticket
                     await _deliver(gateway, resident_id, "bot", aftercare.raised_with_agents_text(raised, status), to_agents=True)
                 elif keep_company:  # waiting for an agent: an emergency answered at once, a person's wait acknowledged
-                    danger = emergency.primary_type if emergency is not None and emergency.is_emergency else None
+                    danger = emergency.procedure_kind if emergency is not None and emergency.is_emergency else None
                     await aftercare.keep_company(gateway, resident_id, text[:MAX_TEXT], danger)
 
             await _record_for_agents(gateway, resident_id, command or text[:MAX_TEXT], announce_and_answer)
@@ -274,7 +274,7 @@ async def _say_unanswered(gateway: Gateway, resident_id: str, emergency: GuardRe
     when the assistant is back"."""
     duty_phone = duty_phone_of(resident_id)
     if emergency is not None and emergency.is_emergency:
-        text = aftercare.alerted_while_busy_text(emergency.primary_type, duty_phone)
+        text = aftercare.alerted_while_busy_text(emergency.procedure_kind, duty_phone)
         await _deliver(gateway, resident_id, "bot", text, to_agents=True)
         return
     busy = "message.assistant_restarting" if gateway.drain.draining else "message.assistant_busy"
@@ -514,10 +514,10 @@ def _raise_live_emergency(
     raised = None
     if status.bot_steers:
         logger.warning("emergency rules fired for %s: queued for agents before Rasa's answer", resident_id)
-        alerts = raise_early_alert(session, resident_id, kind=result.primary_type, text=text)
+        alerts = raise_early_alert(session, resident_id, kind=result.procedure_kind, text=text)
     else:
         logger.warning("emergency rules fired for %s while with the agents (%s): alerted", resident_id, status)
-        with_agents = raise_with_agents(session, resident_id, text, result.primary_type)
+        with_agents = raise_with_agents(session, resident_id, text, result.procedure_kind)
         alerts, raised = with_agents.alerts, with_agents.outcome
     if not alerts:
         return [], raised

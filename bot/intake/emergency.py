@@ -56,7 +56,7 @@ def handle_emergency(
     surname: str | None = None,
     title: str | None = None,
 ) -> EmergencyOutcome:
-    kind = assess(text).primary_type
+    kind = assess(text).procedure_kind
     with session_scope() as session:
         ticket = _open_ticket(session, conversation_id, text, kind, address, phone, honorific(surname, title) if surname else "")
         # Joins the request the gateway's early alert queued for this text, if it did (one queue

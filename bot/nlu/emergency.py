@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.nlu.reading import read
+from bot.safety import joined_kind
 
 # An elderly person (not staff: 保安大爷, 保洁阿姨 are people at work) and signs that they have not
 # been seen or do not answer (DOMAIN.md §1 and §5, 空巢老人).
@@ -173,6 +174,13 @@ class GuardResult:
     def primary_type(self) -> str:
         specific = [t for t in self.danger_types if t != "generic"]
         return specific[0] if specific else (self.danger_types[0] if self.danger_types else "other")
+
+    @property
+    def procedure_kind(self) -> str:
+        """What the resident is told to do, and the kind the alert and the ticket carry: the
+        primary danger's procedure, with first aid joined when a person is hurt beside it
+        (bot.safety.joined_kind: 「电梯里有人晕倒了」 is 120 first, then the lift)."""
+        return joined_kind(self.primary_type, self.danger_types)
 
     def as_dict(self) -> dict:
         return {
