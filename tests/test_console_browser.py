@@ -173,3 +173,47 @@ def test_console_resyncs_its_open_conversation_after_the_socket_drops(setup: tup
             assert len(session.execute(sa.select(Message).where(Message.conversation_id == rid)).scalars().all()) == 4
     finally:
         context.close()
+
+
+def test_a_case_already_yours_turning_urgent_beeps_and_flashes_until_you_look(setup: tuple[str, str, str, int], browser) -> None:  # type: ignore[no-untyped-def]
+    """The resident whose case 甲 has writes 「我家厨房着火了」 (bot.intake.emergency.raise_with_agents):
+    it never enters the pending queue, and the console said 【新的转人工】 at most. Now it beeps and
+    flashes its own title until 甲 opens the case; a case claimed already urgent does not."""
+    base, url, _, _ = setup
+    expect = playwright_api.expect
+    client, csrf = login(base, "甲")
+    client.post("/api/agent/conversations/urgent-1/claim", headers={"X-CSRF-Token": csrf})  # no other pending emergency (claimed by the first test)
+    resident = resident_session(base)
+    rid = resident["resident_id"]
+    with session_scope(url) as session:
+        request_handoff(session, rid, reason="request_human", priority=Priority.NORMAL, summary="想找人工")
+        store(session, rid, "resident", "门禁卡刷不开")
+    context = browser.new_context(locale="zh-CN")
+    try:
+        page = context.new_page()
+        log_in(page, base + "/agent", "甲", "correct-horse-1")
+        item = page.locator(f'[data-testid="queue-item"][data-conversation="{rid}"]')
+        item.get_by_role("button", name="接入").click(timeout=TIMEOUT)
+        expect(page.get_by_test_id("agent-input")).to_be_enabled(timeout=TIMEOUT)
+        page.get_by_test_id("show-tickets").click()  # the agent turns to other work
+        body = page.locator("body")
+        expect(body).not_to_have_attribute("data-alert", re.compile("on|mine"))
+        beeps = int(body.get_attribute("data-beeps") or 0)
+
+        with ThreadPoolExecutor(1) as pool:  # the echo and the fire's instructions
+            pool.submit(asyncio.run, exchange(base, resident["token"], [{"text": "我家厨房着火了 5栋2单元301"}], 2)).result()
+        expect(body).to_have_attribute("data-alert", "mine", timeout=TIMEOUT)
+        expect(page).to_have_title(re.compile("^【紧急】您接入的居民报告了紧急情况"), timeout=TIMEOUT)
+        assert int(body.get_attribute("data-beeps") or 0) == beeps + 1, "one beep for one danger"
+        page.wait_for_timeout(1200)
+        expect(body).to_have_attribute("data-alert", "mine")  # still, while nobody has looked
+
+        mine = page.locator(f'[data-testid="assigned-item"][data-conversation="{rid}"]')
+        expect(mine).to_have_attribute("data-alerted", "true")
+        expect(mine).to_have_attribute("data-emergency", "true")
+        mine.get_by_role("button", name="查看").click(timeout=TIMEOUT)
+        expect(body).to_have_attribute("data-alert", "off", timeout=TIMEOUT)
+        expect(mine).to_have_attribute("data-alerted", "false")
+        expect(page).not_to_have_title(re.compile("^【紧急】"), timeout=TIMEOUT)
+    finally:
+        context.close()

@@ -115,6 +115,27 @@ function titleFlash(text) {
   flashTimer = setInterval(function () { on = !on; document.title = on ? text : baseTitle; }, 800);
   document.title = text;
 }
+// A case already yours turning urgent — its resident wrote a danger while you had it
+// (bot.intake.emergency.raise_with_agents): it never enters the pending queue, so it beeps and
+// flashes the title on its own until you look at it (open it, or act in the page while it is open).
+var mineUrgent = {}, mineAlerts = {};
+function watchMine(assigned) {
+  var now = {};
+  assigned.forEach(function (i) {
+    if (!(i.capabilities && i.capabilities.reply)) return;
+    if (i.emergency && mineUrgent[i.id] === false) { mineAlerts[i.id] = true; beep(); }
+    now[i.id] = i.emergency;  // first seen already urgent (claimed from the queue, or at load): nothing new
+  });
+  mineUrgent = now;
+  Object.keys(mineAlerts).forEach(function (id) { if (!(id in now)) delete mineAlerts[id]; });
+}
+function seenMine(id) {
+  if (!mineAlerts[id]) return;
+  delete mineAlerts[id];
+  var li = document.querySelector('[data-testid="assigned-item"][data-conversation="' + CSS.escape(id) + '"]');
+  if (li) li.setAttribute("data-alerted", "false");
+  alarm(lastPending);
+}
 function alarm(pending) {
   var urgent = pending.filter(function (i) { return i.emergency; });
   var fresh = urgent.filter(function (i) { return !knownEmergencies[i.id]; });
@@ -128,6 +149,9 @@ function alarm(pending) {
   if (urgent.length) {
     if (document.body.getAttribute("data-alert") !== "on") titleFlash("【紧急】有紧急求助待接入");
     document.body.setAttribute("data-alert", "on");
+  } else if (Object.keys(mineAlerts).length) {
+    if (document.body.getAttribute("data-alert") !== "mine") titleFlash("【紧急】您接入的居民报告了紧急情况");
+    document.body.setAttribute("data-alert", "mine");
   } else if (flashTimer) {
     clearInterval(flashTimer); flashTimer = null; document.title = baseTitle;
     document.body.setAttribute("data-alert", "off");
@@ -187,6 +211,7 @@ function queueItem(item, pending) {
   li.setAttribute("data-conversation", item.id);
   li.setAttribute("data-emergency", item.emergency ? "true" : "false");
   li.setAttribute("data-escalated", escalated[item.id] ? "true" : "false");
+  if (!pending) li.setAttribute("data-alerted", mineAlerts[item.id] ? "true" : "false");
   var title = el("div", "item-title", caseTitle(item.case, item.id));
   title.setAttribute("data-testid", "case-title");
   li.appendChild(title);
@@ -227,6 +252,7 @@ var lastPending = [];
 function renderQueue(frame) {
   syncClock(frame.now);
   lastPending = frame.pending;
+  watchMine(frame.assigned);
   var queue = $("queue"), assigned = $("assigned");
   clear(queue);
   clear(assigned);
@@ -529,6 +555,7 @@ function open(id) {
     if (!res.ok) { alert(failure(res, "无法打开会话")); return; }
     syncClock(res.data.now);
     current = { id: res.data.id, queued: true, tickets: res.data.tickets };
+    seenMine(id);
     setState(res.data);
     timeline = new Timeline();
     shown = new Map();
@@ -681,9 +708,11 @@ openSocket({
     else if (frame.type === "message" && current && frame.message.conversation_id === current.id) renderMessage(frame.message);
     else if (frame.type === "escalation") escalate(frame);
     else if (frame.type === "alert" && frame.everyone) { beep(); document.title = "【紧急·其他小区无人值守】客服工作台"; }
-    else if (frame.type === "alert" && !flashTimer) document.title = "【新的转人工】客服工作台";
+    // A new request in the queue; an alert for a case someone already has is the queue frame's (watchMine).
+    else if (frame.type === "alert" && frame.status !== "assigned" && !flashTimer) document.title = "【新的转人工】客服工作台";
     else callbacks.onFrame(frame);
   },
 });
+["click", "keydown"].forEach(function (type) { document.addEventListener(type, function () { if (current) seenMine(current.id); }); });
 callbacks.start(show);
 setInterval(function () { api("GET", "/api/agent/queue").then(function (res) { if (res.ok) renderQueue(res.data); }); }, 30000);
