@@ -533,6 +533,15 @@ def test_a_person_hurt_beside_another_danger_gets_first_aid_too(db: str, tracker
     assert trapped == "lift" and procedure_for("medical").instructions not in trapped_text
 
 
+def test_a_burning_smell_read_as_an_emergency_gets_the_fires_instructions(db: str, tracker_factory: TrackerFactory) -> None:
+    """「楼道里有一股焦糊味」 (the classifier's emergency; no danger word the lexicon names) got the
+    generic 「如有生命危险请立即拨打110、119或120」 and the queue label 紧急求助."""
+    outcome = run(ActionHandleEmergency(), tracker_factory("我闻到楼道里有一股焦糊味 不知道哪家的", "emergency"))
+    [ticket] = tickets()
+    assert (ticket.subcategory, ticket.department) == ("fire", "秩序维护部")
+    assert procedure_for("fire").instructions in outcome.text
+
+
 def test_emergency_keeps_address_and_phone_from_the_message(db: str, tracker_factory: TrackerFactory) -> None:
     text = "3栋2单元102厨房水管爆了，水漫到插座了，电话13912345678"
     outcome = run(ActionHandleEmergency(), tracker_factory(text, "emergency"))

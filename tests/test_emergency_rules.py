@@ -86,6 +86,20 @@ def test_a_joined_procedure_gives_both_instructions_labels_and_numbers() -> None
     assert set(PROCEDURES) < set(joined_kinds()) and "medical+lift" in joined_kinds()
 
 
+@pytest.mark.parametrize(
+    ("text", "kind", "raised"),
+    [
+        ("我闻到楼道里有一股焦糊味 不知道哪家的", "fire", False),  # the classifier's emergency: the fire's procedure
+        ("救命 楼上一股烧焦的味道", "fire", True),  # a cry for help raises it; the smell names the danger
+        ("插座冒火花 一股焦糊味", "electric", True),  # a danger word wins: cut the power first
+        ("烤面包烤出焦味了", "fire", False),  # a hint never raises a message by itself
+    ],
+)
+def test_a_burning_smell_names_the_fire_procedure_but_never_raises_a_message(text: str, kind: str, raised: bool) -> None:
+    found = assess(text)
+    assert (found.procedure_kind, found.is_emergency) == (kind, raised), found.as_dict()
+
+
 # --------------------------------------------------------------------------- live events
 
 LIVE = [

@@ -104,6 +104,14 @@ DANGER_PATTERNS: dict[str, list[str]] = {
         r"救人", r"救命|救救|就命", r"\bhelp\b|\bsos\b", r"快来人|来人啊", r"出人命", r"紧急求助"],
 }
 
+# Words that name the danger of a message already read as an emergency, but never raise one: a
+# burning smell (「楼道里有一股焦糊味」) is the fire's procedure — 119, leave by the stairs — and not
+# the generic 「如有生命危险…110、119或120」; alone it is too common (烤焦了, 锅烧糊了) to page every
+# agent on. A danger word in the message wins (「插座冒火花 一股焦糊味」 is electric: cut the power).
+HINTS: dict[str, re.Pattern[str]] = {
+    "fire": re.compile(r"焦糊味|焦煳味|烧焦(?:的)?(?:味|气味)|焦味|糊味|塑料味.{0,4}(?:呛|烧)"),
+}
+
 # Clearly a live event: happening now or asking for help now.
 LIVE_CUES = re.compile(
     r"(?<![到至直])现在|正在|刚刚|刚才|此刻|马上|赶紧|赶快|快(来|点|派|过来|救)|救命|急|请速|立刻|立即|怎么办|帮帮|帮忙|求助|"
@@ -161,6 +169,7 @@ class GuardResult:
     hypothetical: bool = False
     over: bool = False
     device_fault: bool = False  # names a device fault (打不着火, 电梯门关不上): weighs against doubt only
+    hinted: str | None = None  # the danger a hint names (HINTS): the procedure of an emergency with no danger word
 
     @property
     def is_emergency(self) -> bool:
@@ -173,7 +182,9 @@ class GuardResult:
     @property
     def primary_type(self) -> str:
         specific = [t for t in self.danger_types if t != "generic"]
-        return specific[0] if specific else (self.danger_types[0] if self.danger_types else "other")
+        if specific:
+            return specific[0]
+        return self.hinted or (self.danger_types[0] if self.danger_types else "other")
 
     @property
     def procedure_kind(self) -> str:
@@ -193,6 +204,7 @@ class GuardResult:
             "hypothetical": self.hypothetical,
             "over": self.over,
             "device_fault": self.device_fault,
+            "hinted": self.hinted,
         }
 
     def joined(self, other: GuardResult) -> GuardResult:
@@ -207,6 +219,7 @@ class GuardResult:
             hypothetical=self.hypothetical or other.hypothetical,
             over=self.over or other.over,
             device_fault=self.device_fault or other.device_fault,
+            hinted=self.hinted or other.hinted,
         )
 
 
@@ -245,6 +258,7 @@ def _assess(text: str) -> GuardResult:
     result.after_the_fact = bool(AFTER_THE_FACT_CUES.search(masked))
     result.hypothetical = bool(HYPOTHETICAL_CUES.search(masked))
     result.over = bool(OVER_CUES.search(masked))
+    result.hinted = next((kind for kind, hint in HINTS.items() if hint.search(masked)), None)
     return result
 
 
