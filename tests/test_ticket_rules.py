@@ -46,6 +46,10 @@ LATE_EVENING = datetime(2026, 6, 15, 14, 30, tzinfo=timezone.utc)
         ("洗手池溢水了 地上全是水", "急修"),
         ("马桶堵了", "一般"),  # blocked, nothing spreading: a general repair
         ("水龙头有点滴水", "一般"),
+        ("卫生间下水道反味 怎么办", "一般"),  # a smell, not sewage coming back: 反味 held 反 of 反水
+        ("地漏一直往上冒臭气", "一般"),
+        ("下水道往上反水", "急修"),
+        ("地漏往上冒水", "急修"),
     ],
 )
 def test_repair_priority(problem: str, priority: str) -> None:
