@@ -100,6 +100,25 @@ def test_a_burning_smell_names_the_fire_procedure_but_never_raises_a_message(tex
     assert (found.procedure_kind, found.is_emergency) == (kind, raised), found.as_dict()
 
 
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("楼下车库有人撬车", "crime"),  # was the generic procedure: 110, not 「110、119或120」
+        ("小孩卡在防盗窗里了", "trapped"),  # 119 rescues
+        ("家门口有个醉汉躺着不动", "medical"),  # 120
+        ("有个老人躺在地上没反应", "medical"),
+    ],
+)
+def test_a_danger_tried_as_a_resident_names_its_procedure(text: str, kind: str) -> None:
+    found = assess(text)
+    assert found.is_emergency and found.procedure_kind == kind, found.as_dict()
+
+
+@pytest.mark.parametrize("text", ["我家猫躺着不动 是不是生病了", "上个月有人撬车 物业也不管"])
+def test_a_pet_or_a_past_theft_is_not_raised(text: str) -> None:
+    assert not assess(text).is_emergency
+
+
 # --------------------------------------------------------------------------- live events
 
 LIVE = [
@@ -209,6 +228,8 @@ FALSE_FRIENDS = [
     "我被关在门外了，钥匙落在家里",
     "楼上偷偷在阳台搭了个棚子",
     "停车场有辆车挡住我了 出不去了",
+    "电梯里有人抽烟",  # someone doing something in the lift, not someone shut in it
+    "电梯里有人乱贴小广告",
 ]
 
 

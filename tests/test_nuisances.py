@@ -18,6 +18,9 @@ NUISANCES = [
     "我的车被堵住了开不出来",
     "垃圾站好臭",
     "楼道里一股霉味",
+    "有人在楼道里抽烟 烟味很大",  # emergency 1.0 with the trained model: every agent paged
+    "楼梯间有人吸烟 呛死了",
+    "电梯里有人吸烟 呛死了",  # 电梯里有人 was the lexicon's lift
 ]
 
 DANGER_OR_SOMEONE_IN_NEED = [
@@ -28,6 +31,8 @@ DANGER_OR_SOMEONE_IN_NEED = [
     "车被堵住了出不去 急着送孩子去医院",
     "电梯里有股烧焦的味道",
     "电梯困人了 里面好臭",
+    "有人在楼道里抽烟 烟头把垃圾点着了 冒烟了",  # a fire beside the cigarette
+    "楼道里有人抽烟 孩子闻了一直咳嗽",  # someone feels it: the classifier and the guard
     "",
 ]
 
@@ -61,3 +66,9 @@ def test_the_classifiers_emergency_for_a_nuisance_is_a_complaint() -> None:
 def test_a_danger_or_someone_in_need_is_still_raised() -> None:
     assert _read("车被堵住了出不去 急着送孩子去医院", [("emergency", 0.9)])["name"] == "emergency"
     assert _read("厨房有股臭鸡蛋味", [("complaint", 0.9)])["name"] == "emergency"
+
+
+def test_someone_smoking_read_as_an_emergency_is_a_complaint() -> None:
+    """「有人在楼道里抽烟 烟味很大」 was the classifier's emergency (1.0): every agent paged for a cigarette."""
+    assert _read("有人在楼道里抽烟 烟味很大", [("emergency", 1.0)]) == {"name": "complaint", "confidence": 1.0, "promoted": False}
+    assert _read("有人在楼道里抽烟 烟头把垃圾点着了 冒烟了", [("complaint", 0.6)])["name"] == "emergency"
