@@ -50,6 +50,7 @@ PROCEDURES: dict[str, Procedure] = {
     "medical": Procedure("急救", "秩序维护部", "safety.medical", "120"),
     "poisoning": Procedure("中毒", "秩序维护部", "safety.poisoning", "120"),
     "falling_object": Procedure("高空坠物", "秩序维护部", "safety.falling_object", "120"),
+    "drowning": Procedure("溺水", "秩序维护部", "safety.drowning", "119和120"),
     "suicide": Procedure("人身安全", "秩序维护部", "safety.suicide", "110和120"),
     "elderly": Procedure("独居老人无应答", "秩序维护部", "safety.elderly", "120"),
     "trapped": Procedure("人员被困", "秩序维护部", "safety.trapped", "119"),

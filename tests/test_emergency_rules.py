@@ -37,6 +37,7 @@ POSITIVES = [
     ("elderly", "楼下独居的王奶奶两天没开门，电话也打不通"),
     ("trapped", "小孩把自己反锁在卫生间，出不去了"),
     ("disaster", "小区门口的路面塌了一个大坑"),
+    ("drowning", "有个小孩在小区水池里落水了"),
     ("generic", "救命啊"),
 ]
 
@@ -107,6 +108,9 @@ def test_a_burning_smell_names_the_fire_procedure_but_never_raises_a_message(tex
         ("小孩卡在防盗窗里了", "trapped"),  # 119 rescues
         ("家门口有个醉汉躺着不动", "medical"),  # 120
         ("有个老人躺在地上没反应", "medical"),
+        ("我刚看见有人翻墙进小区", "crime"),
+        ("有人掉进河里了", "drowning"),  # rescue from the bank, 119 and 120
+        ("小孩溺水了 没有呼吸了", "medical"),  # out of the water and not breathing: first aid
     ],
 )
 def test_a_danger_tried_as_a_resident_names_its_procedure(text: str, kind: str) -> None:
@@ -241,7 +245,7 @@ def test_false_friends_are_not_danger_words(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["厨房水龙头一直滴水", "楼道灯坏了好几天", "物业费可以按月交吗", "楼上邻居晚上太吵", "想办一张门禁卡", "电梯按钮不灵"],
+    ["厨房水龙头一直滴水", "落水管堵了 阳台的水排不出去", "楼道灯坏了好几天", "物业费可以按月交吗", "楼上邻居晚上太吵", "想办一张门禁卡", "电梯按钮不灵"],
 )
 def test_ordinary_messages_are_not_emergencies(text: str) -> None:
     result = assess(text)
