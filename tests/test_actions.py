@@ -1301,6 +1301,17 @@ def test_a_place_written_while_the_phone_is_asked_is_taken_and_said_so(db: str) 
     assert asked.slots["address"] == "6号楼" and asked.messages == []  # the answer to the question itself
 
 
+def test_a_place_pointed_at_while_the_phone_is_asked_is_not_also_added_to_the_case(db: str) -> None:
+    """「东门那个」 to the phone question (tried on scripts/run, the classifier's repair): the place was
+    taken and said so, and the same words were also added to what is broken (「快递柜取不出来东西；东门
+    那个」) with a second acknowledgement. 那个, 那边 point at the place; they say nothing of the case."""
+    so_far = {"repair_problem": "快递柜取不出来东西", "address": "快递柜"}
+    tracker = make_tracker("东门那个", "repair", slots=so_far, active_loop="repair_form", requested_slot="phone", candidates={"address": "东门", "phone": "东门那个"})
+    outcome = run(ValidateRepairForm(), tracker)
+    assert outcome.slots["address"] == "东门" and "repair_problem" not in outcome.slots
+    assert outcome.text == texts.render("validation.address_noted", address="东门")
+
+
 def test_a_visit_time_written_while_the_phone_is_asked_is_taken_and_said_so(db: str) -> None:
     """「明天下午」 to the phone question (tried on scripts/run) was taken for the visit, but the
     resident read only the phone question again. Told as a place is; the time asked for itself,

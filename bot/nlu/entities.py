@@ -308,7 +308,9 @@ def without_phones(text: str) -> str:
 ANSWER_ENTITIES = ("address", "phone", "visit_time", "surname", "title")
 ANSWER_FILLER = re.compile(
     r"(?:[\s,，。.!！?？~、:：;；()（）+-]|我家|我|家|住|在|是|就|都|可以|行|吧|啊|呀|哦|嗯|呢|的|"
-    r"手机号|电话号|电话|手机|号码|座机|联系方式|地址|时间|上门|过来|来|麻烦|请|您)*"
+    r"手机号|电话号|电话|手机|号码|座机|联系方式|地址|时间|上门|过来|来|麻烦|请|您|"
+    # 「东门那个」「3栋那边」: the place pointed at, nothing said of the case
+    r"那个|这个|那边|这边|那儿|这儿|那里|这里)*"
 )
 
 
