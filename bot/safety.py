@@ -33,10 +33,15 @@ class Procedure:
         return texts.render(self.instructions_key) + (texts.render(self.also_key) if self.also_key else "")
 
     @property
+    def number_list(self) -> tuple[str, ...]:
+        """The numbers ``numbers`` names (「110和120」 → 110, 120)."""
+        return tuple(re.findall(r"\d{3,}", self.numbers))
+
+    @property
     def instructions_give_numbers(self) -> bool:
         """Whether the instructions already say each of the danger's numbers (「请立即拨打119报警…」):
         a reply that gives them need not say 「如情况危急，请立即拨打119」 again."""
-        numbers = re.findall(r"\d{3,}", self.numbers)
+        numbers = self.number_list
         return bool(numbers) and all(number in self.instructions for number in numbers)
 
 
@@ -72,8 +77,10 @@ def joined_kind(first: str, dangers: Sequence[str]) -> str:
     beside a danger whose instructions give no first aid — they do not send for 120: 「电梯里有人晕倒了」,
     「水管爆了 老人滑倒了 头流血了」 — gets the first-aid instructions as well (DOMAIN §5, 急救:
     120; seed 000 「客户求助服务」), which come first unless the helper must get safe first."""
-    if FIRST_AID not in dangers or first not in PROCEDURES or first == FIRST_AID or "120" in PROCEDURES[first].numbers:
+    if FIRST_AID not in dangers or first not in PROCEDURES or first == FIRST_AID:
         return first
+    if set(PROCEDURES[FIRST_AID].number_list) <= set(PROCEDURES[first].number_list):
+        return first  # its instructions already send for 120 (electric, drowning, disaster …)
     return JOINER.join((first, FIRST_AID) if first in GET_SAFE_FIRST else (FIRST_AID, first))
 
 
@@ -91,7 +98,7 @@ def procedure_for(kind: str) -> Procedure:
     if second not in PROCEDURES or second == first:
         return procedure
     also = PROCEDURES[second]
-    numbers = sorted(set(re.findall(r"\d{3,}", procedure.numbers + " " + also.numbers)))
+    numbers = sorted(set(procedure.number_list + also.number_list))
     return Procedure(
         f"{procedure.label}、{also.label}", procedure.department, procedure.instructions_key, "和".join(numbers), also.instructions_key
     )
