@@ -38,6 +38,7 @@ POSITIVES = [
     ("trapped", "小孩把自己反锁在卫生间，出不去了"),
     ("disaster", "小区门口的路面塌了一个大坑"),
     ("drowning", "有个小孩在小区水池里落水了"),
+    ("pinched", "电梯门把孩子的手夹住了"),
     ("generic", "救命啊"),
 ]
 
@@ -111,6 +112,10 @@ def test_a_burning_smell_names_the_fire_procedure_but_never_raises_a_message(tex
         ("我刚看见有人翻墙进小区", "crime"),
         ("有人掉进河里了", "drowning"),  # rescue from the bank, 119 and 120
         ("小孩溺水了 没有呼吸了", "medical"),  # out of the water and not breathing: first aid
+        ("电梯门夹到我家孩子的手了", "pinched"),  # was the generic procedure: stop the door, do not pull, 120
+        ("孩子的手被电梯门夹住了 拿不出来", "pinched"),
+        ("我的手指被单元门夹伤了 流血了", "pinched"),  # its instructions send for 120 already: not joined with first aid
+        ("小孩被小区电动门夹住了", "pinched"),  # the training data's emergency
     ],
 )
 def test_a_danger_tried_as_a_resident_names_its_procedure(text: str, kind: str) -> None:
@@ -118,7 +123,9 @@ def test_a_danger_tried_as_a_resident_names_its_procedure(text: str, kind: str) 
     assert found.is_emergency and found.procedure_kind == kind, found.as_dict()
 
 
-@pytest.mark.parametrize("text", ["我家猫躺着不动 是不是生病了", "上个月有人撬车 物业也不管"])
+@pytest.mark.parametrize(
+    "text", ["我家猫躺着不动 是不是生病了", "上个月有人撬车 物业也不管", "电梯门夹到我手机了", "上个月一个小孩被电梯门夹到手 物业也不管"]
+)
 def test_a_pet_or_a_past_theft_is_not_raised(text: str) -> None:
     assert not assess(text).is_emergency
 
