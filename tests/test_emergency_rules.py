@@ -39,6 +39,7 @@ POSITIVES = [
     ("disaster", "小区门口的路面塌了一个大坑"),
     ("drowning", "有个小孩在小区水池里落水了"),
     ("pinched", "电梯门把孩子的手夹住了"),
+    ("animal", "我家孩子被狗咬了"),
     ("generic", "救命啊"),
 ]
 
@@ -116,6 +117,15 @@ def test_a_burning_smell_names_the_fire_procedure_but_never_raises_a_message(tex
         ("孩子的手被电梯门夹住了 拿不出来", "pinched"),
         ("我的手指被单元门夹伤了 流血了", "pinched"),  # its instructions send for 120 already: not joined with first aid
         ("小孩被小区电动门夹住了", "pinched"),  # the training data's emergency
+        # tried from outside on 2026-12-07: each had the generic 「如有生命危险请立即拨打110、119或120」
+        ("小区里有条流浪狗追着小孩咬", "animal"),  # get away, wash the wound, a doctor; 110 while it still bites
+        ("我被狗咬了 流了好多血", "animal"),  # its instructions send for 120: not joined with first aid
+        ("家里进蛇了", "animal"),  # the classifier's fallback (0.50): raised by the lexicon
+        ("楼上往下扔垃圾 差点砸到我", "falling_object"),
+        ("空调外机在楼上晃来晃去 好像要掉了", "falling_object"),
+        ("有个陌生人在我家门口转了半天", "crime"),
+        ("楼顶有个人站在边上", "suicide"),
+        ("小孩发高烧了 能帮忙叫个车吗", "medical"),
     ],
 )
 def test_a_danger_tried_as_a_resident_names_its_procedure(text: str, kind: str) -> None:
@@ -124,7 +134,7 @@ def test_a_danger_tried_as_a_resident_names_its_procedure(text: str, kind: str) 
 
 
 @pytest.mark.parametrize(
-    "text", ["我家猫躺着不动 是不是生病了", "上个月有人撬车 物业也不管", "电梯门夹到我手机了", "上个月一个小孩被电梯门夹到手 物业也不管"]
+    "text", ["我家猫躺着不动 是不是生病了", "上个月有人撬车 物业也不管", "电梯门夹到我手机了", "上个月一个小孩被电梯门夹到手 物业也不管", "小区有没有蛇啊"]
 )
 def test_a_pet_or_a_past_theft_is_not_raised(text: str) -> None:
     assert not assess(text).is_emergency
@@ -284,6 +294,13 @@ def test_guard_raises_a_live_danger_to_emergency() -> None:
     message = _guard(_message("快来人，楼道着火了", "complaint", 0.8))
     assert message.get("intent") == {"name": "emergency", "confidence": 0.95}
     assert message.get("intent_ranking")[0]["name"] == "emergency"
+    assert message.get("emergency_guard")["promoted"] is True
+
+
+def test_guard_raises_a_snake_in_the_home_the_classifier_could_not_read() -> None:
+    """「家里进蛇了」 was the classifier's fallback (0.50): the lexicon's animal raises it."""
+    message = _guard(_message("家里进蛇了", "nlu_fallback", 0.5, emergency_confidence=0.3))
+    assert message.get("intent")["name"] == "emergency"
     assert message.get("emergency_guard")["promoted"] is True
 
 
