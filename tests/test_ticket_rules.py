@@ -139,10 +139,11 @@ def test_asking_whether_we_deal_with_it_is_no_lapse_of_ours() -> None:
 def test_a_smell_is_the_environments_whichever_place_it_is_in() -> None:
     """「电梯里有股尿骚味」 (tried on scripts/run) was apologised for on behalf of 工程部 (电梯) and asked
     which kind of complaint it was: a smell is the environment team's, for the department and the
-    subject alike (one pattern, ``rules.ENVIRONMENT``)."""
+    subject alike (one pattern, ``rules.ENVIRONMENT``); so is someone fouling the lift (「有人在电梯里
+    小便」, on 2026-12-07 apologised for on behalf of 工程部)."""
     from bot.intake.complaint import subject_from_detail
 
-    for detail in ("电梯里有股尿骚味", "地下车库一股霉味", "垃圾站太臭了"):
+    for detail in ("电梯里有股尿骚味", "地下车库一股霉味", "垃圾站太臭了", "有人在电梯里小便", "有人在楼道里随地大小便"):
         assert (complaint_department(detail), subject_from_detail(detail)) == ("环境部", "环境卫生绿化"), detail
 
 
