@@ -38,6 +38,7 @@ from actions.common import (
 )
 from bot import texts
 from bot.clock import local_text
+from bot.intake.asides import FaultAside, fault_beside_question
 from bot.intake.case_notes import HURRIED, NO_LONGER_NEEDED, note_on_case
 from bot.intake.clarify import clarify_choices, is_follow_up_question
 from bot.intake.complaint import (
@@ -222,20 +223,28 @@ class ActionAnswerInquiry(Action):
             return []
         after_an_answer = previous_action(tracker) in ANSWERING
         carried = carried_topic(question, tracker.get_slot(LAST_TOPIC), after_an_answer) or followed
-        reply = reply_for(tracker.sender_id, question, parse_of(tracker, question), carried)  # a button's: the question's own
+        # 「楼道灯坏了 还有快递站在哪」: the question is answered on its own words, the fault registered
+        # as a repair next (bot.intake.asides); not in a form, which holds a case already.
+        aside = None if carried or tracker.active_loop_name else fault_beside_question(question)
+        asked = aside.question if aside else question
+        reply = reply_for(tracker.sender_id, asked, parse_of(tracker, question), carried)  # a button's: the question's own
         topic = reply.topic if reply.verdict in (ANSWER, PARTIAL) else None
         answered = [SlotSet(LAST_TOPIC, topic)] if topic or tracker.get_slot(LAST_TOPIC) else []
+        if reply.verdict == ANSWER and aside:
+            say(dispatcher, addressed(tracker, "inquiry.answer_then_repair", answer=reply.text.rstrip(), fault=echo(aside.fault)))
+            return [*answered, *_repair_next(aside)]
         if reply.verdict == ANSWER:
             say(dispatcher, addressed(tracker, "inquiry.answer", answer=reply.text.rstrip()))
             return answered
+        then_repair = texts.render("inquiry.then_repair", fault=echo(aside.fault)) if aside else ""
         other_form = tracker.active_loop_name not in (None, "inquiry_contact_form")
         if other_form or tracker.get_slot("phone"):
             # Do not break the form in progress: register the question with what we know.
             # The hand-over says why and who answers (DOMAIN §4), with a phone known as without one.
-            created = create_inquiry_ticket(question, tracker.get_slot("phone") or "", tracker.sender_id, surname, title)
+            created = create_inquiry_ticket(asked, tracker.get_slot("phone") or "", tracker.sender_id, surname, title)
             lead = _handover_lead(tracker, reply) or addressed(tracker, "inquiry.handover")
-            say(dispatcher, lead + inquiry_ticket_text(tracker, created, addressed_already=True))
-            return answered
+            say(dispatcher, lead + inquiry_ticket_text(tracker, created, addressed_already=True) + then_repair)
+            return [*answered, *_repair_next(aside)] if aside else answered
         # The hand-over: the question is registered now, to be answered here; a phone, asked next,
         # is optional (staff may call). A second question while the phone is asked joins the first.
         lead = _handover_lead(tracker, reply) or addressed(tracker, "inquiry.handover")
@@ -243,9 +252,17 @@ class ActionAnswerInquiry(Action):
         if waiting and add_question(waiting, tracker.sender_id, question):
             say(dispatcher, lead + texts.render("inquiry.question_added", number=waiting))
             return [*answered, FollowupAction("inquiry_contact_form")]
-        created = create_inquiry_ticket(question, "", tracker.sender_id, surname, title)
-        say(dispatcher, lead + texts.render("inquiry.registered", number=created.number, deadline=_deadline(created.resolve_by)))
+        created = create_inquiry_ticket(asked, "", tracker.sender_id, surname, title)
+        say(dispatcher, lead + texts.render("inquiry.registered", number=created.number, deadline=_deadline(created.resolve_by)) + then_repair)
+        if aside:  # the repair form asks the phone; the question is answered here
+            return [*answered, SlotSet("inquiry_ticket", created.number), *_repair_next(aside)]
         return [*answered, SlotSet("inquiry_ticket", created.number), FollowupAction("inquiry_contact_form")]
+
+
+def _repair_next(aside: FaultAside) -> list[EventType]:
+    """The fault stated beside the question, registered through the repair form (which asks where
+    and a phone): the form starts with what is broken already said."""
+    return [SlotSet("repair_problem", aside.fault), FollowupAction("repair_form")]
 
 
 # The actions that have just registered the resident's case: 「多久能处理」 next asks about it.

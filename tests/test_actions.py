@@ -416,6 +416,29 @@ def test_unknown_inquiry_mid_repair_form_does_not_break_the_form(db: str, tracke
     assert outcome.events == []
 
 
+def test_a_fault_stated_beside_a_question_is_answered_and_then_registered_as_a_repair(db: str, tracker_factory: TrackerFactory) -> None:
+    """「楼道灯坏了 还有快递站在哪」 (scripts/run, 2026-12-07) read the parcel station's hours, then
+    「非常抱歉，关于楼道灯，目前的资料里没有写明」 and an inquiry ticket: the broken light was never a
+    repair. The question is answered on its own words, then the repair form starts with the fault."""
+    outcome = run(ActionAnswerInquiry(), tracker_factory("楼道灯坏了 还有快递站在哪", topic="express_delivery"))
+    assert outcome.text.startswith(kb_text("express_delivery").removesuffix("请问还有什么可以帮您？"))
+    assert "资料里没有写明" not in outcome.text and outcome.text.endswith("另外，您说的「楼道灯坏了」，我们这就为您登记报修。")
+    assert outcome.slots == {"last_topic": "express_delivery", "repair_problem": "楼道灯坏了"}
+    assert outcome.has("followup", name="repair_form") and not tickets()
+    # a question the record does not answer: registered on its own words, and the repair next
+    handed = run(ActionAnswerInquiry(), tracker_factory("水龙头漏水了 对了小区能装太阳能板吗", topic="other"))
+    [question] = tickets()
+    assert question.description == "小区能装太阳能板吗" and handed.text.endswith("另外，您说的「水龙头漏水了」，我们这就为您登记报修。")
+    assert handed.slots == {"inquiry_ticket": question.number, "repair_problem": "水龙头漏水了"} and handed.has("followup", name="repair_form")
+
+
+@pytest.mark.parametrize("question", ["门禁卡坏了 怎么补办", "电梯坏了 什么时候能修好", "门禁卡坏了 门禁卡去哪补办", "马桶堵了 疏通要钱吗"])
+def test_a_question_about_the_fault_itself_stays_one_question(db: str, tracker_factory: TrackerFactory, question: str) -> None:
+    outcome = run(ActionAnswerInquiry(), tracker_factory(question, topic="other"))
+    [ticket] = tickets()
+    assert ticket.description == question and not outcome.has("followup", name="repair_form")
+
+
 def test_unknown_inquiry_from_a_button_uses_the_text_before_it(db: str, tracker_factory: TrackerFactory) -> None:
     tracker = tracker_factory("/inquiry", topic="other", slots={"pending_text": "快递柜坏了找谁"})
     outcome = run(ActionAnswerInquiry(), tracker)

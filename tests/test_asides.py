@@ -1,0 +1,41 @@
+"""A fault stated beside a question about something else (bot/intake/asides.py): 「楼道灯坏了 还有快递站
+在哪」 is a repair and a question, not one question whose 楼道灯 the answer does not cover."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.intake.asides import FaultAside, fault_beside_question
+
+
+@pytest.mark.parametrize(
+    ("text", "fault", "question"),
+    [
+        ("楼道灯坏了 还有快递站在哪", "楼道灯坏了", "快递站在哪"),  # tried on scripts/run, 2026-12-07
+        ("楼道灯坏了还有快递站在哪", "楼道灯坏了", "快递站在哪"),  # no space: 还有 joins the second matter
+        ("楼道灯坏了，另外物业费什么时候交", "楼道灯坏了", "物业费什么时候交"),
+        ("水龙头漏水了 对了停车费多少钱一个月", "水龙头漏水了", "停车费多少钱一个月"),
+        ("门口路灯不亮 请问游泳池几点开门", "门口路灯不亮", "请问游泳池几点开门"),
+    ],
+)
+def test_a_fault_and_a_question_about_another_thing_are_two_matters(text: str, fault: str, question: str) -> None:
+    assert fault_beside_question(text) == FaultAside(fault, question)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "门禁卡坏了 怎么补办",  # a question about the fault: 补办 is doing something to it
+        "电梯坏了 什么时候能修好",
+        "门禁卡坏了 门禁卡去哪补办",  # the same thing
+        "门锁坏了 开锁师傅电话多少",  # who comes to mend it
+        "马桶堵了 疏通要钱吗",
+        "家里水管坏了物业修收不收钱",  # one clause
+        "快递柜打不开了",  # a fault, nothing asked
+        "快递站在哪",  # a question, no fault
+        "厨房下水道堵了 怎么办",
+        "",
+    ],
+)
+def test_a_question_about_the_fault_itself_or_a_single_matter_is_not(text: str) -> None:
+    assert fault_beside_question(text) is None
