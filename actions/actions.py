@@ -9,7 +9,6 @@ see bot/texts/__init__.py for which text lives where.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -36,6 +35,7 @@ from actions.common import (
     say,
     slots,
 )
+from actions.questions import deadline_of, handover_lead
 from bot import texts
 from bot.clock import local_text
 from bot.intake.asides import FaultAside, fault_beside_question
@@ -57,7 +57,6 @@ from bot.intake.human import request_human
 from bot.intake.inquiry import (
     ANSWER,
     PARTIAL,
-    InquiryReply,
     add_contact_phone,
     add_question,
     asks_something,
@@ -78,7 +77,7 @@ from bot.nlu.openers import is_inquiry_opener
 from bot.nlu.rework import says_repair_failed
 from bot.nlu.withdrawals import is_withdrawal
 from bot.politeness import apology, closing, echo, greeting
-from bot.tickets.rules import about_a_neighbour, complaint_department, complaint_rule, local_deadline_text
+from bot.tickets.rules import about_a_neighbour, complaint_department, complaint_rule
 
 LAST_TOPIC = "last_topic"  # the topic of the answer just given, for a follow-up without one (「多少钱」)
 # The actions that may have just answered a question: the clarifying one answers a follow-up, and
@@ -242,18 +241,18 @@ class ActionAnswerInquiry(Action):
             # Do not break the form in progress: register the question with what we know.
             # The hand-over says why and who answers (DOMAIN §4), with a phone known as without one.
             created = create_inquiry_ticket(asked, tracker.get_slot("phone") or "", tracker.sender_id, surname, title)
-            lead = _handover_lead(tracker, reply) or addressed(tracker, "inquiry.handover")
+            lead = handover_lead(tracker, reply) or addressed(tracker, "inquiry.handover")
             say(dispatcher, lead + inquiry_ticket_text(tracker, created, addressed_already=True) + then_repair)
             return [*answered, *_repair_next(aside)] if aside else answered
         # The hand-over: the question is registered now, to be answered here; a phone, asked next,
         # is optional (staff may call). A second question while the phone is asked joins the first.
-        lead = _handover_lead(tracker, reply) or addressed(tracker, "inquiry.handover")
+        lead = handover_lead(tracker, reply) or addressed(tracker, "inquiry.handover")
         waiting = tracker.get_slot("inquiry_ticket") if tracker.active_loop_name == "inquiry_contact_form" else None
         if waiting and add_question(waiting, tracker.sender_id, question):
             say(dispatcher, lead + texts.render("inquiry.question_added", number=waiting))
             return [*answered, FollowupAction("inquiry_contact_form")]
         created = create_inquiry_ticket(asked, "", tracker.sender_id, surname, title)
-        say(dispatcher, lead + texts.render("inquiry.registered", number=created.number, deadline=_deadline(created.resolve_by)) + then_repair)
+        say(dispatcher, lead + texts.render("inquiry.registered", number=created.number, deadline=deadline_of(created.resolve_by)) + then_repair)
         if aside:  # the repair form asks the phone; the question is answered here
             return [*answered, SlotSet("inquiry_ticket", created.number), *_repair_next(aside)]
         return [*answered, SlotSet("inquiry_ticket", created.number), FollowupAction("inquiry_contact_form")]
@@ -276,16 +275,6 @@ def _followed(tracker: Tracker) -> str | None:
     if previous_action(tracker) not in ANSWERING:
         return None
     return topic_followed(tracker.sender_id, resident_text(tracker), tracker.get_slot(LAST_TOPIC))
-
-
-def _handover_lead(tracker: Tracker, reply: InquiryReply) -> str:
-    """What comes before the hand-over: the part of the answer that fits, and what staff will
-    answer (「游泳池…开放时间为9:00–21:00。关于温度，需要同事为您核实……」)."""
-    if reply.verdict == PARTIAL:
-        return addressed(tracker, "inquiry.partial", known=reply.text, missing=echo(reply.missing))
-    if reply.missing:
-        return addressed(tracker, "inquiry.not_in_record", missing=echo(reply.missing))
-    return ""
 
 
 class ActionCreateInquiryTicket(Action):
@@ -321,13 +310,8 @@ class ActionSkipPhone(Action):
 
 def inquiry_ticket_text(tracker: Tracker, created: TicketCreated, addressed_already: bool = False) -> str:
     if addressed_already:
-        return texts.render("inquiry.ticket_created", number=created.number, deadline=_deadline(created.resolve_by))
-    return addressed(tracker, "inquiry.ticket_created", number=created.number, deadline=_deadline(created.resolve_by))
-
-
-def _deadline(resolve_by: datetime | None) -> str:
-    """A ticket's resolve-by as the resident reads it (「12月3日18:00」); empty when it has none."""
-    return local_deadline_text(resolve_by) if resolve_by else ""
+        return texts.render("inquiry.ticket_created", number=created.number, deadline=deadline_of(created.resolve_by))
+    return addressed(tracker, "inquiry.ticket_created", number=created.number, deadline=deadline_of(created.resolve_by))
 
 
 class ActionHandleEmergency(Action):
@@ -419,7 +403,7 @@ class ActionCreateRepairTicket(Action):
             number=created.number,
             priority=created.priority,
             promise=texts.render(created.promise),
-            deadline=_deadline(created.resolve_by),
+            deadline=deadline_of(created.resolve_by),
             visit_time=echo(request.visit_time),
         ))
         return _reset(*REPAIR_SLOTS) + _case_over()
@@ -427,7 +411,7 @@ class ActionCreateRepairTicket(Action):
 
 def _rework_text(done: Reworked) -> tuple[str, dict[str, Any]]:
     """The catalogue key and values telling the resident their 返修 (or the note on the open ticket)."""
-    deadline = _deadline(done.resolve_by)
+    deadline = deadline_of(done.resolve_by)
     if done.new:
         values = {"number": done.number, "related": done.original, "priority": done.priority, "promise": texts.render(done.promise), "deadline": deadline, "department": done.department}
         return "repair.rework_created", values
@@ -610,7 +594,7 @@ def _register_complaint(dispatcher: CollectingDispatcher, tracker: Tracker, key:
         linked=linked,
         department=created.department,
         promise=texts.render(created.promise),
-        deadline=_deadline(created.resolve_by),
+        deadline=deadline_of(created.resolve_by),
     ))
 
 

@@ -13,7 +13,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import added_to, before_this_message, earlier_texts, latest_entity, latest_text, phone_declined_text, resident_text, say
+from actions.questions import answer_beside_repair
 from bot import texts
+from bot.intake.asides import fault_beside_question
 from bot.intake.complaint import LATE_REPAIR, is_bare_opener, says_what_happened, subject_from_detail
 from bot.intake.continuity import PHONE_DECLINED
 from bot.intake.earlier import NO_TICKET, chosen_ticket, earlier_repairs
@@ -230,6 +232,7 @@ class ValidateRepairForm(ContactValidation):
         room = self._room_named_before(tracker) if not before else None
         if room and not room_only(text):  # 「水龙头漏水」 after 「厨房」: 厨房水龙头漏水
             text = in_the_room(room, text)
+        text = self._question_answered_beside(text, dispatcher, tracker)
         checked = Checked(None) if before and is_bare_answer(text) else check_problem(text)
         if checked.value:  # a later repair message adds to the problem, not replaces it
             return {"repair_problem": added_to(tracker, "repair_problem", self.form_name(), checked.value)[:2000]}
@@ -239,6 +242,19 @@ class ValidateRepairForm(ContactValidation):
         if is_repair_opener(text):  # 「我要报修」: the form's own question asks what is broken
             checked = Checked(None)
         return self._settle("repair_problem", checked, dispatcher, tracker)
+
+    @staticmethod
+    def _question_answered_beside(text: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> str:
+        """「水龙头漏水了 对了小区能装太阳能板吗」, the repair that starts the form: the question said to
+        be a second matter (还有, 对了, 请问 …; bot.intake.asides) is answered or handed over with its
+        own ticket, and the problem is the fault alone. Only the message that starts the repair."""
+        if text != latest_text(tracker) or before_this_message(tracker, "repair_problem")[0]:
+            return text
+        aside = fault_beside_question(text)
+        if aside is None or not aside.announced:
+            return text
+        answer_beside_repair(dispatcher, tracker, aside.question)
+        return aside.fault
 
     @staticmethod
     def _room_named_before(tracker: Tracker) -> str | None:

@@ -1059,6 +1059,27 @@ def test_an_inquiry_opener_is_asked_for_the_question_and_registers_nothing(db: s
     assert tickets() == [] and outcome.events == []
 
 
+def _repair_started_by(text: str, topic: str) -> Outcome:
+    tracker = make_tracker(text, "repair", topic=topic, active_loop="repair_form", requested_slot="repair_problem", candidates={"repair_problem": text})
+    return run(ValidateRepairForm(), tracker)
+
+
+def test_a_question_said_beside_a_repair_is_answered_and_the_problem_is_the_fault_alone(db: str) -> None:
+    """「水龙头漏水了 对了小区能装太阳能板吗」 (the classifier's repair): the question was dropped and the
+    repair's problem held it. Said to be a second matter (对了, 还有, 请问), it is answered or handed
+    over with its own ticket (bot.intake.asides), and the repair goes on with the fault alone."""
+    answered = _repair_started_by("楼道灯坏了 还有快递站在哪", "express_delivery")
+    assert answered.slots["repair_problem"] == "楼道灯坏了" and not tickets()
+    assert answered.text == kb_text("express_delivery").removesuffix("请问还有什么可以帮您？") + "您报修的问题，我们接着为您登记。"
+    handed = _repair_started_by("水龙头漏水了 对了小区能装太阳能板吗", "other")
+    [question] = tickets()
+    assert handed.slots["repair_problem"] == "水龙头漏水了" and question.description == "小区能装太阳能板吗"
+    assert handed.text == HANDOVER + registered(question.number) + "您报修的问题，我们接着为您登记。"
+    # not said to be a second matter: the repair's own words, as before (「能不能来人看看我家外墙 空调孔那里渗水」)
+    told = _repair_started_by("能不能来人看看我家外墙 空调孔那里渗水", "other")
+    assert told.slots["repair_problem"] == "能不能来人看看我家外墙 空调孔那里渗水" and told.messages == [] and len(tickets()) == 1
+
+
 def test_a_bare_repair_opener_is_not_the_problem_and_does_not_erase_one(db: str) -> None:
     """「我想报修」 started the form with 「好的，请问具体是什么地方…」 and then the form's own question
     (two asks); 「我要报修」 again mid-form (a repair, which fills the problem from any repair

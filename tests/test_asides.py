@@ -19,7 +19,14 @@ from bot.intake.asides import FaultAside, fault_beside_question
     ],
 )
 def test_a_fault_and_a_question_about_another_thing_are_two_matters(text: str, fault: str, question: str) -> None:
-    assert fault_beside_question(text) == FaultAside(fault, question)
+    assert fault_beside_question(text) == FaultAside(fault, question, announced=True)
+
+
+def test_a_question_not_said_to_be_a_second_matter_is_told_apart() -> None:
+    """The repair form takes only an announced question apart (「能不能来人看看我家外墙 空调孔那里渗水」
+    asks for the repair itself): 还有, 对了, 请问 … say it is another matter."""
+    assert fault_beside_question("水龙头漏水了 物业费什么时候交") == FaultAside("水龙头漏水了", "物业费什么时候交", announced=False)
+    assert not fault_beside_question("能不能来人看看我家外墙 空调孔那里渗水").announced
 
 
 @pytest.mark.parametrize(

@@ -27,16 +27,23 @@ from bot.nlu.faults import ASKS, states_a_fault
 
 CLAUSE_BREAK = re.compile(r"[，,。.!！;；、\s]+|(?=还有|另外|对了|顺便)")
 JOINER = re.compile(r"^(?:还有|另外|对了|顺便(?:问一?下)?|然后|再问一?下)+")
+# A clause that says it is a second matter: joined by 还有/另外/对了, or a question announced (请问).
+ANNOUNCED = re.compile(r"^(?:还有|另外|对了|顺便|再问|请问|想问|问一?下)")
 
 
 @dataclass(frozen=True)
 class FaultAside:
     fault: str  # the clauses that state the fault, as the resident wrote them
     question: str  # the clauses that ask, less the words that joined them
+    announced: bool = False  # a question clause says it is a second matter (还有, 对了, 请问 …)
 
 
 def _clauses(text: str) -> list[str]:
     return [part for part in (JOINER.sub("", piece).strip() for piece in CLAUSE_BREAK.split(text)) if part]
+
+
+def _announced(text: str, question: str) -> bool:
+    return any(ANNOUNCED.match(piece.strip()) and JOINER.sub("", piece).strip() in question for piece in CLAUSE_BREAK.split(text))
 
 
 # A word of doing something to the fault or of who comes to do it (补办, 维修, 师傅, 上门): the
@@ -59,4 +66,4 @@ def fault_beside_question(text: str | None) -> FaultAside | None:
     asked = _things_asked(question)
     if not asked or any(noun in fault for noun in asked):
         return None
-    return FaultAside(fault, question)
+    return FaultAside(fault, question, _announced((text or "")[:200], question))

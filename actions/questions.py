@@ -1,0 +1,45 @@
+"""How a question's hand-over reads, for the inquiry action and for a question asked beside a
+repair (the repair form's validation): the part of the answer that fits, what staff will answer,
+and by when."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import addressed, parse_of, say
+from bot import texts
+from bot.intake.inquiry import ANSWER, PARTIAL, InquiryReply, create_inquiry_ticket, reply_for
+from bot.politeness import echo
+from bot.tickets.rules import local_deadline_text
+
+
+def deadline_of(resolve_by: datetime | None) -> str:
+    """A ticket's resolve-by as the resident reads it (「12月3日18:00」); empty when it has none."""
+    return local_deadline_text(resolve_by) if resolve_by else ""
+
+
+def handover_lead(tracker: Tracker, reply: InquiryReply) -> str:
+    """What comes before the hand-over: the part of the answer that fits, and what staff will
+    answer (「游泳池…开放时间为9:00–21:00。关于温度，需要同事为您核实……」)."""
+    if reply.verdict == PARTIAL:
+        return addressed(tracker, "inquiry.partial", known=reply.text, missing=echo(reply.missing))
+    if reply.missing:
+        return addressed(tracker, "inquiry.not_in_record", missing=echo(reply.missing))
+    return ""
+
+
+def answer_beside_repair(dispatcher: CollectingDispatcher, tracker: Tracker, question: str) -> None:
+    """A question asked beside a repair (「水龙头漏水了 对了停车费多少钱」, bot.intake.asides): the
+    community's answer when it covers the question, else the hand-over with an inquiry ticket, to
+    be answered here; then the repair goes on (the form asks where and a phone)."""
+    reply = reply_for(tracker.sender_id, question, parse_of(tracker, (tracker.latest_message or {}).get("text") or ""))
+    if reply.verdict == ANSWER:
+        say(dispatcher, addressed(tracker, "inquiry.answer_then_go_on", answer=reply.text.rstrip()))
+        return
+    created = create_inquiry_ticket(question, "", tracker.sender_id, tracker.get_slot("surname"), tracker.get_slot("title"))
+    lead = handover_lead(tracker, reply) or addressed(tracker, "inquiry.handover")
+    registered = texts.render("inquiry.registered", number=created.number, deadline=deadline_of(created.resolve_by))
+    say(dispatcher, lead + registered + texts.render("inquiry.go_on_with_repair"))
