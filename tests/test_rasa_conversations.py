@@ -76,6 +76,28 @@ def test_repair_form_creates_ticket_with_priority_and_deadline(rasa_stack: Stack
     assert ticket.number in bot_says(status) and "已受理" in bot_says(status), bot_says(status)
 
 
+@pytest.mark.parametrize("first", ["楼道灯坏了 还有快递站在哪", "厨房水龙头漏水了 对了小区能装太阳能板吗"])
+def test_a_fault_and_a_question_in_one_message_are_both_taken_up(rasa_stack: Stack, stack_database: str, first: str) -> None:
+    """Read as a question (the parcel station's) or as a repair, a message holding both gets the
+    question answered or registered for staff and the fault registered as a repair
+    (bot/intake/asides.py): before, one of the two was dropped."""
+    r = resident(rasa_stack)
+    opened = r.say(first)
+    assert_polite(opened)
+    assert "资料里没有写明" not in bot_says(opened) and "快递驿站" in bot_says(opened) if "快递" in first else "工单号" in bot_says(opened)
+    r.say("3栋2单元301")
+    r.say("13912345678")
+    summary = r.say("明天上午")
+    assert_polite(summary)
+    fault = first.split(" ")[0]
+    assert fault in texts(summary)[-1] and "快递" not in texts(summary)[-1] and "太阳能" not in texts(summary)[-1]
+    r.say("确认")
+    repairs = [t for t in tickets_of(stack_database, r.sender) if t.category == "repair"]
+    assert [t.description for t in repairs] == [fault]
+    questions = [t.description for t in tickets_of(stack_database, r.sender) if t.category == "inquiry"]
+    assert questions == ([] if "快递" in first else ["小区能装太阳能板吗"])
+
+
 def test_a_resident_who_asks_to_wait_for_their_phone_is_not_handed_to_an_agent(rasa_stack: Stack, stack_database: str) -> None:
     """「等一下我找找号码」 when the phone is asked was ``request_human`` and paged the agents; it is
     answered 「不着急」, the form waits for the number, and the repair goes on."""
