@@ -27,6 +27,7 @@ from bot.nlu.faults import states_a_fault
 from bot.nlu.followups import FOLLOW_UP_INTENT, asks_on
 from bot.nlu.hurry import HURRY_INTENT, urges
 from bot.nlu.locked_out import LOCKED_OUT_INTENT, is_locked_out
+from bot.nlu.near_misses import NEAR_MISS_INTENT, is_a_near_miss_of_a_fault
 from bot.nlu.no_danger import says_no_danger
 from bot.nlu.nuisances import NUISANCE_INTENT, names_a_nuisance
 from bot.nlu.openers import opener_intent
@@ -417,6 +418,23 @@ class DrainSmellClassifier(ShapeClassifier):
     @staticmethod
     def has_shape(text: str) -> bool:
         return smells_from_a_drain(clean_text(text))
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class NearMissClassifier(ShapeClassifier):
+    """「小区里的健身器材坏了 孩子差点摔了」: a fault that nearly hurt someone, nobody hurt and no danger
+    named (``bot.nlu.near_misses``), is a ``repair``. The classifier read it as ``emergency`` (0.98:
+    every agent paged for a child who did not fall); that reading and the fallback are replaced, and
+    the EmergencyGuard, after it, does not raise it on the classifier's doubt.
+    """
+
+    INTENT = NEAR_MISS_INTENT
+    REPLACES = frozenset({EMERGENCY, DEFAULT_NLU_FALLBACK_INTENT_NAME})
+    NAMES_NO_DANGER = True
+
+    @staticmethod
+    def has_shape(text: str) -> bool:
+        return is_a_near_miss_of_a_fault(clean_text(text))
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)

@@ -98,7 +98,7 @@ DANGER_PATTERNS: dict[str, list[str]] = {
         r"高空(坠物|抛物)", r"(砸|打)(到|伤|中)(了)?(人|头|孩子|小孩|老人|车)", r"(掉|坠|落)下来.{0,6}(砸|人)",
         r"(玻璃|窗户|外机|空调外机|广告牌|瓷砖|墙皮).{0,6}(要掉|掉下|坠落|摇摇欲坠|快掉)",
         # 「楼上往下扔垃圾 差点砸到我」「空调外机在楼上晃来晃去 好像要掉了」
-        r"往下(扔|抛|丢|砸)", r"(玻璃|窗户|外机|广告牌|招牌|瓷砖|墙皮)[^，。,.!！?？]{0,8}晃[^，。,.!！?？]{0,10}(要掉|快掉|掉下来)",
+        r"往下(扔|抛|丢|砸)|楼上(掉|扔|砸|坠|丢)下来", r"(玻璃|窗户|外机|广告牌|招牌|瓷砖|墙皮)[^，。,.!！?？]{0,8}晃[^，。,.!！?？]{0,10}(要掉|快掉|掉下来)",
     ],
     "suicide": [
         r"想不开|撑不下去|不想活|吃了一把药|(护栏|栏杆)外(面|边)|天台边",
@@ -149,7 +149,8 @@ HYPOTHETICAL_CUES = re.compile(
 # The danger is over: the resident is out, or says all is well now. This weighs only against the
 # classifier's doubt (EmergencyGuard), never against a danger word the message itself names.
 OVER_CUES = re.compile(r"已经(被救)?出来了|(已经|都)没事了|人没事|虚惊一场|已经(处理|解决|修)好了")
-NEGATION_BEFORE = re.compile(r"(没有|没|不是|并非|并没有|无|未|不用|不会|别)[^，。,.!！?？]{0,2}$")
+# 差点, 险些: the harm did not happen (「老人差点摔倒」 is no fall)
+NEGATION_BEFORE = re.compile(r"(没有|没|不是|并非|并没有|无|未|不用|不会|别|差点|差一点|险些)[^，。,.!！?？]{0,2}$")
 NEGATION_AFTER = re.compile(r"^[^，。,.!！?？]{0,3}(已经)?(没事了|解决了|处理好了|灭了|没有了|修好了)")
 # A car in the way (「有辆车挡住我了 出不去」): 出不去 is the car's, not a person trapped. Within one
 # clause, with no fire or smoke between (「车库着火了 车堵住了出不去」 is a fire).
