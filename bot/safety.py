@@ -55,6 +55,7 @@ PROCEDURES: dict[str, Procedure] = {
     "pinched": Procedure("肢体被夹", "工程部", "safety.pinched", "120"),  # the door or gate's device; 120 for the hurt
     "animal": Procedure("动物伤人", "秩序维护部", "safety.animal", "110和120"),
     "medical": Procedure("急救", "秩序维护部", "safety.medical", "120"),
+    "missing": Procedure("人员走失", "秩序维护部", "safety.missing", "110"),
     "poisoning": Procedure("中毒", "秩序维护部", "safety.poisoning", "120"),
     "falling_object": Procedure("高空坠物", "秩序维护部", "safety.falling_object", "120"),
     "drowning": Procedure("溺水", "秩序维护部", "safety.drowning", "119和120"),

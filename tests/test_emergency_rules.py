@@ -40,6 +40,7 @@ POSITIVES = [
     ("drowning", "有个小孩在小区水池里落水了"),
     ("pinched", "电梯门把孩子的手夹住了"),
     ("animal", "我家孩子被狗咬了"),
+    ("missing", "家里的老人走丢了"),
     ("generic", "救命啊"),
 ]
 
@@ -126,6 +127,13 @@ def test_a_burning_smell_names_the_fire_procedure_but_never_raises_a_message(tex
         ("有个陌生人在我家门口转了半天", "crime"),
         ("楼顶有个人站在边上", "suicide"),
         ("小孩发高烧了 能帮忙叫个车吗", "medical"),
+        ("我家天然气报警器一直在响", "gas"),
+        ("楼上的水从灯里流下来了", "flood"),  # the flood's 「先断开电源总闸」
+        ("家里的老人走丢了", "missing"),  # the classifier's fallback (0.50): 110, what they wear
+        ("我家孩子在小区里走丢了", "missing"),
+        ("外面有人一直在踹我家门", "crime"),
+        ("我在小区里被电动车撞了", "medical"),
+        ("有人被困在车库的车里 卷帘门砸下来把车门压住了", "trapped"),  # 砸…车门 is no one kicking a door
     ],
 )
 def test_a_danger_tried_as_a_resident_names_its_procedure(text: str, kind: str) -> None:
@@ -134,7 +142,8 @@ def test_a_danger_tried_as_a_resident_names_its_procedure(text: str, kind: str) 
 
 
 @pytest.mark.parametrize(
-    "text", ["我家猫躺着不动 是不是生病了", "上个月有人撬车 物业也不管", "电梯门夹到我手机了", "上个月一个小孩被电梯门夹到手 物业也不管", "小区有没有蛇啊"]
+    "text", ["我家猫躺着不动 是不是生病了", "上个月有人撬车 物业也不管", "电梯门夹到我手机了", "上个月一个小孩被电梯门夹到手 物业也不管", "小区有没有蛇啊",
+             "孩子的玩具丢了", "我妈的手机丢了", "小孩门禁卡弄丢了 补一张要啥手续", "电动车撞到单元门了"]
 )
 def test_a_pet_or_a_past_theft_is_not_raised(text: str) -> None:
     assert not assess(text).is_emergency
