@@ -35,10 +35,10 @@ from actions.common import (
     say,
     slots,
 )
-from actions.questions import deadline_of, handover_lead
+from actions.questions import COMPLAINT_CASE, answer_beside_case, deadline_of, handover_lead
 from bot import texts
 from bot.clock import local_text
-from bot.intake.asides import FaultAside, fault_beside_question
+from bot.intake.asides import Aside, fault_beside_question, question_beside_complaint
 from bot.intake.case_notes import HURRIED, NO_LONGER_NEEDED, note_on_case
 from bot.intake.clarify import clarify_choices, is_follow_up_question
 from bot.intake.complaint import (
@@ -230,12 +230,12 @@ class ActionAnswerInquiry(Action):
         topic = reply.topic if reply.verdict in (ANSWER, PARTIAL) else None
         answered = [SlotSet(LAST_TOPIC, topic)] if topic or tracker.get_slot(LAST_TOPIC) else []
         if reply.verdict == ANSWER and aside:
-            say(dispatcher, addressed(tracker, "inquiry.answer_then_repair", answer=reply.text.rstrip(), fault=echo(aside.fault)))
+            say(dispatcher, addressed(tracker, "inquiry.answer_then_repair", answer=reply.text.rstrip(), fault=echo(aside.matter)))
             return [*answered, *_repair_next(aside)]
         if reply.verdict == ANSWER:
             say(dispatcher, addressed(tracker, "inquiry.answer", answer=reply.text.rstrip()))
             return answered
-        then_repair = texts.render("inquiry.then_repair", fault=echo(aside.fault)) if aside else ""
+        then_repair = texts.render("inquiry.then_repair", fault=echo(aside.matter)) if aside else ""
         other_form = tracker.active_loop_name not in (None, "inquiry_contact_form")
         if other_form or tracker.get_slot("phone"):
             # Do not break the form in progress: register the question with what we know.
@@ -258,10 +258,10 @@ class ActionAnswerInquiry(Action):
         return [*answered, SlotSet("inquiry_ticket", created.number), FollowupAction("inquiry_contact_form")]
 
 
-def _repair_next(aside: FaultAside) -> list[EventType]:
+def _repair_next(aside: Aside) -> list[EventType]:
     """The fault stated beside the question, registered through the repair form (which asks where
     and a phone): the form starts with what is broken already said."""
-    return [SlotSet("repair_problem", aside.fault), FollowupAction("repair_form")]
+    return [SlotSet("repair_problem", aside.matter), FollowupAction("repair_form")]
 
 
 # The actions that have just registered the resident's case: 「多久能处理」 next asks about it.
@@ -476,12 +476,18 @@ class ActionApologise(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         detail = tracker.get_slot("complaint_detail") or resident_text(tracker)
+        # 「楼上装修太吵了 另外物业费什么时候交」: the apology is for the grievance, the question answered
+        # after it (bot.intake.asides; the form keeps the grievance alone as the detail)
+        aside = question_beside_complaint(detail)
+        detail = aside.matter if aside else detail
         department = complaint_department(detail)
         text = texts.render("complaint.sorry_neighbour") if about_a_neighbour(detail) else apology(department=department)
         rule = complaint_rule(detail)
         if rule:
             text += texts.render(rule, department=department)
         say(dispatcher, text)
+        if aside:
+            answer_beside_case(dispatcher, tracker, aside.question, COMPLAINT_CASE)
         return []
 
 

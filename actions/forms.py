@@ -13,9 +13,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import added_to, before_this_message, earlier_texts, latest_entity, latest_text, phone_declined_text, resident_text, say
-from actions.questions import answer_beside_repair
+from actions.questions import REPAIR_CASE, answer_beside_case
 from bot import texts
-from bot.intake.asides import fault_beside_question
+from bot.intake.asides import complaint_without_question, fault_beside_question
 from bot.intake.complaint import LATE_REPAIR, is_bare_opener, says_what_happened, subject_from_detail
 from bot.intake.continuity import PHONE_DECLINED
 from bot.intake.earlier import NO_TICKET, chosen_ticket, earlier_repairs
@@ -253,8 +253,8 @@ class ValidateRepairForm(ContactValidation):
         aside = fault_beside_question(text)
         if aside is None or not aside.announced:
             return text
-        answer_beside_repair(dispatcher, tracker, aside.question)
-        return aside.fault
+        answer_beside_case(dispatcher, tracker, aside.question, REPAIR_CASE)
+        return aside.matter
 
     @staticmethod
     def _room_named_before(tracker: Tracker) -> str | None:
@@ -312,7 +312,7 @@ class ValidateComplaintForm(ContactValidation):
     async def extract_complaint_subject(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         if tracker.get_slot("complaint_subject"):
             return {}
-        subject = subject_from_detail(tracker.get_slot("complaint_detail"))
+        subject = subject_from_detail(complaint_without_question(tracker.get_slot("complaint_detail")))
         return {"complaint_subject": subject} if subject else {}
 
     def validate_complaint_detail(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
@@ -320,6 +320,8 @@ class ValidateComplaintForm(ContactValidation):
         if text.startswith("/") or text == latest_text(tracker):
             text = resident_text(tracker)  # a button, or its choice typed: the case said before it
         text = as_told(text)  # without the phone (its own slot) and the greeting
+        if not before_this_message(tracker, "complaint_detail")[0]:
+            text = complaint_without_question(text)  # 「…太吵了 另外物业费什么时候交」: answered after the apology
         if not says_what_happened(text):  # 「我要投诉」, the 投诉 button: nothing said yet
             earlier, loop = before_this_message(tracker, "complaint_detail")
             if loop == self.form_name() and earlier:

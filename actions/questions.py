@@ -9,7 +9,7 @@ from datetime import datetime
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import addressed, parse_of, say
+from actions.common import addressed, latest_text, parse_of, say
 from bot import texts
 from bot.intake.inquiry import ANSWER, PARTIAL, InquiryReply, create_inquiry_ticket, reply_for
 from bot.politeness import echo
@@ -31,15 +31,19 @@ def handover_lead(tracker: Tracker, reply: InquiryReply) -> str:
     return ""
 
 
-def answer_beside_repair(dispatcher: CollectingDispatcher, tracker: Tracker, question: str) -> None:
-    """A question asked beside a repair (「水龙头漏水了 对了停车费多少钱」, bot.intake.asides): the
-    community's answer when it covers the question, else the hand-over with an inquiry ticket, to
-    be answered here; then the repair goes on (the form asks where and a phone)."""
-    reply = reply_for(tracker.sender_id, question, parse_of(tracker, (tracker.latest_message or {}).get("text") or ""))
+# How the resident's case is named when it goes on after the question: 「您报修的问题」, 「您反映的问题」.
+REPAIR_CASE, COMPLAINT_CASE = "报修", "反映"
+
+
+def answer_beside_case(dispatcher: CollectingDispatcher, tracker: Tracker, question: str, case: str) -> None:
+    """A question asked beside a repair or a complaint (「水龙头漏水了 对了停车费多少钱」,
+    bot.intake.asides): the community's answer when it covers the question, else the hand-over
+    with an inquiry ticket, to be answered here; then the case goes on (its form asks the rest)."""
+    reply = reply_for(tracker.sender_id, question, parse_of(tracker, latest_text(tracker)))
     if reply.verdict == ANSWER:
-        say(dispatcher, addressed(tracker, "inquiry.answer_then_go_on", answer=reply.text.rstrip()))
+        say(dispatcher, addressed(tracker, "inquiry.answer_then_go_on", answer=reply.text.rstrip(), case=case))
         return
     created = create_inquiry_ticket(question, "", tracker.sender_id, tracker.get_slot("surname"), tracker.get_slot("title"))
     lead = handover_lead(tracker, reply) or addressed(tracker, "inquiry.handover")
     registered = texts.render("inquiry.registered", number=created.number, deadline=deadline_of(created.resolve_by))
-    say(dispatcher, lead + registered + texts.render("inquiry.go_on_with_repair"))
+    say(dispatcher, lead + registered + texts.render("inquiry.go_on_with_case", case=case))

@@ -706,6 +706,25 @@ def test_apology_names_the_department_complained_about(tracker_factory: TrackerF
     assert "环境部" in outcome.text
 
 
+def test_a_question_said_beside_a_complaint_is_answered_after_the_apology(db: str) -> None:
+    """「楼上装修太吵了 另外物业费什么时候交」 got 「我代表客服中心向您诚恳致歉」 (物业费 read as the
+    company's) and the question was dropped. The apology is for the grievance (a neighbour's noise:
+    sympathy), the question answered after it, and the form's detail is the grievance alone."""
+    text = "楼上装修太吵了 另外物业费什么时候交"
+    outcome = run(ActionApologise(), make_tracker(text, "complaint", topic="fee_payment", slots={"complaint_detail": text}))
+    assert outcome.texts[0] == texts.render("complaint.sorry_neighbour")
+    assert outcome.texts[1] == kb_text("fee_payment").removesuffix("请问还有什么可以帮您？") + "您反映的问题，我们接着为您登记。"
+    assert not tickets()
+    tracker = make_tracker(text, "complaint", topic="fee_payment", active_loop="complaint_form", requested_slot="complaint_detail", candidates={"complaint_detail": text})
+    assert run(ValidateComplaintForm(), tracker).slots["complaint_detail"] == "楼上装修太吵了"
+    # the subject read from the grievance, not from 物业费 (it was 收费问题 on scripts/run)
+    subject = make_tracker(text, "complaint", active_loop="complaint_form", requested_slot="complaint_subject", slots={"complaint_detail": text})
+    assert asyncio.run(ValidateComplaintForm().extract_complaint_subject(CollectingDispatcher(), subject, {})) == {"complaint_subject": "邻里噪音或占道"}
+    # a question about the case itself is the complaint's (the rule's answer follows the apology)
+    asked = run(ActionApologise(), make_tracker("楼上装修太吵了 请问你们管不管", "complaint", topic="fee_payment"))
+    assert len(asked.messages) == 1 and "物业费" not in asked.text
+
+
 @pytest.mark.parametrize(
     ("detail", "subject", "level"),
     [

@@ -468,6 +468,7 @@ SAMPLES: dict[str, Any] = {
     "known": "游泳池每年6月至9月开放，开放时间为9:00–21:00",
     "missing": "「温度」",
     "fault": "楼道灯坏了",
+    "case": "报修",
     "added": "昨天晚上十点 东门保安骂人",
     "community": "锦华花园",
     "building": "13",

@@ -98,6 +98,21 @@ def test_a_fault_and_a_question_in_one_message_are_both_taken_up(rasa_stack: Sta
     assert questions == ([] if "快递" in first else ["小区能装太阳能板吗"])
 
 
+def test_a_complaint_with_a_question_said_beside_it_gets_both(rasa_stack: Stack, stack_database: str) -> None:
+    """「楼上装修太吵了 另外小区能装太阳能板吗」: sympathy for the noise, the question registered for
+    staff, and the complaint's detail and subject the grievance's alone (bot/intake/asides.py)."""
+    r = resident(rasa_stack)
+    opened = r.say("楼上装修太吵了 另外小区能装太阳能板吗")
+    assert_polite(opened)
+    assert texts(opened)[0] == catalogue.render("complaint.sorry_neighbour") and "您反映的问题，我们接着为您登记。" in bot_says(opened)
+    r.say("5栋2单元601")
+    summary = r.say("13912345678")
+    assert "楼上装修太吵了" in texts(summary)[-1] and "太阳能" not in texts(summary)[-1] and "邻里噪音或占道" in texts(summary)[-1]
+    r.say("确认")
+    by_category = {t.category: t.description for t in tickets_of(stack_database, r.sender)}
+    assert by_category == {"inquiry": "小区能装太阳能板吗", "complaint": "【邻里噪音或占道】楼上装修太吵了"}
+
+
 def test_a_resident_who_asks_to_wait_for_their_phone_is_not_handed_to_an_agent(rasa_stack: Stack, stack_database: str) -> None:
     """「等一下我找找号码」 when the phone is asked was ``request_human`` and paged the agents; it is
     answered 「不着急」, the form waits for the number, and the repair goes on."""

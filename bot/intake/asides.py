@@ -1,4 +1,4 @@
-"""A fault stated beside a question about something else: 「楼道灯坏了 还有快递站在哪」.
+"""A fault or a grievance beside a question about something else: 「楼道灯坏了 还有快递站在哪」.
 
 The classifier reads the whole message as one ``inquiry`` (the parcel station's topic), and the
 answer's coverage check then counted 楼道灯 among the things asked: the resident read the parcel
@@ -15,6 +15,11 @@ a thing of its own — a word none of the fault's clauses names, and not a word 
 to the fault or of who comes to do it (补办, 维修, 师傅, 上门). A question about the fault itself
 stays one question: 「门禁卡坏了 怎么补办」 (补办 is no thing), 「电梯坏了 什么时候能修好」,
 「门禁卡坏了 门禁卡去哪补办」 (the same thing).
+
+A complaint with a question beside it (:func:`question_beside_complaint`, 「楼上装修太吵了 另外物业费
+什么时候交」) is taken apart only when the question says it is a second matter (还有, 另外, 对了, 请问
+…) and is not about the case (管不管, 处理, 规定, 可以 … are the complaint's own: the rule's answer
+follows the apology, ``bot.tickets.rules.complaint_rule``).
 """
 
 from __future__ import annotations
@@ -25,15 +30,16 @@ from dataclasses import dataclass
 from bot.intake.coverage import _words
 from bot.nlu.faults import ASKS, states_a_fault
 
-CLAUSE_BREAK = re.compile(r"[，,。.!！;；、\s]+|(?=还有|另外|对了|顺便)")
+PUNCTUATION_BREAK = re.compile(r"[，,。.!！;；、\s]+")
+CLAUSE_BREAK = re.compile(rf"{PUNCTUATION_BREAK.pattern}|(?=还有|另外|对了|顺便)")
 JOINER = re.compile(r"^(?:还有|另外|对了|顺便(?:问一?下)?|然后|再问一?下)+")
 # A clause that says it is a second matter: joined by 还有/另外/对了, or a question announced (请问).
 ANNOUNCED = re.compile(r"^(?:还有|另外|对了|顺便|再问|请问|想问|问一?下)")
 
 
 @dataclass(frozen=True)
-class FaultAside:
-    fault: str  # the clauses that state the fault, as the resident wrote them
+class Aside:
+    matter: str  # the clauses of the case (the fault, the grievance), as the resident wrote them
     question: str  # the clauses that ask, less the words that joined them
     announced: bool = False  # a question clause says it is a second matter (还有, 对了, 请问 …)
 
@@ -55,7 +61,7 @@ def _things_asked(text: str) -> set[str]:
     return {word for word, _ in _words(text) if not ACTS_ON_THE_FAULT.search(word)}
 
 
-def fault_beside_question(text: str | None) -> FaultAside | None:
+def fault_beside_question(text: str | None) -> Aside | None:
     """The fault and the question of a message that states one and asks about another thing, or None."""
     clauses = _clauses((text or "")[:200])
     faults = [clause for clause in clauses if states_a_fault(clause)]
@@ -66,4 +72,32 @@ def fault_beside_question(text: str | None) -> FaultAside | None:
     asked = _things_asked(question)
     if not asked or any(noun in fault for noun in asked):
         return None
-    return FaultAside(fault, question, _announced((text or "")[:200], question))
+    return Aside(fault, question, _announced((text or "")[:200], question))
+
+
+# A question about the complaint itself: whether and how it is dealt with, what the rule allows.
+ABOUT_THE_CASE = re.compile(r"管|处理|解决|投诉|举报|赔|负责|罚|规定|允许|可以|能不能|让不让|准不准|怎么办")
+
+
+def question_beside_complaint(text: str | None) -> Aside | None:
+    """The grievance and the question of a complaint that asks, as a second matter, about another
+    thing (「楼上装修太吵了 另外物业费什么时候交」), or None."""
+    # only where the resident broke the sentence (「物业还有没有人管」 is one clause)
+    pieces = [piece.strip() for piece in PUNCTUATION_BREAK.split((text or "")[:200]) if piece.strip()]
+    at = next((i for i, piece in enumerate(pieces) if i and ANNOUNCED.match(piece) and ASKS.search(piece)), None)
+    if at is None:
+        return None
+    matter = "，".join(pieces[:at])
+    question = "，".join(part for part in (JOINER.sub("", piece).strip() for piece in pieces[at:]) if part)
+    if not question or ABOUT_THE_CASE.search(question):
+        return None
+    asked = _things_asked(question)
+    if not asked or any(word in matter for word in asked):
+        return None
+    return Aside(matter, question, announced=True)
+
+
+def complaint_without_question(text: str | None) -> str:
+    """The complaint's own words: the grievance alone when a question is said beside it."""
+    aside = question_beside_complaint(text)
+    return aside.matter if aside else text or ""
