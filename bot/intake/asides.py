@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.intake.coverage import _words
+from bot.intake.coverage import things
 from bot.nlu.faults import ASKS, states_a_fault
 
 PUNCTUATION_BREAK = re.compile(r"[，,。.!！;；、\s]+")
@@ -58,7 +58,7 @@ ACTS_ON_THE_FAULT = re.compile(r"修|补|换|处理|弄|装|办|赔|师傅|派|�
 
 
 def _things_asked(text: str) -> set[str]:
-    return {word for word, _ in _words(text) if not ACTS_ON_THE_FAULT.search(word)}
+    return {word for word in things(text) if not ACTS_ON_THE_FAULT.search(word)}
 
 
 def fault_beside_question(text: str | None) -> Aside | None:
