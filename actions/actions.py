@@ -241,12 +241,12 @@ class ActionAnswerInquiry(Action):
             # Do not break the form in progress: register the question with what we know.
             # The hand-over says why and who answers (DOMAIN §4), with a phone known as without one.
             created = create_inquiry_ticket(asked, tracker.get_slot("phone") or "", tracker.sender_id, surname, title)
-            lead = handover_lead(tracker, reply) or addressed(tracker, "inquiry.handover")
+            lead = handover_lead(tracker, reply)
             say(dispatcher, lead + inquiry_ticket_text(tracker, created, addressed_already=True) + then_repair)
             return [*answered, *_repair_next(aside)] if aside else answered
         # The hand-over: the question is registered now, to be answered here; a phone, asked next,
         # is optional (staff may call). A second question while the phone is asked joins the first.
-        lead = handover_lead(tracker, reply) or addressed(tracker, "inquiry.handover")
+        lead = handover_lead(tracker, reply)
         waiting = tracker.get_slot("inquiry_ticket") if tracker.active_loop_name == "inquiry_contact_form" else None
         if waiting and add_question(waiting, tracker.sender_id, question):
             say(dispatcher, lead + texts.render("inquiry.question_added", number=waiting))

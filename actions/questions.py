@@ -22,13 +22,14 @@ def deadline_of(resolve_by: datetime | None) -> str:
 
 
 def handover_lead(tracker: Tracker, reply: InquiryReply) -> str:
-    """What comes before the hand-over: the part of the answer that fits, and what staff will
-    answer (「游泳池…开放时间为9:00–21:00。关于温度，需要同事为您核实……」)."""
+    """What comes before the hand-over's registration: the part of the answer that fits and what
+    staff will answer (「游泳池…开放时间为9:00–21:00。关于温度，需要同事为您核实……」), or the plain
+    hand-over when nothing was close."""
     if reply.verdict == PARTIAL:
         return addressed(tracker, "inquiry.partial", known=reply.text, missing=echo(reply.missing))
     if reply.missing:
         return addressed(tracker, "inquiry.not_in_record", missing=echo(reply.missing))
-    return ""
+    return addressed(tracker, "inquiry.handover")
 
 
 # How the resident's case is named when it goes on after the question: 「您报修的问题」, 「您反映的问题」.
@@ -44,6 +45,6 @@ def answer_beside_case(dispatcher: CollectingDispatcher, tracker: Tracker, quest
         say(dispatcher, addressed(tracker, "inquiry.answer_then_go_on", answer=reply.text.rstrip(), case=case))
         return
     created = create_inquiry_ticket(question, "", tracker.sender_id, tracker.get_slot("surname"), tracker.get_slot("title"))
-    lead = handover_lead(tracker, reply) or addressed(tracker, "inquiry.handover")
+    lead = handover_lead(tracker, reply)
     registered = texts.render("inquiry.registered", number=created.number, deadline=deadline_of(created.resolve_by))
     say(dispatcher, lead + registered + texts.render("inquiry.go_on_with_case", case=case))

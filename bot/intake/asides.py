@@ -44,12 +44,10 @@ class Aside:
     announced: bool = False  # a question clause says it is a second matter (还有, 对了, 请问 …)
 
 
-def _clauses(text: str) -> list[str]:
-    return [part for part in (JOINER.sub("", piece).strip() for piece in CLAUSE_BREAK.split(text)) if part]
-
-
-def _announced(text: str, question: str) -> bool:
-    return any(ANNOUNCED.match(piece.strip()) and JOINER.sub("", piece).strip() in question for piece in CLAUSE_BREAK.split(text))
+def _clauses(text: str) -> list[tuple[str, bool]]:
+    """The clauses, less the words that join them, each with whether it says it is a second matter."""
+    pieces = (piece.strip() for piece in CLAUSE_BREAK.split(text))
+    return [(clause, bool(ANNOUNCED.match(piece))) for piece in pieces if (clause := JOINER.sub("", piece).strip())]
 
 
 # A word of doing something to the fault or of who comes to do it (补办, 维修, 师傅, 上门): the
@@ -64,15 +62,15 @@ def _things_asked(text: str) -> set[str]:
 def fault_beside_question(text: str | None) -> Aside | None:
     """The fault and the question of a message that states one and asks about another thing, or None."""
     clauses = _clauses((text or "")[:200])
-    faults = [clause for clause in clauses if states_a_fault(clause)]
-    questions = [clause for clause in clauses if clause not in faults]
-    if not faults or not questions or not all(ASKS.search(clause) for clause in questions):
+    faults = [clause for clause, _ in clauses if states_a_fault(clause)]
+    questions = [(clause, announced) for clause, announced in clauses if clause not in faults]
+    if not faults or not questions or not all(ASKS.search(clause) for clause, _ in questions):
         return None
-    fault, question = "，".join(faults), "，".join(questions)
+    fault, question = "，".join(faults), "，".join(clause for clause, _ in questions)
     asked = _things_asked(question)
     if not asked or any(noun in fault for noun in asked):
         return None
-    return Aside(fault, question, _announced((text or "")[:200], question))
+    return Aside(fault, question, any(announced for _, announced in questions))
 
 
 # A question about the complaint itself: whether and how it is dealt with, what the rule allows.

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.clock import LOCAL_TZ, as_utc
+from bot.nlu.nuisances import FOULING
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,8 @@ SERVICE_QUALITY = re.compile(r"态度|服务|保安|保洁|客服|管家|工作�
 NEIGHBOUR_CONDUCT = r"噪音|吵|扰民|装修|电钻|砸墙|打孔|群租|狗|犬|宠物|打牌|麻将|邻居|拖椅子|拖凳子|跺脚|高跟鞋|练琴|弹琴|广场舞"
 # The community's environment: rubbish, cleanliness, greenery, smells and pests (DOMAIN §1). Both the
 # complaint's subject (bot.intake.complaint) and its department read it.
-ENVIRONMENT = r"垃圾|卫生|绿化|脏|臭|骚味|异味|霉味|馊味|腥味|蚊|鼠|油烟|随地|小便|撒尿|尿尿|拉屎|吐痰"
+# Someone fouling a shared place is the environment's too (bot.nlu.nuisances.FOULING, one list).
+ENVIRONMENT = rf"垃圾|卫生|绿化|脏|臭|骚味|异味|霉味|馊味|腥味|蚊|鼠|油烟|随地|吐痰|{FOULING.pattern}"
 STAFF_OR_COMPANY = re.compile(r"物业|保安|保洁|客服|管家|前台|门岗|工作人员|维修(师傅|工|人员)|经理")
 
 COMPLAINT_DEPARTMENTS = [
