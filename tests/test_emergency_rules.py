@@ -134,6 +134,18 @@ def test_a_burning_smell_names_the_fire_procedure_but_never_raises_a_message(tex
         ("外面有人一直在踹我家门", "crime"),
         ("我在小区里被电动车撞了", "medical"),
         ("有人被困在车库的车里 卷帘门砸下来把车门压住了", "trapped"),  # 砸…车门 is no one kicking a door
+        # tried from outside on 2026-12-07 (evening): the first was the classifier's complaint (1.00),
+        # the others had the generic 「如有生命危险请立即拨打110、119或120」
+        ("我家的狗把邻居小孩咬了", "animal"),
+        ("宝宝的手指被电梯门夹了", "pinched"),
+        ("我家狗被电梯门夹了", "pinched"),  # stop the door, do not pull
+        ("小孩脚卡在扶梯里了", "pinched"),
+        ("楼道里全是烟 看不清", "fire"),  # 119, leave by the stairs
+        ("家里燃气表那边嘶嘶响", "gas"),
+        ("外面刮大风 楼上的花盆要掉下来了", "falling_object"),
+        ("小区池塘有个小孩掉下去了", "drowning"),
+        ("暴雨 地库进水了 车都泡了", "flood"),
+        ("有人躺在小区路边一动不动", "medical"),
     ],
 )
 def test_a_danger_tried_as_a_resident_names_its_procedure(text: str, kind: str) -> None:
@@ -143,7 +155,8 @@ def test_a_danger_tried_as_a_resident_names_its_procedure(text: str, kind: str) 
 
 @pytest.mark.parametrize(
     "text", ["我家猫躺着不动 是不是生病了", "上个月有人撬车 物业也不管", "电梯门夹到我手机了", "上个月一个小孩被电梯门夹到手 物业也不管", "小区有没有蛇啊",
-             "孩子的玩具丢了", "我妈的手机丢了", "小孩门禁卡弄丢了 补一张要啥手续", "电动车撞到单元门了"]
+             "孩子的玩具丢了", "我妈的手机丢了", "小孩门禁卡弄丢了 补一张要啥手续", "电动车撞到单元门了",
+             "门口的烟头到处是 没人扫", "车库门把我车门夹了一下 漆掉了", "地库进水的问题去年就反映过了"]
 )
 def test_a_pet_or_a_past_theft_is_not_raised(text: str) -> None:
     assert not assess(text).is_emergency
@@ -309,6 +322,13 @@ def test_guard_raises_a_live_danger_to_emergency() -> None:
 def test_guard_raises_a_snake_in_the_home_the_classifier_could_not_read() -> None:
     """「家里进蛇了」 was the classifier's fallback (0.50): the lexicon's animal raises it."""
     message = _guard(_message("家里进蛇了", "nlu_fallback", 0.5, emergency_confidence=0.3))
+    assert message.get("intent")["name"] == "emergency"
+    assert message.get("emergency_guard")["promoted"] is True
+
+
+def test_guard_raises_a_dog_bite_the_classifier_read_as_a_complaint() -> None:
+    """「我家的狗把邻居小孩咬了」 was the classifier's complaint (1.00): a child bitten just now."""
+    message = _guard(_message("我家的狗把邻居小孩咬了", "complaint", 1.0, emergency_confidence=0.0))
     assert message.get("intent")["name"] == "emergency"
     assert message.get("emergency_guard")["promoted"] is True
 

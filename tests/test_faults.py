@@ -20,6 +20,9 @@ FAULTS = [
     "快递柜打不开了 急用",
     "快递柜取不出来东西",  # inquiry 0.89 with the trained model (express_delivery): the station's hours
     "快递柜里的件拿不出来了",
+    "大门的人脸识别认不出我",  # inform 0.81 with the trained model: the clarifying question
+    "道闸识别不了我的车牌",
+    "门禁不认我的脸了",  # the fallback with the trained model
 ]
 
 QUESTIONS = [
@@ -56,6 +59,12 @@ def test_an_inquiry_or_unsure_reading_of_a_fault_is_a_repair() -> None:
     assert _read("门禁卡刷不了", [("nlu_fallback", 0.5), ("repair", 0.3)])["name"] == "repair"
     assert _read("门禁卡坏了怎么补办", [("inquiry", 0.9)])["name"] == "inquiry"  # a question stays one
     assert _read("快递柜坏了", [("complaint", 0.7)])["name"] == "complaint"  # the classifier's own class stands
+
+
+def test_a_bare_answer_reading_of_a_fault_is_a_repair() -> None:
+    """「大门的人脸识别认不出我」 was ``inform`` (0.81): outside a form, 「报修还是投诉」 for a broken gate."""
+    assert _read("大门的人脸识别认不出我", [("inform", 0.81), ("repair", 0.1)]) == {"name": "repair", "confidence": 0.81}
+    assert _read("3栋2单元", [("inform", 0.95)])["name"] == "inform"  # a bare answer stays one
 
 
 def test_a_danger_named_beside_a_fault_is_still_raised() -> None:

@@ -309,6 +309,25 @@ def test_a_case_the_resident_no_longer_needs_is_a_no_not_an_emergency(rasa_stack
     assert parsed["emergency_guard"]["promoted"] is False
 
 
+def test_praise_is_thanked_and_files_nothing(rasa_stack: Stack, stack_database: str) -> None:
+    """「我要表扬一下你们的维修师傅」 was a complaint (0.65): an apology and the complaint form for a
+    compliment (bot/nlu/praise.py)."""
+    r = resident(rasa_stack)
+    replies = r.say("我要表扬一下你们的维修师傅")
+    assert_polite(replies)
+    assert len(replies) == 1 and texts(replies)[0].startswith("不客气"), texts(replies)  # utter_thank, no apology
+    assert tickets_of(stack_database, r.sender) == []
+
+
+def test_a_gate_that_does_not_know_the_resident_starts_a_repair(rasa_stack: Stack, stack_database: str) -> None:
+    """「大门的人脸识别认不出我」 was ``inform`` (0.81): 「报修还是投诉」 for a broken gate (bot/nlu/faults.py)."""
+    r = resident(rasa_stack)
+    replies = r.say("大门的人脸识别认不出我")
+    assert_polite(replies)
+    assert r.tracker()["active_loop"].get("name") == "repair_form"
+    assert r.tracker()["slots"]["repair_problem"] == "大门的人脸识别认不出我"
+
+
 def test_after_a_repair_a_resident_who_no_longer_needs_it_is_noted_and_nothing_else_is_goodbye(
     rasa_stack: Stack, stack_database: str
 ) -> None:

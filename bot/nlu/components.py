@@ -31,6 +31,7 @@ from bot.nlu.near_misses import NEAR_MISS_INTENT, is_a_near_miss_of_a_fault
 from bot.nlu.no_danger import says_no_danger
 from bot.nlu.nuisances import NUISANCE_INTENT, names_a_nuisance
 from bot.nlu.openers import opener_intent
+from bot.nlu.praise import PRAISE_INTENT, praises
 from bot.nlu.reading import read, warm_up
 from bot.nlu.rework import says_repair_failed
 from bot.nlu.stalls import STALL_INTENT, is_stall
@@ -287,13 +288,15 @@ class YesNoQuestionClassifier(ShapeClassifier):
 class FaultStatementClassifier(ShapeClassifier):
     """「快递柜打不开了」: a fault stated with nothing asked (``bot.nlu.faults``) reports a repair. The
     classifier read it as ``inquiry`` (the parcel station's opening hours were the answer) or was
-    unsure (the clarifying question); only those readings are replaced. A question about a fault
-    stays an inquiry, and the EmergencyGuard, after it, still raises a danger named.
+    unsure (the clarifying question), or as a bare answer (``inform``: 「大门的人脸识别认不出我」 got
+    the clarifying question outside a form; in a form a repair is its answer all the same, the
+    slots take the text whatever the intent); only those readings are replaced. A question about a
+    fault stays an inquiry, and the EmergencyGuard, after it, still raises a danger named.
     """
 
     INTENT = "repair"
     CONFIDENCE = 0.6
-    REPLACES = frozenset({"inquiry", DEFAULT_NLU_FALLBACK_INTENT_NAME})
+    REPLACES = frozenset({"inquiry", "inform", DEFAULT_NLU_FALLBACK_INTENT_NAME})
 
     @staticmethod
     def has_shape(text: str) -> bool:
@@ -435,6 +438,21 @@ class NearMissClassifier(ShapeClassifier):
     @staticmethod
     def has_shape(text: str) -> bool:
         return is_a_near_miss_of_a_fault(clean_text(text))
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class PraiseClassifier(ShapeClassifier):
+    """「我要表扬一下你们的维修师傅」: praise with no grievance and nothing asked (``bot.nlu.praise``) is a
+    ``thank``. The classifier read it as a ``complaint`` (0.65: an apology and the complaint form for
+    a compliment); that reading and the fallback are replaced. An emergency is never lowered.
+    """
+
+    INTENT = PRAISE_INTENT
+    REPLACES = frozenset({"complaint", DEFAULT_NLU_FALLBACK_INTENT_NAME})
+
+    @staticmethod
+    def has_shape(text: str) -> bool:
+        return praises(text)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
