@@ -25,6 +25,7 @@ from bot.intake.validation import (
     accept_after_retries,
     answers_another_question,
     as_told,
+    asks_a_remedy,
     bare_building,
     check_address,
     check_phone,
@@ -115,8 +116,13 @@ class ContactValidation(FormValidationAction):
     CASE_INTENT: str | None = None
 
     def _says_more(self, tracker: Tracker) -> bool:
+        """More about the case: a message of the form's own case, or what the resident asks for
+        (「我希望赔一个」, which the classifier is unsure of: DOMAIN.md §3 records it)."""
         intent = (tracker.latest_message or {}).get("intent", {}).get("name")
-        return self.CASE_INTENT is not None and intent == self.CASE_INTENT and self.tells_the_case(latest_text(tracker).strip())
+        text = latest_text(tracker).strip()
+        if self.ADDS_TO is not None and asks_a_remedy(text):
+            return True
+        return self.CASE_INTENT is not None and intent == self.CASE_INTENT and self.tells_the_case(text)
 
     def tells_the_case(self, text: str) -> bool:
         """Does ``text`` say something of the case itself (not 「我要报修」 again)?"""
@@ -143,7 +149,7 @@ class ContactValidation(FormValidationAction):
             return {"phone": None, PHONE_DECLINED: True}
         raw = latest_text(tracker)
         intent = (tracker.latest_message or {}).get("intent", {}).get("name")
-        if self.ADDS_TO is None or intent not in CASE_INTENTS or len(raw.strip()) < 2:
+        if self.ADDS_TO is None or (intent not in CASE_INTENTS and not asks_a_remedy(raw)) or len(raw.strip()) < 2:
             return {"phone": None}  # 「好的」「稍等」: the form asks again, with its example
         return {"phone": None, **self._added(dispatcher, tracker)}
 

@@ -62,7 +62,7 @@ from bot import texts
 from bot.conversations.lifecycle import conversation_status
 from bot.conversations.status import Priority
 from bot.intake.human import HumanRequest
-from bot.intake.validation import TO_CONFIRM, declines_phone, tries_a_phone
+from bot.intake.validation import TO_CONFIRM, asks_a_remedy, declines_phone, tries_a_phone
 from bot.nlu.entities import extract_entities
 from bot.politeness import check, is_polite
 from bot.safety import PROCEDURES, procedure_for
@@ -1233,6 +1233,23 @@ def test_asked_for_a_phone_a_message_without_a_number_adds_to_the_case(db: str, 
         tracker = make_tracker("稍等 我看看电话", intent, slots={slot: so_far}, active_loop=form.name().removeprefix("validate_"), requested_slot="phone", candidates={"phone": "稍等 我看看电话"})
         stalled = run(form, tracker)
         assert stalled.slots["phone"] is None and slot not in stalled.slots and stalled.messages == []
+
+
+def test_asked_for_a_phone_what_the_resident_asks_for_is_added_to_the_complaint(db: str) -> None:
+    """Tried on scripts/run: 「我希望赔一个」 typed when the complaint's phone was asked (the fallback,
+    0.50) was dropped and the phone asked again — DOMAIN.md §3 records what the resident asks for."""
+    so_far = "保洁阿姨把我放门口的鞋柜扔了"
+    for remedy in ("我希望赔一个", "要求赔偿", "让她给我道歉"):
+        tracker = make_tracker(remedy, "nlu_fallback", slots={"complaint_detail": so_far}, active_loop="complaint_form", requested_slot="phone", candidates={"phone": remedy})
+        outcome = run(ValidateComplaintForm(), tracker)
+        assert (outcome.slots["phone"], outcome.slots["complaint_detail"]) == (None, f"{so_far}；{remedy}")
+        assert outcome.text == texts.render("validation.added_to_case", added=remedy)
+    assert asks_a_remedy("赔我一个新的") and not asks_a_remedy("稍等 我看看电话") and not asks_a_remedy("")
+    # asked where it happened (tried on scripts/run: 「抱歉，没能识别出地址」 and the remedy lost)
+    tracker = make_tracker("我希望赔一个", "nlu_fallback", slots={"complaint_detail": so_far}, active_loop="complaint_form", requested_slot="address", candidates={"address": "我希望赔一个"})
+    outcome = run(ValidateComplaintForm(), tracker)
+    assert (outcome.slots["address"], outcome.slots["complaint_detail"]) == (None, f"{so_far}；我希望赔一个")
+    assert "retry_counts" not in outcome.slots and outcome.text == texts.render("validation.added_to_case", added="我希望赔一个")
 
 
 def test_a_place_named_in_a_later_detail_keeps_the_home_address(db: str) -> None:

@@ -166,6 +166,19 @@ def answers_another_question(text: str | None) -> bool:
     return bool(found) and not tries_a_phone(text)
 
 
+# What the resident asks of the case (DOMAIN.md §3, seed 003 「客户投诉管理制度」: the complaint records
+# what the resident asks for): 「我希望赔一个」「要求赔偿」「让他道歉」. Said at another question, the
+# classifier is unsure of it (the fallback, 0.50): it is the case's, not noise to ask again over.
+REMEDY = re.compile(
+    r"赔|补偿|退(?:钱|费|款|我)|道歉|给(?:个|一个|我们|我)?(?:说法|交代|解释)|换(?:一个|个)?新的|处分|处罚|严肃处理"
+)
+
+
+def asks_a_remedy(text: str | None) -> bool:
+    """Does the message say what the resident wants done about the case (赔, 道歉, 给个说法 …)?"""
+    return bool(text) and len(text.strip()) >= 3 and bool(REMEDY.search(text[:300]))
+
+
 def check_phone(text: str | None, entity_value: str | None = None) -> Checked:
     if entity_value:
         return Checked(entity_value)
