@@ -51,7 +51,7 @@ from bot.intake.complaint import (
     summarise as summarise_complaint,
 )
 from bot.intake.continuity import COMPLAINT_SLOTS, HANDED_BACK, PHONE_DECLINED, REPAIR_SLOTS
-from bot.intake.earlier import NO_TICKET, EarlierTicket, earlier_repairs
+from bot.intake.earlier import NO_TICKET, EarlierTicket, earlier_repairs, named_repair
 from bot.intake.emergency import EmergencyOutcome, handle_emergency
 from bot.intake.human import request_human
 from bot.intake.inquiry import (
@@ -645,7 +645,19 @@ class ActionStatusInForm(Action):
         return "action_status_in_form"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        if urges(latest_text(tracker)):
+        text = latest_text(tracker)
+        # 「WY202612080005」 typed while a complaint is registered (「我上周报的修到现在没人来」): the repair
+        # it is about, linked as the form's own question would (it asks only residents with repairs
+        # of their own); tried on scripts/run, it was 「我们继续刚才的登记」 and the number was lost.
+        named = named_repair(text, tracker.sender_id, tracker.get_slot("phone")) if tracker.active_loop_name == "complaint_form" else None
+        if named and named.own:
+            say(dispatcher, texts.render("complaint.repair_linked", number=named.number))
+            return [SlotSet("complaint_ticket", named.number)]
+        if named:  # not theirs as far as we know (another phone): on the complaint, for staff to check
+            say(dispatcher, texts.render("complaint.repair_noted", number=named.number))
+            detail = tracker.get_slot("complaint_detail") or ""
+            return [SlotSet("complaint_detail", f"{detail}；居民提到报修工单 {named.number}".lstrip("；")[:2000])]
+        if urges(text):
             say(dispatcher, texts.render("validation.hurried_in_form"))
         else:
             dispatcher.utter_message(response="utter_please_continue")

@@ -1693,6 +1693,28 @@ def test_the_form_asks_for_the_ticket_only_for_a_late_repair_with_repairs_to_cho
     assert "complaint_ticket" not in required(SENDER, "收费问题")
 
 
+def test_a_repair_number_typed_while_a_complaint_is_registered_is_linked_or_noted(db: str) -> None:
+    """Tried on scripts/run: 「WY…」 typed at the place question of 「我上周报的修到现在没人来」 was 「好的，
+    我们继续刚才的登记」 and the number was lost. The resident's own repair is linked (as the form's
+    own question would); a repair left with another phone is noted on the complaint for staff to
+    check, never linked (DOMAIN.md §4); a number that is no repair is the form going on."""
+    [mine] = _repairs(SENDER, "厨房水龙头漏水")
+    [theirs] = _repairs("someone-else", "客厅灯不亮", phone="13900001111")
+
+    def typed(text: str, phone: str | None = None) -> Outcome:
+        slots = {"complaint_detail": LATE, "complaint_subject": "维修进度", "phone": phone}
+        return run(ActionStatusInForm(), make_tracker(text, "ticket_status", slots=slots, active_loop="complaint_form", requested_slot="address"))
+
+    linked = typed(mine)
+    assert linked.slots == {"complaint_ticket": mine} and linked.text == texts.render("complaint.repair_linked", number=mine)
+    noted = typed(f"工单号是{theirs}")
+    assert noted.slots == {"complaint_detail": f"{LATE}；居民提到报修工单 {theirs}"} and "complaint_ticket" not in noted.slots
+    assert noted.text == texts.render("complaint.repair_noted", number=theirs)
+    assert typed(theirs, phone="13900001111").slots == {"complaint_ticket": theirs}  # their phone: theirs after all
+    nobody = typed("WY209901010001")
+    assert nobody.slots == {} and "继续" in nobody.text
+
+
 def test_the_chosen_ticket_must_be_the_residents_own(db: str) -> None:
     [mine] = _repairs(SENDER, "厨房水龙头漏水")
     [theirs] = _repairs("someone-else", "客厅灯不亮", phone="13900001111")

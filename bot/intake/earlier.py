@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from bot.intake.coverage import things
 from bot.storage import session_scope
-from bot.tickets.service import STATUS_LABELS, tickets_of_resident
+from bot.tickets.service import STATUS_LABELS, resident_ticket, ticket_in_community, tickets_of_resident
 
 NO_TICKET = "none"  # the resident's answer "none of these"
 MAX_CHOICES = 5  # earlier repairs offered as buttons
@@ -61,3 +61,27 @@ def chosen_ticket(answer: str, candidates: list[EarlierTicket], agreed: bool = F
     if candidates and LATEST.search(answer) and not named:
         return candidates[0].number
     return NO_TICKET
+
+
+
+@dataclass(frozen=True)
+class NamedRepair:
+    """A repair ticket the resident named by its number, and whether it is one of their own."""
+
+    number: str
+    own: bool
+
+
+def named_repair(answer: str, conversation_id: str, phone: str | None = None) -> NamedRepair | None:
+    """The repair ticket whose number the resident typed (「WY202612080005」 while a complaint that it
+    is late is being registered), when it is one of the community's repairs — as a status lookup by
+    number finds it — else None; ``own`` when it is the resident's (this conversation's or their
+    phone's), the only tickets a complaint is linked to (DOMAIN.md §4: never another resident's)."""
+    numbers = re.findall(r"WY\d{12,14}", (answer or "").upper())
+    if not numbers:
+        return None
+    with session_scope() as session:
+        ticket = ticket_in_community(session, numbers[0], conversation_id)
+        if ticket is None or ticket.category != "repair":
+            return None
+        return NamedRepair(ticket.number, resident_ticket(session, ticket.number, conversation_id, phone) is not None)
