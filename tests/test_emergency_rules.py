@@ -148,6 +148,12 @@ def test_a_burning_smell_names_the_fire_procedure_but_never_raises_a_message(tex
         ("有人躺在小区路边一动不动", "medical"),
         ("我的快递被人拿走了", "crime"),  # the classifier's emergency (0.99) with the generic procedure: 110
         ("电动车被人偷走了", "crime"),
+        ("我家老人心脏病犯了 药找不到了", "medical"),  # 120
+        ("孩子发烧抽筋了 怎么办", "medical"),
+        ("电梯突然往下掉了好几层 我在里面 好害怕", "lift"),  # stay calm, press the alarm, do not force the doors
+        ("燃气灶关了还是有股味道 头有点晕", "gas"),  # no switches or flames, open the windows, leave
+        ("有个男的在女厕所门口一直晃", "crime"),
+        ("阳台玻璃突然炸了 碎了一地", "falling_object"),
     ],
 )
 def test_a_danger_tried_as_a_resident_names_its_procedure(text: str, kind: str) -> None:
@@ -159,7 +165,7 @@ def test_a_danger_tried_as_a_resident_names_its_procedure(text: str, kind: str) 
     "text", ["我家猫躺着不动 是不是生病了", "上个月有人撬车 物业也不管", "电梯门夹到我手机了", "上个月一个小孩被电梯门夹到手 物业也不管", "小区有没有蛇啊",
              "孩子的玩具丢了", "我妈的手机丢了", "小孩门禁卡弄丢了 补一张要啥手续", "电动车撞到单元门了",
              "门口的烟头到处是 没人扫", "车库门把我车门夹了一下 漆掉了", "地库进水的问题去年就反映过了",
-             "快递被人拿错了", "上周我的快递被人拿走了 物业也不管"]
+             "快递被人拿错了", "上周我的快递被人拿走了 物业也不管", "我小腿抽筋了 有没有人帮忙买点钙片", "上个月电梯往下掉了一层 物业也不管"]
 )
 def test_a_pet_or_a_past_theft_is_not_raised(text: str) -> None:
     assert not assess(text).is_emergency
