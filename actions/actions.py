@@ -324,8 +324,11 @@ class ActionHandleEmergency(Action):
         phone = latest_entity(tracker, "phone") or s["phone"]
         outcome = handle_emergency(tracker.sender_id, resident_text(tracker), address, phone, s["surname"], s["title"])
         say(dispatcher, emergency_text(tracker, outcome))
+        # What the message named is what the bot collected: the console's 「已收集信息」 said 暂无 beside
+        # a ticket with the address (tried on scripts/run with 「救命 3栋2单元102厨房着火了」).
+        named = [SlotSet(slot, value) for slot, value in (("address", address), ("phone", phone)) if value and value != s[slot]]
         # The bot stops steering: an agent takes over from the queue (DOMAIN §5: 严禁推诿).
-        return _stop_forms() + _reset(*REPAIR_SLOTS, *COMPLAINT_SLOTS) + _case_over() + [ConversationPaused()]
+        return _stop_forms() + _reset(*REPAIR_SLOTS, *COMPLAINT_SLOTS) + _case_over() + named + [ConversationPaused()]
 
 
 def emergency_text(tracker: Tracker, outcome: EmergencyOutcome) -> str:

@@ -571,6 +571,8 @@ def test_emergency_keeps_address_and_phone_from_the_message(db: str, tracker_fac
     [ticket] = tickets()
     assert (ticket.subcategory, ticket.address, ticket.contact_phone) == ("flood", "3-2-102", "13912345678")
     assert "具体地址" not in outcome.text and "联系电话" not in outcome.text
+    # what the bot collected, for the console's 「已收集信息」 (it said 暂无 beside the ticket's address)
+    assert (outcome.slots["address"], outcome.slots["phone"]) == ("3-2-102", "13912345678")
 
 
 def test_emergency_asks_for_missing_address_and_phone(db: str, tracker_factory: TrackerFactory) -> None:
@@ -579,6 +581,7 @@ def test_emergency_asks_for_missing_address_and_phone(db: str, tracker_factory: 
     outcome = run(ActionHandleEmergency(), tracker_factory("着火了，快来", "emergency", slots={"address": "6-1-202", "phone": PHONE}, sender_id="known"))
     assert "具体地址" not in outcome.text and "联系电话" not in outcome.text
     assert tickets("known")[0].address == "6-1-202"
+    assert "address" not in outcome.slots and "phone" not in outcome.slots  # known already: nothing new
 
 
 def test_emergency_gives_the_communitys_own_duty_phone(db: str, tracker_factory: TrackerFactory) -> None:
