@@ -127,6 +127,9 @@ def test_two_phone_numbers_are_both_found() -> None:
         ("本人欧阳先生", "欧阳", "先生"),
         ("我是孙老师", "孙", "老师"),
         ("我是陈叔叔", "陈", "先生"),
+        # who they are in the community between 我是 and the name (tried on scripts/run: no name kept)
+        ("我是业主王女士，厨房漏水", "王", "女士"),
+        ("我是3栋2单元的张阿姨 楼道灯坏了", "张", "阿姨"),
     ],
 )
 def test_surname_and_title(text: str, surname: str, title: str) -> None:

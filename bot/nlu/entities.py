@@ -164,8 +164,10 @@ def _find_tickets(text: str) -> list[Entity]:
 # --- surname and title -------------------------------------------------------------------
 
 _SURNAME_CLASS = f"(?:{'|'.join(COMPOUND_SURNAMES)}|[{SURNAMES}])"
+# 「我是业主王女士」「我是3栋的张阿姨」: who they are in the community may come between 我是 and the name.
+_WHO_IN_THE_COMMUNITY = r"(?:业主|住户|租户|(?:\d+|[一二三四五六七八九十]+)(?:栋|号楼|幢)[^，。,.!！?？\s]{0,8}?的)?"
 SELF_INTRO_TITLE = re.compile(
-    rf"(?:我是|我叫|本人|我姓|免贵姓|叫我|是)\s*(?P<surname>{_SURNAME_CLASS})(?P<title>{'|'.join(TITLES)})"
+    rf"(?:我是|我叫|本人|我姓|免贵姓|叫我|是)\s*{_WHO_IN_THE_COMMUNITY}(?P<surname>{_SURNAME_CLASS})(?P<title>{'|'.join(TITLES)})"
 )
 LEADING_TITLE = re.compile(rf"^\s*(?P<surname>{_SURNAME_CLASS})(?P<title>{'|'.join(TITLES)})(?=$|[\s，,。.!！、:：])")
 SELF_INTRO_SURNAME = re.compile(rf"(?:我姓|免贵姓|本人姓|姓)\s*(?P<surname>{_SURNAME_CLASS})(?![{SURNAMES}]?(?:先生|女士))")
