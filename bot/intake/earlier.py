@@ -14,6 +14,7 @@ from bot.tickets.service import STATUS_LABELS, resident_ticket, ticket_in_commun
 NO_TICKET = "none"  # the resident's answer "none of these"
 MAX_CHOICES = 5  # earlier repairs offered as buttons
 WHAT_CHARS = 16  # of a ticket's description on its button
+NUMBER_IN_ANSWER = re.compile(r"WY\d{8,}")  # a ticket number typed or a button's, in the resident's answer
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ def chosen_ticket(answer: str, candidates: list[EarlierTicket], agreed: bool = F
     the list (「第一个」, 「上次那个」: the newest) or by what it was (「厨房那个」: the only one whose
     description names each thing the answer names), else :data:`NO_TICKET`; None when the answer
     names a number that is not one of theirs."""
-    numbers = re.findall(r"WY\d{8,}", answer.upper())
+    numbers = NUMBER_IN_ANSWER.findall(answer.upper())
     if numbers:
         mine = {c.number for c in candidates}
         return numbers[0] if numbers[0] in mine else None
@@ -63,7 +64,6 @@ def chosen_ticket(answer: str, candidates: list[EarlierTicket], agreed: bool = F
     return NO_TICKET
 
 
-
 @dataclass(frozen=True)
 class NamedRepair:
     """A repair ticket the resident named by its number, and whether it is one of their own."""
@@ -77,7 +77,7 @@ def named_repair(answer: str, conversation_id: str, phone: str | None = None) ->
     is late is being registered), when it is one of the community's repairs — as a status lookup by
     number finds it — else None; ``own`` when it is the resident's (this conversation's or their
     phone's), the only tickets a complaint is linked to (DOMAIN.md §4: never another resident's)."""
-    numbers = re.findall(r"WY\d{12,14}", (answer or "").upper())
+    numbers = NUMBER_IN_ANSWER.findall((answer or "").upper())
     if not numbers:
         return None
     with session_scope() as session:
