@@ -28,6 +28,7 @@ from actions.common import (
     last_bot_text,
     latest_entity,
     latest_text,
+    parse_alone,
     parse_of,
     phone_declined_text,
     previous_action,
@@ -226,7 +227,10 @@ class ActionAnswerInquiry(Action):
         # as a repair next (bot.intake.asides); not in a form, which holds a case already.
         aside = None if carried or tracker.active_loop_name else fault_beside_question(question)
         asked = aside.question if aside else question
-        reply = reply_for(tracker.sender_id, asked, parse_of(tracker, question), carried)  # a button's: the question's own
+        # the question read on its own words when a fault stands beside it (the repair's words blur
+        # its topic); a button's: the question's own
+        parsed = (parse_alone(asked) if aside else None) or parse_of(tracker, question)
+        reply = reply_for(tracker.sender_id, asked, parsed, carried)
         topic = reply.topic if reply.verdict in (ANSWER, PARTIAL) else None
         answered = [SlotSet(LAST_TOPIC, topic)] if topic or tracker.get_slot(LAST_TOPIC) else []
         if reply.verdict == ANSWER and aside:

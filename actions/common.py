@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,6 +16,7 @@ from bot.intake.complaint import is_bare_opener
 from bot.intake.validation import declines_phone
 from bot.nlu.openers import is_inquiry_opener, is_repair_opener
 from bot.politeness import address, check
+from bot.settings import rasa_urls
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +78,29 @@ def parse_of(tracker: Tracker, text: str) -> dict[str, Any]:
         if event.get("event") == "user" and event.get("text") == text:
             return event.get("parse_data") or {}
     return {}
+
+
+PARSE_TIMEOUT = 2.0  # seconds one Rasa server may take to read a clause before the next is asked
+
+
+def parse_alone(text: str) -> dict[str, Any] | None:
+    """How the model reads ``text`` on its own: a question asked beside a case (「我家厨房水管漏水了
+    另外物业费什么时候交」, bot.intake.asides), whose topic the whole message blurs — the repair's
+    words pulled the fee question's answer to a hand-over. Rasa's ``/model/parse`` on the clause,
+    from the first server that answers (``RASA_URLS``); None when none does, and the whole
+    message's reading stands."""
+    body = json.dumps({"text": text}, ensure_ascii=False).encode("utf-8")
+    for url in rasa_urls():
+        request = urllib.request.Request(f"{url}/model/parse", data=body, headers={"Content-Type": "application/json"}, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=PARSE_TIMEOUT) as answer:  # noqa: S310 - our own Rasa's URL
+                parsed = json.loads(answer.read().decode("utf-8"))
+        except (OSError, ValueError) as error:
+            logger.warning("could not parse a clause alone at %s: %s", url, error)
+            continue
+        if isinstance(parsed, dict) and isinstance(parsed.get("intent"), dict):
+            return parsed
+    return None
 
 
 def latest_entity(tracker: Tracker, entity: str) -> str | None:

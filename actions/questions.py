@@ -9,7 +9,7 @@ from datetime import datetime
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import addressed, latest_text, parse_of, say
+from actions.common import addressed, latest_text, parse_alone, parse_of, say
 from bot import texts
 from bot.intake.inquiry import ANSWER, PARTIAL, InquiryReply, create_inquiry_ticket, reply_for
 from bot.politeness import echo
@@ -40,7 +40,7 @@ def answer_beside_case(dispatcher: CollectingDispatcher, tracker: Tracker, quest
     """A question asked beside a repair or a complaint (「水龙头漏水了 对了停车费多少钱」,
     bot.intake.asides): the community's answer when it covers the question, else the hand-over
     with an inquiry ticket, to be answered here; then the case goes on (its form asks the rest)."""
-    reply = reply_for(tracker.sender_id, question, parse_of(tracker, latest_text(tracker)))
+    reply = reply_for(tracker.sender_id, question, parse_alone(question) or parse_of(tracker, latest_text(tracker)))
     if reply.verdict == ANSWER:
         say(dispatcher, addressed(tracker, "inquiry.answer_then_go_on", answer=reply.text.rstrip(), case=case))
         return

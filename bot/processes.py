@@ -200,7 +200,9 @@ class Stack:
         return target
 
     def actions_command(self) -> rasa_commands.Command:
-        return rasa_commands.run_actions(self.actions_port, env=self.env)
+        """The action server, which asks this stack's Rasa servers to read a clause on its own (a
+        question beside a case: actions.common.parse_alone)."""
+        return rasa_commands.run_actions(self.actions_port, env=self.env | {"RASA_URL": self.rasa_urls[0], "RASA_URLS": ",".join(self.rasa_urls)})
 
     def rasa_command(self, endpoints: Path | None = None, port: int | None = None) -> rasa_commands.Command:
         """Rasa on ``port`` (the first server's by default)."""

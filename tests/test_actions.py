@@ -190,6 +190,20 @@ def tracker_factory() -> TrackerFactory:
     return make_tracker
 
 
+@pytest.fixture(autouse=True)
+def no_rasa_to_read_a_clause(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The actions ask Rasa to read a question beside a case on its own (actions.common.parse_alone);
+    here no Rasa answers (port 9 refuses), so the whole message's reading stands, as it does when
+    every server is down. tests/test_rasa_conversations.py reads the clause with the real model."""
+    monkeypatch.setattr("actions.common.rasa_urls", lambda: ("http://127.0.0.1:9",))
+
+
+def test_a_clause_is_read_as_the_whole_message_when_no_rasa_answers() -> None:
+    from actions.common import parse_alone
+
+    assert parse_alone("物业费什么时候交") is None
+
+
 # --------------------------------------------------------------------------- running actions
 
 

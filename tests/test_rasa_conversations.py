@@ -98,6 +98,19 @@ def test_a_fault_and_a_question_in_one_message_are_both_taken_up(rasa_stack: Sta
     assert questions == ([] if "快递" in first else ["小区能装太阳能板吗"])
 
 
+def test_a_question_beside_a_fault_is_read_on_its_own_words(rasa_stack: Stack, stack_database: str) -> None:
+    """「我家厨房水管漏水了 另外物业费什么时候交」: the whole message's topic was blurred by the repair's
+    words (an honest hand-over for a question the community's record answers); the action server
+    now asks Rasa to read the question alone (actions.common.parse_alone)."""
+    r = resident(rasa_stack)
+    opened = r.say("我家厨房水管漏水了 另外物业费什么时候交")
+    assert_polite(opened)
+    fee = read_community_file(FIRST_COMMUNITY_FILE).answers["fee_payment"].split("。")[0]
+    assert fee in bot_says(opened) and "核实" not in bot_says(opened), bot_says(opened)
+    assert [t.category for t in tickets_of(stack_database, r.sender)] == []  # no hand-over ticket
+    assert r.tracker()["active_loop"].get("name") == "repair_form"
+
+
 def test_a_complaint_with_a_question_said_beside_it_gets_both(rasa_stack: Stack, stack_database: str) -> None:
     """「楼上装修太吵了 另外小区能装太阳能板吗」: sympathy for the noise, the question registered for
     staff, and the complaint's detail and subject the grievance's alone (bot/intake/asides.py)."""

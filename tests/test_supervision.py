@@ -59,7 +59,9 @@ def test_serve_config_is_what_supervisord_reads(tmp_path: Path) -> None:
     assert programs["gateway"].environment == {
         "PORT": "8100", "RASA_URL": "http://127.0.0.1:5105", "RASA_URLS": "http://127.0.0.1:5105", "ACTION_SERVER_URL": "http://127.0.0.1:5155",
     }
-    assert not programs["rasa"].environment and not programs["actions"].environment  # they inherit supervisord's
+    assert not programs["rasa"].environment  # it inherits supervisord's
+    # the action server asks Rasa to read a clause alone (actions.common.parse_alone): this stack's Rasa
+    assert programs["actions"].environment == {"RASA_URL": "http://127.0.0.1:5105", "RASA_URLS": "http://127.0.0.1:5105"}
     assert supervision.supervisord().env["DATABASE_URL"] == "sqlite:////tmp/a%b.db"
     assert "--endpoints " + str(tmp_path / "run" / "endpoints-5155.yml") in programs["rasa"].command
     assert programs["gateway"].stopwaitsecs > 20, "longer than the gateway's drain"
@@ -81,6 +83,7 @@ def test_several_rasa_servers_share_rasas_redis_lock_store(tmp_path: Path) -> No
         assert f"--port {port} " in programs[f"rasa-{index}"].command and f"--endpoints {endpoints} " in programs[f"rasa-{index}"].command
     urls = "http://127.0.0.1:5105,http://127.0.0.1:5106,http://127.0.0.1:5107"
     assert programs["gateway"].environment["RASA_URLS"] == urls
+    assert programs["actions"].environment["RASA_URLS"] == urls  # any of them reads a clause alone
     assert endpoints.stat().st_mode & 0o777 == 0o600, "the Redis password is in it"
     config = read_endpoints_from_path(endpoints)
     assert config.action.url == "http://localhost:5155/webhook"
