@@ -81,6 +81,9 @@ def parse_of(tracker: Tracker, text: str) -> dict[str, Any]:
 
 
 PARSE_TIMEOUT = 2.0  # seconds one Rasa server may take to read a clause before the next is asked
+# Straight to our own Rasa servers: never through an HTTP proxy the host's environment names for
+# the outside world (urllib would send 127.0.0.1 to it unless no_proxy says otherwise).
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def parse_alone(text: str) -> dict[str, Any] | None:
@@ -93,7 +96,7 @@ def parse_alone(text: str) -> dict[str, Any] | None:
     for url in rasa_urls():
         request = urllib.request.Request(f"{url}/model/parse", data=body, headers={"Content-Type": "application/json"}, method="POST")
         try:
-            with urllib.request.urlopen(request, timeout=PARSE_TIMEOUT) as answer:  # noqa: S310 - our own Rasa's URL
+            with _DIRECT.open(request, timeout=PARSE_TIMEOUT) as answer:
                 parsed = json.loads(answer.read().decode("utf-8"))
         except (OSError, ValueError) as error:
             logger.warning("could not parse a clause alone at %s: %s", url, error)

@@ -204,6 +204,50 @@ def test_a_clause_is_read_as_the_whole_message_when_no_rasa_answers() -> None:
     assert parse_alone("物业费什么时候交") is None
 
 
+def test_a_clause_goes_straight_to_our_rasa_never_through_the_hosts_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A host with ``http_proxy`` set for the outside world: urllib's default would send the request
+    for 127.0.0.1 to the proxy. Two listening sockets, one named as Rasa and one as the proxy: only
+    the first is called (it closes at once: no reading, the whole message's stands)."""
+    import socket
+    import threading
+
+    from actions.common import parse_alone
+
+    called: dict[str, int] = {"rasa": 0, "proxy": 0}
+    listeners = {}
+    for name in called:
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listener.settimeout(3)
+        listeners[name] = listener
+
+    def accept(name: str) -> None:
+        try:
+            connection, _ = listeners[name].accept()
+        except OSError:
+            return
+        called[name] += 1
+        connection.close()
+
+    threads = [threading.Thread(target=accept, args=(name,)) for name in called]
+    for thread in threads:
+        thread.start()
+    rasa_port, proxy_port = (listeners[name].getsockname()[1] for name in ("rasa", "proxy"))
+    monkeypatch.setattr("actions.common.rasa_urls", lambda: (f"http://127.0.0.1:{rasa_port}",))
+    monkeypatch.setenv("http_proxy", f"http://127.0.0.1:{proxy_port}")
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    try:
+        assert parse_alone("物业费什么时候交") is None
+    finally:
+        for listener in listeners.values():
+            listener.close()
+        for thread in threads:
+            thread.join()
+    assert called == {"rasa": 1, "proxy": 0}
+
+
 # --------------------------------------------------------------------------- running actions
 
 
