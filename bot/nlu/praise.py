@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from bot.nlu.faults import ASKS  # asks nothing: the fault statement's own test of it
+
 PRAISE_INTENT = "thank"
 
 PRAISE = re.compile(
@@ -23,7 +25,6 @@ GRIEVANCE = re.compile(
     r"差|慢|不好|不行|不管|没人|没有人|不来|没来|还是|还没|到现在|敷衍|投诉|举报|反映|不满|生气|失望|"
     r"不负责|不专业|不耐心|不热心|坏|漏|堵|吵|臭|乱|脏|丢|骂|凶|推诿|拖|等了|几天|多久|一直|又"
 )
-ASKS = re.compile(r"怎么|怎样|如何|哪|什么|啥|谁|能不能|可不可以|可以|要不要|[吗么嘛呢][\s。.!！~～]*$|[？?]")
 
 
 def praises(text: str) -> bool:
