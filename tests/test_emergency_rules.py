@@ -154,6 +154,9 @@ def test_a_burning_smell_names_the_fire_procedure_but_never_raises_a_message(tex
         ("燃气灶关了还是有股味道 头有点晕", "gas"),  # no switches or flames, open the windows, leave
         ("有个男的在女厕所门口一直晃", "crime"),
         ("阳台玻璃突然炸了 碎了一地", "falling_object"),
+        # tried from outside on 2026-12-07 (night): the classifier's emergency (1.00), the generic procedure
+        ("地上全是水 电线泡在水里了", "electric"),  # cut the power, touch nothing live
+        ("插线板掉进水里了", "electric"),
     ],
 )
 def test_a_danger_tried_as_a_resident_names_its_procedure(text: str, kind: str) -> None:
