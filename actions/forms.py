@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -51,6 +52,23 @@ CASE_INTENTS = frozenset({"repair", "complaint", "inform"})
 DEFAULT_NLU_FALLBACK = "nlu_fallback"  # Rasa's intent for a message the classifier is unsure of
 # retry_counts' mark that a home repair's unit and room were asked for once (ValidateRepairForm)
 ROOM_ASKED = "address_room"
+
+
+class ActionAskAddress(Action):
+    """The repair form's address question (``utter_ask_address``) — but not right after validation
+    asked for the unit and room of the building just named (``validation.address_room``): 「我是3栋的
+    老王 我家卫生间漏水了」 (tried on scripts/run) read that, then 「请问具体地址是哪里？请告诉我们
+    楼号…」 at once, the building they had just given asked for again."""
+
+    def name(self) -> str:
+        return "action_ask_address"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        before, _ = before_this_message(tracker, "retry_counts")
+        if ROOM_ASKED in (tracker.get_slot("retry_counts") or {}) and ROOM_ASKED not in (before or {}):
+            return []  # asked in this turn, in the words that name the building
+        dispatcher.utter_message(response="utter_ask_address")
+        return []
 
 
 class ContactValidation(FormValidationAction):

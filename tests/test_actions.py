@@ -53,6 +53,7 @@ from actions.actions import (
     ActionTicketStatus,
 )
 from actions.forms import (
+    ActionAskAddress,
     ValidateComplaintForm,
     ValidateInquiryContactForm,
     ValidateRepairForm,
@@ -1423,6 +1424,22 @@ def test_a_home_repair_with_only_the_building_asks_once_for_the_unit_and_room(db
     corridor = make_tracker("7栋楼道灯坏了", "repair", candidates={"repair_problem": "7栋楼道灯坏了", "address": "7号楼"})
     outcome = run(ValidateRepairForm(), corridor)
     assert outcome.slots["address"] == "7号楼" and outcome.messages == []
+
+
+def test_the_address_question_is_not_asked_again_right_after_the_unit_and_room_question(db: str) -> None:
+    """「我是3栋的老王 我家卫生间漏水了」 (tried on scripts/run) read 「…还需要您家在3号楼的单元和房号」
+    and at once 「请问具体地址是哪里？请告诉我们楼号…」: the building just given asked for again. The
+    form's ask (run on the tracker validation left) says nothing in that turn; in any other, the question."""
+    first = "我是3栋的老王 我家卫生间漏水了"
+    asked = run(ValidateRepairForm(), make_tracker(first, "repair", candidates={"repair_problem": first, "address": "3号楼"}))
+    assert asked.text == texts.render("validation.address_room", building="3号楼")
+    counts = asked.slots["retry_counts"]
+    this_turn = make_tracker(first, "repair", active_loop="repair_form", requested_slot="address", candidates={"repair_problem": first, "retry_counts": counts})
+    assert run(ActionAskAddress(), this_turn).messages == []
+    later = make_tracker("稍等", "nlu_fallback", slots={"repair_problem": first, "retry_counts": counts}, active_loop="repair_form", requested_slot="address")
+    assert [m.get("response") for m in run(ActionAskAddress(), later).messages] == ["utter_ask_address"]
+    fresh = make_tracker("楼道灯坏了", "repair", active_loop="repair_form", candidates={"repair_problem": "楼道灯坏了"})
+    assert [m.get("response") for m in run(ActionAskAddress(), fresh).messages] == ["utter_ask_address"]
 
 
 def test_a_place_written_while_the_phone_is_asked_is_taken_and_said_so(db: str) -> None:

@@ -76,6 +76,17 @@ def test_repair_form_creates_ticket_with_priority_and_deadline(rasa_stack: Stack
     assert ticket.number in bot_says(status) and "已受理" in bot_says(status), bot_says(status)
 
 
+def test_a_home_repair_naming_only_the_building_is_asked_once_for_the_unit_and_room(rasa_stack: Stack, stack_database: str) -> None:
+    """「我是3栋的老王 我家卫生间漏水了」 (tried on scripts/run): the unit-and-room question, then at once
+    the whole address question asking for the building again. One question; the answer is read with it."""
+    r = resident(rasa_stack)
+    asked = r.say("我是3栋的老王 我家卫生间漏水了")
+    assert_polite(asked)
+    assert texts(asked) == [catalogue.render("validation.address_room", building="3号楼")], texts(asked)
+    assert_polite(r.say("1单元301"))
+    assert r.tracker()["slots"]["address"] == "3-1-301"
+
+
 @pytest.mark.parametrize("first", ["楼道灯坏了 还有快递站在哪", "厨房水龙头漏水了 对了小区能装太阳能板吗"])
 def test_a_fault_and_a_question_in_one_message_are_both_taken_up(rasa_stack: Stack, stack_database: str, first: str) -> None:
     """Read as a question (the parcel station's) or as a repair, a message holding both gets the
