@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -19,6 +19,7 @@ from bot import texts
 from bot.intake.asides import complaint_without_question, fault_beside_question
 from bot.intake.complaint import LATE_REPAIR, is_bare_opener, says_what_happened, subject_from_detail
 from bot.intake.continuity import PHONE_DECLINED
+from bot.intake.corrections import read_correction
 from bot.intake.earlier import NO_TICKET, chosen_ticket, earlier_repairs
 from bot.intake.status import own_tickets
 from bot.intake.validation import (
@@ -46,6 +47,7 @@ from bot.nlu.entities import first_value, is_bare_answer
 from bot.nlu.openers import is_repair_opener
 from bot.nlu.rework import says_repair_failed
 from bot.politeness import echo
+from bot.tickets.masking import mask_phone
 
 # What a message with more about the case is classified as (not 「好的」, 「稍等我找找」 or an unclear one).
 CASE_INTENTS = frozenset({"repair", "complaint", "inform"})
@@ -76,6 +78,32 @@ class ContactValidation(FormValidationAction):
 
     def name(self) -> str:  # pragma: no cover - abstract base, never registered
         return "validate_contact_base"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        """A correction of an answer the form holds (「不是601 是602」, bot.intake.corrections) before
+        the usual extraction and validation, whichever way the classifier read it: as a no it
+        cancelled the registration, as more of the case it went into the description."""
+        corrected = self._corrected(dispatcher, tracker, domain)
+        return corrected if corrected is not None else await super().run(dispatcher, tracker, domain)
+
+    def _corrected(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType] | None:
+        asks = list(domain.get("forms", {}).get(self.form_name(), {}).get("required_slots", []))
+        held = {slot: before_this_message(tracker, slot)[0] for slot in asks}
+        if before_this_message(tracker, "requested_slot")[1] != self.form_name():
+            return None  # the form starts with this message: nothing of it to correct yet
+        correction = read_correction(latest_text(tracker), held, asks, community_of(tracker.sender_id))
+        if correction is None:
+            return None
+        if correction.value is not None:
+            said = {
+                "address": lambda value: texts.render("correction.address", address=echo(value)),
+                "phone": lambda value: texts.render("correction.phone", phone=mask_phone(value)),
+                "visit_time": lambda value: texts.render("correction.visit_time", visit_time=echo(value)),
+            }
+            say(dispatcher, said[correction.slot](correction.value))
+        # the message's other candidates (「8号楼」 from 「不是8栋 是9栋…」) are no answers: each keeps what it held
+        kept = [SlotSet(slot, held[slot]) for slot in asks if slot != correction.slot and tracker.get_slot(slot) != held[slot]]
+        return [*kept, SlotSet(correction.slot, correction.value)]
 
     def _settle(
         self, slot: str, checked: Checked, dispatcher: CollectingDispatcher, tracker: Tracker

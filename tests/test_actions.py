@@ -1442,6 +1442,28 @@ def test_the_address_question_is_not_asked_again_right_after_the_unit_and_room_q
     assert [m.get("response") for m in run(ActionAskAddress(), fresh).messages] == ["utter_ask_address"]
 
 
+def test_a_correction_in_the_form_replaces_the_answer_and_the_form_goes_on(db: str) -> None:
+    """「不是601 是602」 to the phone question (tried on scripts/run) was a no: 「已为您取消本次登记」.
+    The form's validation takes the correction whichever way the classifier read it, says so, and
+    keeps every other answer (「8号楼」 read from 「不是8栋 …」 is not taken)."""
+    held = {"repair_problem": "厨房灯不亮", "address": "8-1-601"}
+
+    def said(text: str, intent: str, candidates: dict[str, Any] | None = None, **more: Any) -> Outcome:
+        tracker = make_tracker(text, intent, slots={**held, **more}, active_loop="repair_form", requested_slot="phone", candidates=candidates)
+        return run(ValidateRepairForm(), tracker)
+
+    room = said("不是601 是602", "deny")
+    assert room.slots == {"address": "8-1-602"} and room.text == "好的，地址已为您改为 8-1-602。"
+    building = said("不是8栋 是9栋1单元601", "inform", candidates={"address": "8号楼", "phone": "不是8栋 是9栋1单元601"})
+    assert building.slots == {"address": "9-1-601", "phone": None}
+    phone = said("不对 电话是13900001111", "deny", phone="13800138000")
+    assert phone.slots == {"phone": "13900001111"} and phone.text == "好的，联系电话已为您改为 139****1111。"
+    again = said("地址写错了", "deny")
+    assert again.slots == {"address": None} and again.messages == []  # the form asks for the address again
+    # A no is still a no (the rule's action_deny_in_form cancels), and the case's words still the case's.
+    assert said("取消", "deny").slots.get("address") is None and said("取消", "deny").messages == []
+
+
 def test_a_place_written_while_the_phone_is_asked_is_taken_and_said_so(db: str) -> None:
     """「就在我们6号楼旁边」 to the phone question (tried on scripts/run): the place was taken, but the
     resident read only the phone question again, as if not understood. Now they are told it is kept;

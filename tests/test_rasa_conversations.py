@@ -87,6 +87,25 @@ def test_a_home_repair_naming_only_the_building_is_asked_once_for_the_unit_and_r
     assert r.tracker()["slots"]["address"] == "3-1-301"
 
 
+def test_a_correction_mid_form_is_taken_not_read_as_cancelling(rasa_stack: Stack, stack_database: str) -> None:
+    """「不是601 是602」 to the phone question (tried on scripts/run) cancelled the registration."""
+    r = resident(rasa_stack)
+    assert_polite(r.say("厨房灯不亮了"))
+    assert_polite(r.say("8栋1单元601"))
+    corrected = r.say("不是601 是602")
+    assert_polite(corrected)
+    assert texts(corrected)[0] == "好的，地址已为您改为 8-1-602。", texts(corrected)
+    assert r.tracker()["active_loop"].get("name") == "repair_form"
+    assert r.tracker()["slots"]["address"] == "8-1-602"
+    assert_polite(r.say("13912345678"))
+    assert_polite(r.say("明天上午"))
+    summary = r.say("不对 是1602")
+    assert any("8-1-1602" in text for text in texts(summary)), texts(summary)  # at the summary too: shown again
+    created = r.say("确认")
+    [ticket] = tickets_of(stack_database, r.sender)
+    assert ticket.address == "8-1-1602" and ticket.number in texts(created)[-1]
+
+
 @pytest.mark.parametrize("first", ["楼道灯坏了 还有快递站在哪", "厨房水龙头漏水了 对了小区能装太阳能板吗"])
 def test_a_fault_and_a_question_in_one_message_are_both_taken_up(rasa_stack: Stack, stack_database: str, first: str) -> None:
     """Read as a question (the parcel station's) or as a repair, a message holding both gets the

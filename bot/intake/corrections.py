@@ -1,0 +1,93 @@
+"""A resident correcting an answer a form holds: 「不是601 是602」「不对 电话是139…」「说错了 应该是后天上午」.
+
+Read as a no (「不是」「不对」), a correction cancelled the whole registration (tried on scripts/run:
+「不是601 是602」 to the phone question got 「已为您取消本次登记」); read as more of the case, it went
+into the fault's description; and 「不是8栋 是9栋1单元601」 filled the address with the building that
+was wrong. What the resident says is right replaces what the form holds; a field named as wrong with
+nothing after it (「地址写错了」) is emptied, so the form asks for it again.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bot.communities.records import CommunityRecord
+from bot.intake.validation import check_address, check_phone, check_visit_time
+from bot.nlu.entities import first_value
+
+# Each field's words, and the form slot they name.
+_FIELDS = {
+    "address": r"房号|房间号|门牌号?|地址|楼号|单元号?",
+    "phone": r"联系电话|电话号码|手机号码?|电话|号码|手机",
+    "visit_time": r"上门时间|预约时间|时间",
+}
+_FIELD = "|".join(f"(?P<{slot}>{words})" for slot, words in _FIELDS.items())
+_SAID_WRONG = rf"(?:刚才|我|上面|之前)?的?(?:{_FIELD})?(?:说|写|打|填|输|发|记|给)?错了"
+_WRONG = rf"{_SAID_WRONG}|不对(?:不对)?|不是(?:[^，,。！!？?\s]{{1,16}}?)?"
+_RIGHT_WORDS = rf"(?:{'|'.join(_FIELDS.values())})?(?:应该|其实|正确的?)?(?:是|为|改成|改为)"
+_SEP = r"[，,。！!\s]*"
+CORRECTION = re.compile(rf"{_SEP}(?:{_WRONG}){_SEP}{_RIGHT_WORDS}{_SEP}(?P<right>[^，,。！!？?]+?){_SEP}")
+SAID_WRONG = re.compile(rf"{_SEP}{_SAID_WRONG}{_SEP}")
+_ROOM_PART = re.compile(r"(?:(?P<unit>\d{1,2})单元)?(?P<room>\d{2,5})?(?:室|号)?")
+_DASHED = re.compile(r"(\d{1,3})-(\d{1,2})-(\d{2,5})")
+_WORDED = re.compile(r"(\d{1,3})号楼(?:(\d{1,2})单元)?(?:(\d{2,5})室)?")
+
+
+@dataclass(frozen=True)
+class Correction:
+    """The slot the resident corrected and its new value; ``None``: they will give it again."""
+
+    slot: str
+    value: str | None
+
+
+def read_correction(text: str | None, held: Mapping[str, Any], asks: Collection[str], community: CommunityRecord | None = None) -> Correction | None:
+    """The correction ``text`` makes to a form that asks for the slots in ``asks`` and holds
+    ``held``; ``None`` when the message corrects nothing the form can take."""
+    text = (text or "").strip()[:60]
+    found = CORRECTION.fullmatch(text)
+    if found is None:
+        wrong = SAID_WRONG.fullmatch(text)
+        slot = _named_field(wrong) if wrong else None
+        return Correction(slot, None) if slot in asks and held.get(slot) else None
+    right = found.group("right")
+    phone = first_value(right, "phone")
+    if phone and "phone" in asks and check_phone(right, phone).value:
+        return Correction("phone", check_phone(right, phone).value)
+    visit_time = first_value(right, "visit_time")
+    if visit_time and "visit_time" in asks and check_visit_time(right, visit_time).value:
+        return Correction("visit_time", check_visit_time(right, visit_time).value)
+    if "address" not in asks:
+        return None
+    address = first_value(right, "address")
+    partial = _with_new_part(str(held.get("address") or ""), right.strip())
+    if partial is not None:
+        address = partial
+    if not address:
+        return None
+    checked = check_address(address, address, community)
+    return Correction("address", checked.value) if checked.value else None
+
+
+def _named_field(found: re.Match[str]) -> str | None:
+    return next((slot for slot in _FIELDS if found.group(slot)), None)
+
+
+def _with_new_part(held: str, right: str) -> str | None:
+    """The held address with the unit or room the resident gave instead (「602」 for 8-1-601: 8-1-602);
+    ``None`` when ``right`` is not just a unit or room, or the held address has no building."""
+    part = _ROOM_PART.fullmatch(right)
+    if part is None or not (part.group("unit") or part.group("room")):
+        return None
+    unit, room = part.group("unit"), part.group("room")
+    dashed = _DASHED.fullmatch(held)
+    if dashed:
+        return f"{dashed.group(1)}-{unit or dashed.group(2)}-{room or dashed.group(3)}"
+    worded = _WORDED.fullmatch(held)
+    if worded is None:
+        return None
+    unit, room = unit or worded.group(2), room or worded.group(3)
+    return first_value(f"{worded.group(1)}号楼{f'{unit}单元' if unit else ''}{room or ''}", "address")
