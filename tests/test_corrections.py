@@ -56,3 +56,6 @@ def test_a_room_with_no_address_held_and_a_slot_the_form_does_not_ask_are_not_co
     assert read_correction("不是601 是602", {}, REPAIR) is None
     assert read_correction("不是明天 是后天上午", HELD, ("complaint_detail", "address", "phone")) is None
     assert read_correction("地址写错了", {}, REPAIR) is None  # nothing held to empty
+    # with no address held, only a home address is one (「地下车库的灯」 is what is broken)
+    assert read_correction("不对 是地下车库的灯", {}, REPAIR) is None
+    assert read_correction("不是8栋 是9栋1单元601", {}, REPAIR) == Correction("address", "9-1-601")

@@ -14,6 +14,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bot.communities.addresses import building_and_unit
 from bot.communities.records import CommunityRecord
 from bot.intake.validation import check_address, check_phone, check_visit_time
 from bot.nlu.entities import first_value
@@ -66,8 +67,8 @@ def read_correction(text: str | None, held: Mapping[str, Any], asks: Collection[
     partial = _with_new_part(str(held.get("address") or ""), right.strip())
     if partial is not None:
         address = partial
-    if not address:
-        return None
+    if not address or not (held.get("address") or building_and_unit(address)):
+        return None  # nothing held to correct, and no home address named (「不对 是地下车库的灯」 is the case)
     checked = check_address(address, address, community)
     return Correction("address", checked.value) if checked.value else None
 
