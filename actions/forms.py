@@ -79,12 +79,13 @@ class ContactValidation(FormValidationAction):
     def name(self) -> str:  # pragma: no cover - abstract base, never registered
         return "validate_contact_base"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        """A correction of an answer the form holds (「不是601 是602」, bot.intake.corrections) before
-        the usual extraction and validation, whichever way the classifier read it: as a no it
-        cancelled the registration, as more of the case it went into the description."""
+    async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        """A correction of an answer the form holds (「不是601 是602」, bot.intake.corrections) instead
+        of the usual validation, whichever way the classifier read it: as a no it cancelled the
+        registration, as more of the case it went into the description. The form's next question
+        is chosen as after any answer (``required_slots``)."""
         corrected = self._corrected(dispatcher, tracker, domain)
-        return corrected if corrected is not None else await super().run(dispatcher, tracker, domain)
+        return corrected if corrected is not None else await super().get_validation_events(dispatcher, tracker, domain)
 
     def _corrected(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType] | None:
         asks = list(domain.get("forms", {}).get(self.form_name(), {}).get("required_slots", []))

@@ -95,6 +95,7 @@ def test_a_correction_mid_form_is_taken_not_read_as_cancelling(rasa_stack: Stack
     corrected = r.say("不是601 是602")
     assert_polite(corrected)
     assert texts(corrected)[0] == "好的，地址已为您改为 8-1-602。", texts(corrected)
+    assert len(corrected) == 2 and texts(corrected)[1].startswith("请留下您的联系电话"), texts(corrected)  # the question it was at
     assert r.tracker()["active_loop"].get("name") == "repair_form"
     assert r.tracker()["slots"]["address"] == "8-1-602"
     assert_polite(r.say("13912345678"))
