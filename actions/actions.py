@@ -74,6 +74,7 @@ from bot.intake.validation import asks_to_change
 from bot.nlu.hurry import urges
 from bot.nlu.languages import is_foreign_sentence
 from bot.nlu.locked_out import is_locked_out
+from bot.nlu.lost_things import is_lost_thing
 from bot.nlu.openers import is_inquiry_opener
 from bot.nlu.rework import says_repair_failed
 from bot.nlu.withdrawals import is_withdrawal
@@ -349,8 +350,10 @@ class ActionRequestHuman(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         summary = tracker.get_slot("repair_problem") or tracker.get_slot("complaint_detail") or latest_text(tracker)
         request = request_human(tracker.sender_id, summary)
-        # 「我被锁在门外了」 asked for no one: the shape did (bot.nlu.locked_out); 「好的，」 would answer nothing.
-        key = "human.locked_out" if is_locked_out(latest_text(tracker)) else "human.handoff"
+        # 「我被锁在门外了」「我家猫跑丢了」 asked for no one: the shape did (bot.nlu.locked_out,
+        # bot.nlu.lost_things); 「好的，」 would answer nothing.
+        text = latest_text(tracker)
+        key = "human.locked_out" if is_locked_out(text) else "human.lost_thing" if is_lost_thing(text) else "human.handoff"
         say(dispatcher, texts.render(key, joining=request.joining_text()))
         return _stop_forms() + _case_over() + [ConversationPaused()]
 

@@ -711,6 +711,14 @@ def test_a_resident_locked_out_is_handed_to_an_agent_without_a_bare_yes(db: str,
     assert (request.reason, request.priority, request.summary) == ("request_human", Priority.NORMAL, "我被锁在门外了 钥匙忘带了")
 
 
+def test_a_lost_pet_is_handed_to_an_agent_without_a_bare_yes(db: str, tracker_factory: TrackerFactory) -> None:
+    """「我家猫从阳台跑出去了」 asks for a person though it names none (bot/nlu/lost_things.py)."""
+    outcome = run(ActionRequestHuman(), tracker_factory("我家猫从阳台跑出去了", "request_human"))
+    assert outcome.text == texts.render("human.lost_thing", joining=HumanRequest(False, DEFAULT_DUTY_PHONE).joining_text())
+    [request] = handoffs()
+    assert (request.reason, request.priority) == ("request_human", Priority.NORMAL)
+
+
 # --------------------------------------------------------------------------- repairs
 
 

@@ -157,6 +157,7 @@ def test_a_burning_smell_names_the_fire_procedure_but_never_raises_a_message(tex
         # tried from outside on 2026-12-07 (night): the classifier's emergency (1.00), the generic procedure
         ("地上全是水 电线泡在水里了", "electric"),  # cut the power, touch nothing live
         ("插线板掉进水里了", "electric"),
+        ("孩子的滑板车在楼下被人拿了", "crime"),  # 110
     ],
 )
 def test_a_danger_tried_as_a_resident_names_its_procedure(text: str, kind: str) -> None:

@@ -27,6 +27,7 @@ from bot.nlu.faults import states_a_fault
 from bot.nlu.followups import FOLLOW_UP_INTENT, asks_on
 from bot.nlu.hurry import HURRY_INTENT, urges
 from bot.nlu.locked_out import LOCKED_OUT_INTENT, is_locked_out
+from bot.nlu.lost_things import LOST_THING_INTENT, is_lost_thing
 from bot.nlu.near_misses import NEAR_MISS_INTENT, is_a_near_miss_of_a_fault
 from bot.nlu.no_danger import says_no_danger
 from bot.nlu.nuisances import NUISANCE_INTENT, names_a_nuisance
@@ -491,7 +492,26 @@ class LockedOutClassifier(ShapeClassifier):
         return is_locked_out(clean_text(text))
 
 
-# 「已经好了不用来了」「能快点吗」「没有人困在里面」「往下滴水」「尿骚味」「锁在门外」: the shapes above that say so.
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class LostThingClassifier(ShapeClassifier):
+    """「我家猫从阳台跑出去了」「钥匙掉在电梯井里了」: a pet gone or a thing dropped out of reach, no
+    danger named (``bot.nlu.lost_things``), asks for an agent (``request_human``, the normal queue).
+    The classifier read them as ``emergency`` (1.0, 0.93: every agent paged) and 「我家鹦鹉飞走了」 as
+    a goodbye; those readings, a repair's and the fallback are replaced — a question
+    (「宠物丢了可以调监控吗」) stays one — and the EmergencyGuard, after it, does not raise it on the
+    classifier's doubt.
+    """
+
+    INTENT = LOST_THING_INTENT
+    REPLACES = frozenset({EMERGENCY, DEFAULT_NLU_FALLBACK_INTENT_NAME, "goodbye", "repair"})
+    NAMES_NO_DANGER = True
+
+    @staticmethod
+    def has_shape(text: str) -> bool:
+        return is_lost_thing(clean_text(text))
+
+
+# 「已经好了不用来了」「能快点吗」「没有人困在里面」「往下滴水」「尿骚味」「锁在门外」「猫跑丢了」: the shapes above that say so.
 _SHAPES_NAMING_NO_DANGER = tuple(shape for shape in ShapeClassifier.__subclasses__() if shape.NAMES_NO_DANGER)
 
 
