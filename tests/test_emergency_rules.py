@@ -97,6 +97,9 @@ def test_a_joined_procedure_gives_both_instructions_labels_and_numbers() -> None
         ("救命 楼上一股烧焦的味道", "fire", True),  # a cry for help raises it; the smell names the danger
         ("插座冒火花 一股焦糊味", "electric", True),  # a danger word wins: cut the power first
         ("烤面包烤出焦味了", "fire", False),  # a hint never raises a message by itself
+        # tried on 2026-12-07 (night): the classifier's emergencies (1.00) with the generic procedure
+        ("我家门口有个大马蜂窝", "animal", False),  # keep away, close the windows
+        ("有个老人在小区门口坐了半天 好像迷路了", "missing", False),  # 110, what they wear
     ],
 )
 def test_a_burning_smell_names_the_fire_procedure_but_never_raises_a_message(text: str, kind: str, raised: bool) -> None:
@@ -158,6 +161,8 @@ def test_a_burning_smell_names_the_fire_procedure_but_never_raises_a_message(tex
         ("地上全是水 电线泡在水里了", "electric"),  # cut the power, touch nothing live
         ("插线板掉进水里了", "electric"),
         ("孩子的滑板车在楼下被人拿了", "crime"),  # 110
+        ("烟雾报警器一直在响", "fire"),  # as the gas alarm is the gas's
+        ("烟雾报警器响了 屋里全是呛人的烟", "fire"),  # a training emergency that had the generic procedure
     ],
 )
 def test_a_danger_tried_as_a_resident_names_its_procedure(text: str, kind: str) -> None:
@@ -515,6 +520,13 @@ def test_a_device_fault_the_classifier_is_unsure_of_is_a_repair() -> None:
     # 「家里暖气不太热」 was the classifier's emergency (0.71): every agent paged for a cold radiator.
     warm = classified("家里暖气不太热", [("emergency", 0.71), ("inform", 0.12)], DeviceFaultClassifier, EmergencyGuard)
     assert (warm.get("intent"), warm.get("emergency_guard")["promoted"]) == ({"name": "repair", "confidence": 0.71}, False)
+    # tried on 2026-12-07 (night): a television without a signal (1.00) and a tap that will not close
+    # (0.80, DOMAIN.md §2's 急修) were the classifier's emergencies
+    for fault, confidence in (("小伙子 帮我看看 我家电视没信号了", 1.0), ("阿姨我不会打字 家里水龙头关不上了 哗哗流", 0.8), ("家里网络断了", 0.9)):
+        read = classified(fault, [("emergency", confidence), ("repair", 0.1)], DeviceFaultClassifier, EmergencyGuard)
+        assert read.get("intent")["name"] == "repair", fault
+    flooding = classified("水龙头关不上 水漫到客厅了", [("emergency", 0.9)], DeviceFaultClassifier, EmergencyGuard)
+    assert flooding.get("intent")["name"] == "emergency"  # the water spreading is the flood's
     asked = classified("空调不制冷怎么办", [("inquiry", 0.8)], DeviceFaultClassifier, EmergencyGuard)
     assert asked.get("intent")["name"] == "inquiry"
     gas = classified("燃气灶打不着火 厨房全是煤气味", [("nlu_fallback", 0.5), ("repair", 0.4)], DeviceFaultClassifier, EmergencyGuard)

@@ -27,9 +27,12 @@ NUISANCES = [
     "能不能管管楼上 天天电钻",
     "有人在电梯里小便",  # emergency 0.99
     "有人在楼道里随地大小便",  # emergency 0.99
+    "车库里有个车一直在报警 响了一个小时了",  # emergency 1.00 (tried on 2026-12-07, night)
+    "楼下车的防盗器响了一晚上",
 ]
 
 DANGER_OR_SOMEONE_IN_NEED = [
+    "孩子被锁在车里 车一直在报警",  # the lexicon's trapped
     "厨房有股臭鸡蛋味",  # what gas is made to smell of
     "楼道好臭 熏得我头晕",
     "车库着火了 车堵住了出不去",

@@ -41,6 +41,8 @@ DANGER_PATTERNS: dict[str, list[str]] = {
         r"(很|好|特别|非常)(浓|大)的(黑|白)?烟(?!味)", r"(黑|白)?烟(很|好|特别|非常)(浓|大)",
         # 「楼道里全是烟 看不清」: a place full of smoke
         r"(全是|都是|满是|到处是|到处都是|一屋子|满屋子?|一楼道)的?(黑|白)?烟(?![味头花囱])",
+        # 「烟雾报警器一直在响」 (the gas alarm's is the gas's): 119, leave by the stairs
+        r"(烟雾|烟感|消防)(报警器?|探测器)[^，。,.!！?？]{0,6}(响|叫|报警|滴滴)",
     ],
     "gas": [
         r"(燃气|煤气)(管|软管|阀).{0,6}(破|裂|喷|漏)", r"往外喷气",
@@ -157,6 +159,10 @@ DANGER_PATTERNS: dict[str, list[str]] = {
 # agent on. A danger word in the message wins (「插座冒火花 一股焦糊味」 is electric: cut the power).
 HINTS: dict[str, re.Pattern[str]] = {
     "fire": re.compile(r"焦糊味|焦煳味|烧焦(?:的)?(?:味|气味)|焦味|糊味|塑料味.{0,4}(?:呛|烧)"),
+    # 「我家门口有个大马蜂窝」 (the classifier's emergency, 1.00): keep away, close the windows — the animal's
+    "animal": re.compile(r"马蜂窝|蜂窝|马蜂|黄蜂|胡蜂"),
+    # 「有个老人在小区门口坐了半天 好像迷路了」 (1.00): 110, and what they wear — the missing person's
+    "missing": re.compile(r"迷路|走失|找不到家"),
 }
 
 # Clearly a live event: happening now or asking for help now.
@@ -203,7 +209,12 @@ DEVICE_FAULTS = re.compile(
     r"(打|点)(火)?[^，。,.!！?？\s]{0,2}不(着|著|起)(火|伙)?|(着|著)不了火|不(着|著)火|(打|点)不(着|著)|"
     r"火(苗|焰)?.{0,2}(很小|太小|变小|发黄|偏黄|是黄色|忽大忽小)|"
     r"(?<=电梯)门.{0,4}(关不上|关不严|合不上|一直开着|开开关关|反复开关)|(按钮|按键)[^，。,.!！?？\s]{0,6}(卡住|卡着|卡死)|"
-    r"(暖气|地暖|暖气片)[^，。,.!！?？\s]{0,4}(不(太|怎么|够)?(热|暖和?)|(是|有点|很)?(凉|冰凉|温的)|温度(很|太)?低)|空调[^，。,.!！?？\s]{0,4}不(制冷|制热|凉|冷|热)"
+    r"(暖气|地暖|暖气片)[^，。,.!！?？\s]{0,4}(不(太|怎么|够)?(热|暖和?)|(是|有点|很)?(凉|冰凉|温的)|温度(很|太)?低)|空调[^，。,.!！?？\s]{0,4}不(制冷|制热|凉|冷|热)|"
+    # 「我家电视没信号了」 (the classifier's emergency, 1.00), 「家里网络断了」; 「水龙头关不上了 哗哗流」 (0.80:
+    # DOMAIN.md §2 makes a tap that will not close 急修, not an emergency — water spreading is the flood's)
+    r"(电视|机顶盒|有线电视)[^，。,.!！?？\s]{0,4}(没|没有)(信号|画面|图像)|(电视|机顶盒)[^，。,.!！?？\s]{0,4}(黑屏|收不到台|看不了)|"
+    r"(网络|宽带|光纤|光猫|无线网|wifi|WiFi)[^，。,.!！?？\s]{0,3}(断了|上不了|连不上|不通|没信号|没网)|"
+    r"(水龙头|龙头|水阀|角阀)[^，。,.!！?？\s]{0,4}(关不上|关不住|关不紧|拧不紧|拧不上)"
 )
 
 
