@@ -20,6 +20,7 @@ from tests.nlu_support import classified
 QUESTIONS = [
     "星期天可以打电钻吗",  # complaint 0.57 with the trained model: an apology and the complaint form
     "修好了有保修期吗",  # complaint 0.91
+    "业主群里说明天停水 是真的吗",  # complaint 1.00 (tried on 2026-12-07, night): the apology and the complaint form
     "你们周末上班不",  # the fallback: the clarifying question
     "可以在楼道里放自行车吗",  # the fallback
     "维修师傅上门收不收上门费",  # A-not-A
@@ -28,6 +29,7 @@ QUESTIONS = [
 ]
 
 NOT_QUESTIONS_OF_THIS_SHAPE = [
+    "怎么又停水了 也不通知吗",  # DOMAIN.md §1: an outage without notice is a complaint
     "为什么周末还让装修",  # a grievance asked as a question
     "楼上周末打电钻能不能管管",
     "遛狗不牵绳有没有人管",

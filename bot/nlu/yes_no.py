@@ -30,7 +30,7 @@ YES_NO = re.compile(
     r"|(\w)不\1|有没有|是否"  # 能不能, 收不收; 有没有
 )
 # Something one may or must do, or the company does: what a rule or a service answers.
-ALLOWED = re.compile(r"能|可以|允许|让|要|需要|必须|得|收|给|上班|开门|营业|有|办|交")
+ALLOWED = re.compile(r"能|可以|允许|让|要|需要|必须|得|收|给|上班|开门|营业|有|办|交|停水|停电|停气|是真的")
 # A grievance asked as a question: why, again, still, nobody, too much, a charge taken, a promise broken.
 GRIEVANCE = re.compile(
     r"为什么|为啥|凭什么|凭啥|怎么还|怎么又|怎么能|怎么可以|还不|还没|还在|还让不让|又|天天|每天|每次|一直|老是|总是|整天|三天两头"
