@@ -17,7 +17,7 @@ from typing import Any
 from bot.communities.addresses import building_and_unit
 from bot.communities.records import CommunityRecord
 from bot.intake.validation import check_address, check_phone, check_visit_time
-from bot.nlu.entities import first_value
+from bot.nlu.entities import address_parts, address_value, first_value
 
 # Each field's words, and the form slot they name.
 _FIELDS = {
@@ -32,9 +32,6 @@ _RIGHT_WORDS = rf"(?:{'|'.join(_FIELDS.values())})?(?:应该|其实|正确的?)?
 _SEP = r"[，,。！!\s]*"
 CORRECTION = re.compile(rf"{_SEP}(?:{_WRONG}){_SEP}{_RIGHT_WORDS}{_SEP}(?P<right>[^，,。！!？?]+?){_SEP}")
 SAID_WRONG = re.compile(rf"{_SEP}{_SAID_WRONG}{_SEP}")
-_ROOM_PART = re.compile(r"(?:(?P<unit>\d{1,2})单元)?(?P<room>\d{2,5})?(?:室|号)?")
-_DASHED = re.compile(r"(\d{1,3})-(\d{1,2})-(\d{2,5})")
-_WORDED = re.compile(r"(\d{1,3})号楼(?:(\d{1,2})单元)?(?:(\d{2,5})室)?")
 
 
 @dataclass(frozen=True)
@@ -80,15 +77,7 @@ def _named_field(found: re.Match[str]) -> str | None:
 def _with_new_part(held: str, right: str) -> str | None:
     """The held address with the unit or room the resident gave instead (「602」 for 8-1-601: 8-1-602);
     ``None`` when ``right`` is not just a unit or room, or the held address has no building."""
-    part = _ROOM_PART.fullmatch(right)
-    if part is None or not (part.group("unit") or part.group("room")):
+    new, old = address_parts(right), address_parts(held)
+    if new is None or old is None or new[0] is not None or old[0] is None or not (new[1] or new[2]):
         return None
-    unit, room = part.group("unit"), part.group("room")
-    dashed = _DASHED.fullmatch(held)
-    if dashed:
-        return f"{dashed.group(1)}-{unit or dashed.group(2)}-{room or dashed.group(3)}"
-    worded = _WORDED.fullmatch(held)
-    if worded is None:
-        return None
-    unit, room = unit or worded.group(2), room or worded.group(3)
-    return first_value(f"{worded.group(1)}号楼{f'{unit}单元' if unit else ''}{room or ''}", "address")
+    return address_value(old[0], new[1] or old[1], new[2] or old[2])

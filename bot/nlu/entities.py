@@ -74,7 +74,8 @@ BUILDING_PLACE = re.compile(
 )
 
 
-def _address_value(building: str | None, unit: str | None, room: str | None) -> str:
+def address_value(building: str | None, unit: str | None, room: str | None) -> str:
+    """An address as the product writes it: 3-2-102 when whole, else 3号楼, 3号楼2单元, 2单元102室 …."""
     b = cn_to_int(building) if building else None
     u = cn_to_int(unit) if unit else None
     r = cn_to_int(room) if room else None
@@ -90,6 +91,22 @@ def _address_value(building: str | None, unit: str | None, room: str | None) -> 
     return "".join(parts)
 
 
+# A unit or a room alone (「602」「2单元」「2单元601」): the part of an address a resident corrects.
+UNIT_OR_ROOM_ALONE = re.compile(rf"(?:{_UNIT})?\s*(?:{_ROOM})?")
+
+
+def address_parts(text: str) -> tuple[str | None, str | None, str | None] | None:
+    """The building, unit and room (as digits) of a text that is just an address — 3-2-102,
+    3栋2单元102室, 7号楼501室 — or just a unit or room (「602」「2单元601」); None otherwise."""
+    text = text.strip()
+    for pattern in (ADDRESS_DASHED, ADDRESS_FULL, UNIT_OR_ROOM_ALONE):
+        match = pattern.fullmatch(text)
+        if match and match.group(0):
+            groups = match.groupdict()
+            return tuple(str(cn_to_int(groups[part])) if groups.get(part) else None for part in ("building", "unit", "room"))  # type: ignore[return-value]
+    return None
+
+
 def _level(text: str | None) -> str:
     return re.sub(r"\s", "", text or "").upper()
 
@@ -103,13 +120,13 @@ def _find_addresses(text: str) -> list[Entity]:
             # "3号" alone is a date far more often than a building.
             if pattern is ADDRESS_FULL and not groups.get("unit") and match.group(0).rstrip().endswith("号"):
                 continue
-            value = _address_value(building, groups.get("unit"), groups.get("room"))
+            value = address_value(building, groups.get("unit"), groups.get("room"))
             if not value:
                 continue
             span = match.group(0).rstrip()
             found.append(Entity("address", value, match.start(), match.start() + len(span), span))
     for match in BUILDING_PLACE.finditer(text):
-        value = _address_value(match.group("building"), match.group("unit"), None) + match.group("part")
+        value = address_value(match.group("building"), match.group("unit"), None) + match.group("part")
         found.append(Entity("address", value, match.start(), match.end(), match.group(0)))
     for match in PLACE.finditer(text):
         if match.group("park"):
