@@ -73,6 +73,15 @@ class ActionAskAddress(Action):
         return []
 
 
+def _told(slot: str, value: str) -> str:
+    """What the resident is told of a corrected answer (the phone masked, as in the summary)."""
+    if slot == "phone":
+        return texts.render("correction.phone", phone=mask_phone(value))
+    if slot == "visit_time":
+        return texts.render("correction.visit_time", visit_time=echo(value))
+    return texts.render("correction.address", address=echo(value))
+
+
 class ContactValidation(FormValidationAction):
     """Address, phone and visit time, shared by the forms that ask for them."""
 
@@ -96,12 +105,7 @@ class ContactValidation(FormValidationAction):
         if correction is None:
             return None
         if correction.value is not None:
-            said = {
-                "address": lambda value: texts.render("correction.address", address=echo(value)),
-                "phone": lambda value: texts.render("correction.phone", phone=mask_phone(value)),
-                "visit_time": lambda value: texts.render("correction.visit_time", visit_time=echo(value)),
-            }
-            say(dispatcher, said[correction.slot](correction.value))
+            say(dispatcher, _told(correction.slot, correction.value))
         # the message's other candidates (「8号楼」 from 「不是8栋 是9栋…」) are no answers: each keeps what it held
         kept = [SlotSet(slot, held[slot]) for slot in asks if slot != correction.slot and tracker.get_slot(slot) != held[slot]]
         return [*kept, SlotSet(correction.slot, correction.value)]

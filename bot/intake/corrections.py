@@ -53,11 +53,13 @@ def read_correction(text: str | None, held: Mapping[str, Any], asks: Collection[
         return Correction(slot, None) if slot in asks and held.get(slot) else None
     right = found.group("right")
     phone = first_value(right, "phone")
-    if phone and "phone" in asks and check_phone(right, phone).value:
-        return Correction("phone", check_phone(right, phone).value)
+    phone = check_phone(right, phone).value if phone and "phone" in asks else None
+    if phone:
+        return Correction("phone", phone)
     visit_time = first_value(right, "visit_time")
-    if visit_time and "visit_time" in asks and check_visit_time(right, visit_time).value:
-        return Correction("visit_time", check_visit_time(right, visit_time).value)
+    visit_time = check_visit_time(right, visit_time).value if visit_time and "visit_time" in asks else None
+    if visit_time:
+        return Correction("visit_time", visit_time)
     if "address" not in asks:
         return None
     address = first_value(right, "address")
