@@ -163,6 +163,12 @@ def test_a_burning_smell_names_the_fire_procedure_but_never_raises_a_message(tex
         ("孩子的滑板车在楼下被人拿了", "crime"),  # 110
         ("烟雾报警器一直在响", "fire"),  # as the gas alarm is the gas's
         ("烟雾报警器响了 屋里全是呛人的烟", "fire"),  # a training emergency that had the generic procedure
+        # thirty emergencies in residents' own voice (2026-12-07, night): every one the classifier's; these had the generic procedure
+        ("老头子突然说不出话 嘴歪了", "medical"),  # a stroke's signs: 120 at once
+        ("宝宝被热水烫了 起了好多泡", "medical"),
+        ("孩子喝了半瓶84消毒液", "poisoning"),
+        ("配电房里有火花 还有噼里啪啦的声音", "electric"),
+        ("楼顶天台上有个女孩在哭 坐在边上", "suicide"),
     ],
 )
 def test_a_danger_tried_as_a_resident_names_its_procedure(text: str, kind: str) -> None:
@@ -302,7 +308,10 @@ def test_false_friends_are_not_danger_words(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["厨房水龙头一直滴水", "落水管堵了 阳台的水排不出去", "楼道灯坏了好几天", "物业费可以按月交吗", "楼上邻居晚上太吵", "想办一张门禁卡", "电梯按钮不灵"],
+    [
+        "厨房水龙头一直滴水", "落水管堵了 阳台的水排不出去", "楼道灯坏了好几天", "物业费可以按月交吗", "楼上邻居晚上太吵", "想办一张门禁卡", "电梯按钮不灵",
+        "我不小心被油烫了一下 没事", "他说话嘴歪歪的 是不是喝多了",  # beside the scald and the stroke's signs
+    ],
 )
 def test_ordinary_messages_are_not_emergencies(text: str) -> None:
     result = assess(text)
