@@ -34,6 +34,8 @@ def handover_lead(tracker: Tracker, reply: InquiryReply) -> str:
 
 # How the resident's case is named when it goes on after the question: 「您报修的问题」, 「您反映的问题」.
 REPAIR_CASE, COMPLAINT_CASE = "报修", "反映"
+# The form that registers each case: a question asked while it asks is answered, then it goes on.
+CASE_OF_FORM = {"repair_form": REPAIR_CASE, "complaint_form": COMPLAINT_CASE}
 
 
 def answer_beside_case(dispatcher: CollectingDispatcher, tracker: Tracker, question: str, case: str) -> None:

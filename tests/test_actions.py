@@ -1994,13 +1994,21 @@ def test_asking_to_change_a_detail_in_a_form_is_the_forms_change_not_an_answer(d
     """Tried as a resident: 「可以改时间吗」 at the repair summary is an inquiry (renovation 0.47, 改 for
     改动), and the renovation rules were the answer. In a form, a question asking to change what
     the form holds gets the form's 修改 (what may be changed and how); a question about something
-    else is answered as before."""
+    else is answered, and the case goes on (the form's question follows: not 「请问还有什么可以帮您？」
+    right before 「请问具体地址是哪里？」, as on scripts/run)."""
     for question in ("可以改时间吗", "电话能改吗", "我想改一下上门时间"):
         tracker = make_tracker(question, "inquiry", topic="renovation", topic_confidence=0.47, active_loop=form, requested_slot=form.replace("_form", "_confirmed"))
         assert run(ActionAnswerInquiry(), tracker).text == texts.render(key), question
     asked = make_tracker("物业费怎么交", "inquiry", topic="fee_payment", active_loop=form, requested_slot=form.replace("_form", "_confirmed"))
-    assert run(ActionAnswerInquiry(), asked).text == kb_text("fee_payment")
+    answer = kb_text("fee_payment").removesuffix("请问还有什么可以帮您？")
+    case = {"repair_form": "报修", "complaint_form": "反映"}[form]
+    assert run(ActionAnswerInquiry(), asked).text == texts.render("inquiry.answer_then_go_on", answer=answer, case=case)
     assert tickets() == []
+    # a question the record does not answer: registered for staff, and the case goes on
+    unanswered = make_tracker("小区有没有充电桩", "inquiry", topic="other", active_loop=form, requested_slot="address")
+    text = run(ActionAnswerInquiry(), unanswered).text
+    assert text.endswith(texts.render("inquiry.go_on_with_case", case=case)) and "请问还有什么可以帮您" not in text
+    assert len(tickets()) == 1
 
 
 def test_when_asked_right_after_the_ticket_the_answer_is_the_tickets_promise(db: str) -> None:
