@@ -19,7 +19,7 @@ from bot import texts
 from bot.intake.asides import complaint_without_question, fault_beside_question
 from bot.intake.complaint import LATE_REPAIR, is_bare_opener, says_what_happened, subject_from_detail
 from bot.intake.continuity import PHONE_DECLINED
-from bot.intake.corrections import read_correction
+from bot.intake.corrections import names_a_correction, read_correction
 from bot.intake.earlier import NO_TICKET, chosen_ticket, earlier_repairs
 from bot.intake.status import own_tickets
 from bot.intake.validation import (
@@ -98,10 +98,11 @@ class ContactValidation(FormValidationAction):
 
     def _corrected(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType] | None:
         asks = list(domain.get("forms", {}).get(self.form_name(), {}).get("required_slots", []))
+        text = latest_text(tracker)
+        if not names_a_correction(text) or before_this_message(tracker, "requested_slot")[1] != self.form_name():
+            return None  # no correction, or the form starts with this message: nothing of it to correct yet
         held = {slot: before_this_message(tracker, slot)[0] for slot in asks}
-        if before_this_message(tracker, "requested_slot")[1] != self.form_name():
-            return None  # the form starts with this message: nothing of it to correct yet
-        correction = read_correction(latest_text(tracker), held, asks, community_of(tracker.sender_id))
+        correction = read_correction(text, held, asks, community_of(tracker.sender_id))
         if correction is None:
             return None
         if correction.value is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.communities.records import CommunityRecord
-from bot.intake.corrections import Correction, read_correction
+from bot.intake.corrections import Correction, names_a_correction, read_correction
 
 REPAIR = ("repair_problem", "address", "phone", "visit_time", "repair_confirmed")
 TWELVE_BUILDINGS = CommunityRecord(1, "jinhua-garden", "锦华花园", "", {str(n): 3 for n in range(1, 13)}, "", "", "")
@@ -59,3 +59,9 @@ def test_a_room_with_no_address_held_and_a_slot_the_form_does_not_ask_are_not_co
     # with no address held, only a home address is one (「地下车库的灯」 is what is broken)
     assert read_correction("不对 是地下车库的灯", {}, REPAIR) is None
     assert read_correction("不是8栋 是9栋1单元601", {}, REPAIR) == Correction("address", "9-1-601")
+
+
+def test_the_shape_is_told_apart_without_any_data() -> None:
+    """The forms ask this first, on every answer, and look up the community only for a correction."""
+    assert names_a_correction("不是601 是602") and names_a_correction("地址写错了")
+    assert not names_a_correction("13812345678") and not names_a_correction("明天上午") and not names_a_correction("")

@@ -42,6 +42,13 @@ class Correction:
     value: str | None
 
 
+def names_a_correction(text: str | None) -> bool:
+    """Is the message shaped as a correction (「不是…是…」「…写错了」)? Cheap, with no data looked up:
+    the form asks it first, and reads the correction (with the community's buildings) only then."""
+    text = (text or "").strip()[:60]
+    return CORRECTION.fullmatch(text) is not None or SAID_WRONG.fullmatch(text) is not None
+
+
 def read_correction(text: str | None, held: Mapping[str, Any], asks: Collection[str], community: CommunityRecord | None = None) -> Correction | None:
     """The correction ``text`` makes to a form that asks for the slots in ``asks`` and holds
     ``held``; ``None`` when the message corrects nothing the form can take."""
