@@ -36,7 +36,7 @@ from actions.common import (
     say,
     slots,
 )
-from actions.questions import CASE_OF_FORM, COMPLAINT_CASE, answer_beside_case, deadline_of, handover_lead
+from actions.questions import CASE_OF_FORM, COMPLAINT_CASE, answer_beside_case, deadline_of, handover_lead, reply_beside_case
 from bot import texts
 from bot.clock import local_text
 from bot.intake.asides import Aside, fault_beside_question, question_beside_complaint
@@ -240,8 +240,8 @@ class ActionAnswerInquiry(Action):
         # In a repair or a complaint form the form's question follows: the case goes on, and
         # 「请问还有什么可以帮您？」 right before 「请问具体地址是哪里？」 asked two things at once.
         case = CASE_OF_FORM.get(tracker.active_loop_name or "")
-        if reply.verdict == ANSWER and case:
-            say(dispatcher, addressed(tracker, "inquiry.answer_then_go_on", answer=reply.text.rstrip(), case=case))
+        if case:
+            reply_beside_case(dispatcher, tracker, reply, asked, case, tracker.get_slot("phone") or "")
             return answered
         if reply.verdict == ANSWER:
             say(dispatcher, addressed(tracker, "inquiry.answer", answer=reply.text.rstrip()))
@@ -253,10 +253,6 @@ class ActionAnswerInquiry(Action):
             # The hand-over says why and who answers (DOMAIN §4), with a phone known as without one.
             created = create_inquiry_ticket(asked, tracker.get_slot("phone") or "", tracker.sender_id, surname, title)
             lead = handover_lead(tracker, reply)
-            if case:
-                registered = texts.render("inquiry.registered", number=created.number, deadline=deadline_of(created.resolve_by))
-                say(dispatcher, lead + registered + texts.render("inquiry.go_on_with_case", case=case))
-                return answered
             say(dispatcher, lead + inquiry_ticket_text(tracker, created, addressed_already=True) + then_repair)
             return [*answered, *_repair_next(aside)] if aside else answered
         # The hand-over: the question is registered now, to be answered here; a phone, asked next,

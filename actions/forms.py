@@ -97,10 +97,10 @@ class ContactValidation(FormValidationAction):
         return corrected if corrected is not None else await super().get_validation_events(dispatcher, tracker, domain)
 
     def _corrected(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType] | None:
-        asks = list(domain.get("forms", {}).get(self.form_name(), {}).get("required_slots", []))
         text = latest_text(tracker)
         if not names_a_correction(text) or before_this_message(tracker, "requested_slot")[1] != self.form_name():
             return None  # no correction, or the form starts with this message: nothing of it to correct yet
+        asks = self.domain_slots(domain)  # the form's required slots, as domain.yml lists them
         held = {slot: before_this_message(tracker, slot)[0] for slot in asks}
         correction = read_correction(text, held, asks, community_of(tracker.sender_id))
         if correction is None:

@@ -43,10 +43,18 @@ def answer_beside_case(dispatcher: CollectingDispatcher, tracker: Tracker, quest
     bot.intake.asides): the community's answer when it covers the question, else the hand-over
     with an inquiry ticket, to be answered here; then the case goes on (its form asks the rest)."""
     reply = reply_for(tracker.sender_id, question, parse_alone(question) or parse_of(tracker, latest_text(tracker)))
+    reply_beside_case(dispatcher, tracker, reply, question, case)
+
+
+def reply_beside_case(dispatcher: CollectingDispatcher, tracker: Tracker, reply: InquiryReply, question: str, case: str, phone: str = "") -> None:
+    """The reply to a question while a case is being registered (beside it, or asked while its form
+    asks): the answer, or the hand-over with an inquiry ticket (``phone``: one the resident gave
+    already); either way the case goes on — the form's own question follows, so no 「请问还有什么
+    可以帮您？」 before it."""
     if reply.verdict == ANSWER:
         say(dispatcher, addressed(tracker, "inquiry.answer_then_go_on", answer=reply.text.rstrip(), case=case))
         return
-    created = create_inquiry_ticket(question, "", tracker.sender_id, tracker.get_slot("surname"), tracker.get_slot("title"))
+    created = create_inquiry_ticket(question, phone, tracker.sender_id, tracker.get_slot("surname"), tracker.get_slot("title"))
     lead = handover_lead(tracker, reply)
     registered = texts.render("inquiry.registered", number=created.number, deadline=deadline_of(created.resolve_by))
     say(dispatcher, lead + registered + texts.render("inquiry.go_on_with_case", case=case))
